@@ -1,0 +1,1 @@
+"""Command-line verbs, one module each; discovered by ``codegen.__main__``."""

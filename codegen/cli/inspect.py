@@ -1,0 +1,58 @@
+"""``python -m codegen inspect M.tflite``: what is in a model and whether we can compile it."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import TinyforgeError
+from ..lower import SUPPORTED_OPS, check_supported, compile_model
+from ..tflite_model import load_model
+
+SUMMARY = "print a model's operators, tensors and quantization, what is supported, and the planned arena"
+EXAMPLE = "python -m codegen inspect ../shared/models/micro_speech_quantized.tflite"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("model", help=".tflite file")
+
+
+def _quant(t) -> str:
+    q = t.quantization
+    if q is None:
+        return ""
+    if q.per_channel:
+        return (f"per-channel (axis {q.axis}) scale {np.min(q.scale):.3g}..{np.max(q.scale):.3g}, "
+                f"zero point {int(q.zero_point[0])}")
+    return f"scale {float(q.scale[0]):.6g}, zero point {int(q.zero_point[0])}"
+
+
+def run(args) -> int:
+    model = load_model(args.model)
+    print(f"{model.path.name}: {model.description or 'no description'}; sha256 {model.sha256}")
+    print(f"  {len(model.operators)} operators, {len(model.tensors)} tensors, {model.subgraph_count} subgraph(s)")
+    print("\noperators:")
+    unsupported = 0
+    for op in model.operators:
+        try:
+            check_supported(model, op)
+            status = "supported"
+        except TinyforgeError as exc:
+            status = f"UNSUPPORTED: {str(exc).split(': ', 1)[-1]}"
+            unsupported += 1
+        ins = ", ".join(str(i) for i in op.inputs)
+        outs = ", ".join(str(i) for i in op.outputs)
+        print(f"  {op.index:3d} {op.opcode:<28} in [{ins}] out [{outs}]  {status}")
+    print("\ntensors:")
+    for t in model.tensors:
+        kind = "const" if t.is_constant else ("input" if t.index in model.inputs
+                                              else "output" if t.index in model.outputs else "activation")
+        print(f"  {t.index:3d} {t.type:<7} {str(list(t.shape)):<18} {kind:<10} {t.name}  {_quant(t)}")
+    if unsupported:
+        print(f"\n{unsupported} operator(s) unsupported; supported operators: {', '.join(SUPPORTED_OPS)}")
+        return 0
+    compiled = compile_model(model)
+    print(f"\narena: {compiled.arena_size} bytes (lower bound {compiled.plan.lower_bound}); "
+          f"weights and parameters: {compiled.weight_bytes} bytes")
+    for b in sorted(compiled.buffers, key=lambda b: compiled.plan.offsets[b.name]):
+        off = compiled.plan.offsets[b.name]
+        print(f"  [{off:6d}, {off + b.size:6d})  {b.name}  live in operators {b.first}..{b.last}")
+    return 0

@@ -1,0 +1,87 @@
+"""Write every generated source of one firmware into ``gen/``.
+
+``model.c``/``model.h`` (the compiled model), ``test_inputs.c``/``.h`` (the
+embedded inputs), ``main.c`` (the test application), the board support files
+and ``manifest.json``, which tells the host-side test runner what the firmware
+was built from (inputs as tensors, labels, output quantization).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .board_support import render_board_support
+from .boards import Board
+from .inputs import TestCase
+from .lower import CompiledModel
+from .render import environment, render, write_if_changed
+
+VALUES_PER_LINE = 16
+
+
+def c_values(values, per_line: int = VALUES_PER_LINE) -> str:
+    """Comma-separated integers, ``per_line`` to a line, indented: the body of a C initializer."""
+    values = [int(v) for v in values]
+    rows = (values[i:i + per_line] for i in range(0, len(values), per_line))
+    return ",\n".join("    " + ", ".join(map(str, row)) for row in rows)
+
+
+environment().filters["c_values"] = c_values
+
+
+@dataclass
+class GeneratedFirmware:
+    sources: list[Path]      # C files to compile
+    linker_script: Path
+    manifest: Path
+
+
+def generate_model_sources(compiled: CompiledModel, out_dir: Path, inputs: list[Path]) -> list[Path]:
+    model = compiled.model
+    offsets = compiled.plan.offsets
+    context = dict(
+        model_name=model.name, model_description=model.description or "no description",
+        layer_count=len(compiled.layers), layers=compiled.layers,
+        arena_size=compiled.arena_size, arena_lower_bound=compiled.plan.lower_bound,
+        arena_alignment=compiled.plan.alignment,
+        buffers=sorted(({"name": b.name, "size": b.size, "offset": offsets[b.name], "first": b.first,
+                         "last": b.last} for b in compiled.buffers), key=lambda b: (b["offset"], b["first"])),
+        io_inputs=compiled.inputs, io_outputs=compiled.outputs)
+    return [render("model.h.j2", out_dir / "model.h", "codegen.generate", inputs, **context),
+            render("model.c.j2", out_dir / "model.c", "codegen.generate", inputs, **context)]
+
+
+def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCase], labels: list[str] | None,
+                      out_dir: Path, input_files: list[Path]) -> GeneratedFirmware:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model_inputs = [compiled.model.path]
+    case_inputs = model_inputs + list(input_files)
+    files = generate_model_sources(compiled, out_dir, model_inputs)
+    cases_context = [{"name": c.name, "source": c.source, "tensors": [t.ravel().tolist() for t in c.tensors]}
+                     for c in cases]
+    files.append(render("test_inputs.h.j2", out_dir / "test_inputs.h", "codegen.generate", case_inputs,
+                        cases=cases_context))
+    files.append(render("test_inputs.c.j2", out_dir / "test_inputs.c", "codegen.generate", case_inputs,
+                        cases=cases_context))
+    files.append(render("main.c.j2", out_dir / "main.c", "codegen.generate", [board.path, *model_inputs],
+                        labels=labels or [], board_name=board.name))
+    board_files = render_board_support(board, out_dir)
+    manifest = out_dir / "manifest.json"
+    write_if_changed(manifest, json.dumps({
+        "board": board.name,
+        "model": str(compiled.model.path),
+        "model_sha256": compiled.model.sha256,
+        "labels": labels,
+        "arena_bytes": compiled.arena_size,
+        "arena_lower_bound": compiled.plan.lower_bound,
+        "weight_bytes": compiled.weight_bytes,
+        "outputs": [{"name": t.name, "shape": list(t.shape), "scale": t.scale, "zero_point": t.zero_point}
+                    for t in compiled.outputs],
+        "cases": [{"name": c.name, "source": c.source, "inputs": [t.ravel().tolist() for t in c.tensors]}
+                  for c in cases],
+    }, indent=1) + "\n")
+    sources = [f for f in files + board_files if f.suffix == ".c"]
+    linker = next(f for f in board_files if f.suffix == ".ld")
+    return GeneratedFirmware(sources=sources, linker_script=linker, manifest=manifest)

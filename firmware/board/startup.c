@@ -1,0 +1,123 @@
+/*
+ * Cortex-M startup for every tinyforge board: vector table, Reset_Handler and
+ * a fault handler that reports over the console. ARMv7-M (Cortex-M3) is the
+ * baseline: nothing here needs DSP, FPU or ARMv8-M instructions.
+ */
+#include <stdint.h>
+
+#include "board.h"
+#include "tinyforge/console.h"
+#include "tinyforge/semihost.h"
+
+/* Pattern painted over the unused stack so the peak can be measured after a
+ * run (codegen/emulator/core.py STACK_PAINT must match). Not a byte-repeated
+ * value, so GCC never turns the paint loop into a memset call. */
+#define TF_STACK_PAINT 0xDEADBEEFu
+
+/* Symbols from templates/linker.ld.j2. */
+extern uint32_t _sidata[], _sdata[], _edata[], _sbss[], _ebss[];
+extern uint32_t _stack_bottom[], _stack_top[];
+extern void (*__init_array_start[])(void);
+extern void (*__init_array_end[])(void);
+
+int main(void);
+
+void Reset_Handler(void);
+void Default_Handler(void);
+void HardFault_Handler(void);
+void NMI_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void MemManage_Handler(void) __attribute__((weak, alias("HardFault_Handler")));
+void BusFault_Handler(void) __attribute__((weak, alias("HardFault_Handler")));
+void UsageFault_Handler(void) __attribute__((weak, alias("HardFault_Handler")));
+void SVC_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void DebugMon_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void PendSV_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
+
+/* ARMv7-M ARM §B1.5.3: word 0 is the initial MSP, then exception vectors
+ * 1..15 (Thumb addresses). Device IRQs are not used, so the table stops at
+ * SysTick; the core only reads entries for exceptions that happen. */
+__attribute__((section(".isr_vector"), used))
+void (*const tf_vector_table[16])(void) = {
+    (void (*)(void))_stack_top,
+    Reset_Handler,
+    NMI_Handler,
+    HardFault_Handler,
+    MemManage_Handler,
+    BusFault_Handler,
+    UsageFault_Handler,
+    0, 0, 0, 0,            /* reserved */
+    SVC_Handler,
+    DebugMon_Handler,
+    0,                     /* reserved */
+    PendSV_Handler,
+    SysTick_Handler,
+};
+
+/* The paint loop must not become a library call: its callee's frame would sit
+ * below SP, inside the region being painted. */
+__attribute__((noreturn, optimize("no-tree-loop-distribute-patterns")))
+void Reset_Handler(void)
+{
+    uint32_t *src = _sidata;
+    for (uint32_t *dst = _sdata; dst < _edata; ) {
+        *dst++ = *src++;
+    }
+    for (uint32_t *dst = _sbss; dst < _ebss; ) {
+        *dst++ = 0u;
+    }
+
+    /* Paint from the bottom of the stack up to (not including) this
+     * function's own frame, which lives above the current SP. */
+    uint32_t *sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    for (uint32_t *p = _stack_bottom; p < sp; ) {
+        *p++ = TF_STACK_PAINT;
+    }
+
+    board_clock_init();
+
+    for (void (**ctor)(void) = __init_array_start; ctor < __init_array_end; ctor++) {
+        (*ctor)();
+    }
+
+    semihost_exit(main());
+}
+
+void Default_Handler(void)
+{
+    console_puts("Unexpected exception");
+    console_newline();
+    semihost_exit(3);
+}
+
+/* ARMv7-M system control block fault status registers (ARMv7-M ARM §B3.2.15,
+ * §B3.2.16). */
+#define SCB_CFSR BOARD_REG32(0xE000ED28u)
+#define SCB_HFSR BOARD_REG32(0xE000ED2Cu)
+
+__attribute__((used, noreturn)) void tf_fault_report(const uint32_t *frame)
+{
+    /* Exception frame (ARMv7-M ARM §B1.5.6): r0 r1 r2 r3 r12 lr pc xpsr. */
+    console_init();
+    console_puts("HardFault: CFSR=0x");
+    console_put_hex32(SCB_CFSR);
+    console_puts(" HFSR=0x");
+    console_put_hex32(SCB_HFSR);
+    console_puts(" PC=0x");
+    console_put_hex32(frame[6]);
+    console_newline();
+    semihost_exit(3);
+}
+
+/* Naked so no prologue disturbs SP before we find the frame: EXC_RETURN bit 2
+ * in LR says whether the faulting code stacked on MSP (0) or PSP (1). */
+__attribute__((naked)) void HardFault_Handler(void)
+{
+    __asm__ volatile(
+        "tst lr, #4      \n"
+        "ite eq          \n"
+        "mrseq r0, msp   \n"
+        "mrsne r0, psp   \n"
+        "b tf_fault_report\n");
+}
