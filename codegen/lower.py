@@ -24,6 +24,9 @@ ARENA_ALIGNMENT = 16
 # the input's bytes, so they cost neither RAM nor instructions.
 ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
 
+# int8 SOFTMAX keeps the sum of exponentials below 2^28 only for fewer than 512 values.
+SOFTMAX_MAX_DEPTH = 512
+
 SUPPORTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX", *sorted(ALIAS_OPS))
 
 
@@ -223,6 +226,9 @@ def _lower_softmax(model: Model, op: Operator, layer: Layer) -> None:
         raise _unsupported(op, f"int8 softmax output must have scale 1/256 and zero point -128, "
                                f"has {out.scale} and {out.zero_point}")
     depth = inp.shape[-1]
+    if depth >= SOFTMAX_MAX_DEPTH:
+        raise _unsupported(op, f"softmax over {depth} values; at most {SOFTMAX_MAX_DEPTH - 1} (beyond that TFLite's "
+                               "own int8 reference kernel shifts by 32 or more and has no defined result)")
     multiplier, left_shift, diff_min = quant.softmax_params(op.options.get("beta", 1.0), inp.scale)
     layer.params = dict(rows=inp.size // depth, depth=depth, input_multiplier=multiplier,
                         input_left_shift=left_shift, diff_min=diff_min, beta=op.options.get("beta", 1.0))

@@ -9,7 +9,9 @@
  *     TFLite's reference kernels take them;
  *   - requantization uses TFLite's QuantizeMultiplier representation:
  *     real_multiplier = multiplier * 2^(shift - 31), applied with
- *     MultiplyByQuantizedMultiplier (double rounding, gemmlowp semantics).
+ *     MultiplyByQuantizedMultiplier: double rounding (gemmlowp semantics) in
+ *     the conv kernels, single rounding in FULLY_CONNECTED, because that is
+ *     what the TF 2.21 interpreter's reference kernels were measured to do.
  * All parameters are computed on the host by codegen; kernels never see a float.
  */
 #ifndef TINYFORGE_KERNELS_H

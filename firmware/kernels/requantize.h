@@ -1,0 +1,118 @@
+/*
+ * Internal fixed-point helpers shared by the int8 kernels.
+ *
+ * These reproduce, bit for bit, the integer arithmetic that TensorFlow Lite's
+ * reference kernels inherit from gemmlowp (fixedpoint/fixedpoint.h) and from
+ * tensorflow/lite/kernels/internal/common.h. Being bit-exact with the
+ * BUILTIN_REF interpreter depends on every rounding detail here, so each
+ * helper names the function whose behaviour it copies.
+ *
+ * Not part of the public API: include only from firmware/kernels/ sources.
+ */
+#ifndef TINYFORGE_KERNELS_REQUANTIZE_H
+#define TINYFORGE_KERNELS_REQUANTIZE_H
+
+#include <stdint.h>
+
+#define TF_INT32_MAX ((int32_t)0x7fffffff)
+#define TF_INT32_MIN ((int32_t)(-TF_INT32_MAX - 1))
+
+/*
+ * Arithmetic (flooring) right shift. Right-shifting a negative signed value
+ * is implementation-defined in C99; gemmlowp assumes it floors. ~x is
+ * non-negative for negative x, so this form is well defined everywhere and
+ * still compiles to a single ASR on GCC/Clang for ARM and x86.
+ */
+static inline int32_t tf_asr(int32_t x, int exponent)
+{
+    return (x < 0) ? ~(~x >> exponent) : (x >> exponent);
+}
+
+/*
+ * gemmlowp::SaturatingRoundingDoublingHighMul for int32: the high 32 bits of
+ * 2*a*b, rounded half away from zero. The only overflowing input,
+ * INT32_MIN * INT32_MIN, saturates to INT32_MAX. The nudge and the
+ * truncating 64-bit division (not a shift) are what make the rounding
+ * symmetric; a shift would round negative products differently.
+ */
+static inline int32_t tf_srdhm(int32_t a, int32_t b)
+{
+    int64_t ab;
+    int64_t nudge;
+    if (a == TF_INT32_MIN && b == TF_INT32_MIN) {
+        return TF_INT32_MAX;
+    }
+    ab = (int64_t)a * (int64_t)b;
+    nudge = (ab >= 0) ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
+    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+/*
+ * gemmlowp::RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties
+ * away from zero (the threshold is raised by one for negative x).
+ * exponent must be in [0, 31].
+ */
+static inline int32_t tf_rdbpot(int32_t x, int exponent)
+{
+    const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + ((x < 0) ? 1 : 0);
+    return tf_asr(x, exponent) + ((remainder > threshold) ? 1 : 0);
+}
+
+/*
+ * tflite::MultiplyByQuantizedMultiplier (internal/common.h) in its default
+ * build, i.e. without TFLITE_SINGLE_ROUNDING: a left shift for positive
+ * shifts, a rounding doubling high multiply, then a second rounding for
+ * negative shifts. Two roundings differ from the single-rounding variant
+ * in ties; the pip TensorFlow 2.21 BUILTIN_REF CONV_2D and DEPTHWISE_CONV_2D
+ * use this one (tests/test_kernels.py fails on ~1 output in 1000 with the
+ * single-rounding form). FULLY_CONNECTED does not: see tf_mbqm_single.
+ *
+ * The left shift multiplies in uint32 because TFLite's "x * (1 << shift)"
+ * wraps on the targets it runs on, and signed overflow would be UB in C.
+ */
+static inline int32_t tf_mbqm(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int left_shift = shift > 0 ? (int)shift : 0;
+    const int right_shift = shift > 0 ? 0 : (int)-shift;
+    const int32_t shifted = (int32_t)((uint32_t)x << left_shift);
+    return tf_rdbpot(tf_srdhm(shifted, multiplier), right_shift);
+}
+
+/*
+ * Single-rounding MultiplyByQuantizedMultiplier: round(x * multiplier /
+ * 2^(31 - shift)) with ties toward +infinity, computed exactly in 64 bits.
+ * This is the TFLITE_SINGLE_ROUNDING form of the function in
+ * internal/common.cc. The pip TensorFlow 2.21 interpreter's int8
+ * FULLY_CONNECTED (per-tensor and per-channel) matches this, not the
+ * double-rounding form that its CONV_2D and DEPTHWISE_CONV_2D match; the
+ * two disagree by one LSB when the first rounding lands on a tie
+ * (tests/test_kernels.py shows cases). Requires shift <= 30, i.e. a real
+ * multiplier below 2^30; FC layers have multipliers far below 1.
+ */
+static inline int32_t tf_mbqm_single(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int total_shift = 31 - (int)shift;
+    const int64_t prod = (int64_t)x * (int64_t)multiplier + ((int64_t)1 << (total_shift - 1));
+    /* flooring shift, portable for negative values (see tf_asr) */
+    return (int32_t)((prod < 0) ? ~(~prod >> total_shift) : (prod >> total_shift));
+}
+
+/* Add the output zero point to a requantized accumulator and clamp to the
+ * fused activation range, as the tail of every reference_integer_ops kernel
+ * does. */
+static inline int8_t tf_offset_clamp(int32_t acc, int32_t output_offset,
+                                     int32_t act_min, int32_t act_max)
+{
+    acc += output_offset;
+    if (acc < act_min) {
+        acc = act_min;
+    }
+    if (acc > act_max) {
+        acc = act_max;
+    }
+    return (int8_t)acc;
+}
+
+#endif /* TINYFORGE_KERNELS_REQUANTIZE_H */
