@@ -47,24 +47,18 @@ def register_steps(board: Board, steps: list[dict], where: str) -> list[dict]:
     return result
 
 
-def stack_bounds(board: Board) -> tuple[int, int]:
-    """``(bottom, top)`` of the stack: the top of RAM down by ``stack.reserve``.
-
-    Both ends are 8-byte aligned because AAPCS requires SP % 8 == 0 at public
-    interfaces; an odd reserve is rounded up.
-    """
-    top = board.ram.end & ~7
+def stack_reserve(board: Board) -> int:
+    """Stack bytes, rounded up to 8: AAPCS requires SP % 8 == 0 at public interfaces."""
     reserve = (board.stack_reserve + 7) & ~7
     if reserve <= 0 or reserve >= board.ram.length:
         raise TinyforgeError(f"{board.path}: stack.reserve = {board.stack_reserve} does not fit "
                              f"in {board.ram.length} bytes of RAM")
-    return top - reserve, top
+    return reserve
 
 
 def context(board: Board) -> dict:
     """Template variables shared by linker.ld.j2 and board.h.j2."""
     console = board.console
-    bottom, top = stack_bounds(board)
     return dict(
         board_name=board.name,
         board_file=Path(board.path).name,
@@ -73,7 +67,7 @@ def context(board: Board) -> dict:
         clock_hz=board.clock_hz,
         flash_origin=board.flash.origin, flash_length=board.flash.length,
         ram_origin=board.ram.origin, ram_length=board.ram.length,
-        stack_reserve=top - bottom, stack_bottom=bottom, stack_top=top,
+        stack_reserve=stack_reserve(board),
         console_kind=console["kind"],
         console_base=console["base"],
         console_clock_hz=console["clock_hz"],

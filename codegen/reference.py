@@ -1,13 +1,11 @@
 """The oracle: TensorFlow Lite's reference kernels (``OpResolverType.BUILTIN_REF``)."""
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def reference_outputs(model_path: str | Path, cases: list[list[np.ndarray]]) -> list[list[np.ndarray]]:

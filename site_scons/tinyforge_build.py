@@ -117,7 +117,9 @@ def _link_action(target, source, env):
 def size_report(target, source, env):
     from codegen.size_report import format_size_report, measure
     board: Board = env["BOARD"]
-    print(format_size_report(measure(str(source[0]), board, str(source[1])), board))
+    report = format_size_report(measure(str(source[0]), board, str(source[1])), board)
+    print(report)
+    Path(str(target[0])).write_text(report + "\n")
     return 0
 
 
@@ -176,7 +178,7 @@ def firmware(env, args: dict):
     binary = cross.Command(str(build_dir / "firmware.bin"), elf, S.Action("$OBJCOPY -O binary $SOURCE $TARGET", "objcopy: $TARGET"))
     hexfile = cross.Command(str(build_dir / "firmware.hex"), elf, S.Action("$OBJCOPY -O ihex $SOURCE $TARGET", "objcopy: $TARGET"))
     report = cross.Command(str(build_dir / "size.txt"), [elf, str(gen_dir / "manifest.json")],
-                           S.Action(size_report, "size: $SOURCE"))
+                           S.Action(size_report, None))
     outputs = [elf, binary, hexfile, report]
     env.Default(outputs)
 

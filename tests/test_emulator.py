@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from codegen.board_support import render_board_support, stack_bounds
+from codegen.board_support import render_board_support, stack_reserve
 from codegen.boards import load_board
 from codegen.emulator import STACK_PAINT, Emulator, run_firmware, thumb_instruction_count
 from codegen.render import render, write_if_changed
@@ -46,7 +46,8 @@ def test_rendered_files_have_banner_and_board_numbers(tmp_path):
     assert '#define BOARD_NAME             "bluepill"' in h
     assert "#define CONSOLE_BAUD           115200u" in h
     assert "while ((BOARD_REG32(0x40021000u) & 0x02000000u) != 0x02000000u)" in h
-    assert stack_bounds(BOARD) == (0x20005000 - 2048, 0x20005000)
+    assert stack_reserve(BOARD) == 2048
+    assert "_stack_reserve = 2048;" in ld_text
 
 
 def test_render_is_deterministic_and_writes_only_on_change(tmp_path):
@@ -77,7 +78,7 @@ def test_flash_overflow_fails_at_link_time(build_firmware):
 def test_ram_overflow_fails_at_link_time(build_firmware):
     with pytest.raises(BuildError) as err:
         build_firmware(["ram_overflow.c"], name="ram_overflow")
-    assert "RAM overflow" in err.value.output or "region `RAM' overflowed" in err.value.output
+    assert "region `RAM' overflowed by" in err.value.output
 
 
 # ---- emulator ----------------------------------------------------------
