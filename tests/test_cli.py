@@ -1,0 +1,70 @@
+"""The ``python -m codegen`` verbs: help, option names, model2c and inspect."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codegen.__main__ import build_parser, main, verbs
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "kws_yes_no.tflite"
+
+
+def test_every_verb_has_help_with_an_example(capsys):
+    for name in verbs():
+        with pytest.raises(SystemExit) as exit_info:
+            main([name, "--help"])
+        assert exit_info.value.code == 0
+        out = capsys.readouterr().out
+        assert "example:" in out and "python -m codegen " + name in out
+
+
+def test_no_two_options_collide():
+    parser = build_parser()
+    for name, sub in parser._subparsers._group_actions[0].choices.items():
+        strings = [s for action in sub._actions for s in action.option_strings]
+        assert len(strings) == len(set(strings)), name
+
+
+def test_required_verbs_exist():
+    assert {"model2c", "features", "inspect", "emulate"} <= set(verbs())
+
+
+def test_model2c_writes_the_bytes_xxd_style(tmp_path):
+    assert main(["model2c", str(MODEL), "-o", str(tmp_path)]) == 0
+    c_file, h_file = tmp_path / "kws_yes_no_model_data.c", tmp_path / "kws_yes_no_model_data.h"
+    text = c_file.read_text()
+    assert "DO NOT EDIT" in text
+    assert "const unsigned char g_kws_yes_no_model_data[] __attribute__((aligned(16))) = {" in text
+    body = text[text.index("= {") + 3:text.index("};")]
+    assert bytes(int(b, 16) for b in re.findall(r"0x([0-9a-f]{2})", body)) == MODEL.read_bytes()
+    assert f"const unsigned int g_kws_yes_no_model_data_len = {MODEL.stat().st_size};" in text
+    assert "extern const unsigned char g_kws_yes_no_model_data[];" in h_file.read_text()
+    # The pair compiles, and the array really is 16-byte aligned in the object.
+    subprocess.run(["gcc", "-c", "-Wall", "-Werror", str(c_file), "-o", str(tmp_path / "a.o")], check=True)
+
+
+def test_model2c_is_reproducible(tmp_path):
+    main(["model2c", str(MODEL), "-o", str(tmp_path / "a")])
+    main(["model2c", str(MODEL), "-o", str(tmp_path / "b")])
+    for name in ["kws_yes_no_model_data.c", "kws_yes_no_model_data.h"]:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_inspect_reports_operators_and_arena(capsys):
+    assert main(["inspect", str(MODEL)]) == 0
+    out = capsys.readouterr().out
+    assert "CONV_2D" in out and "supported" in out
+    assert re.search(r"arena: \d+ bytes \(lower bound \d+\)", out)
+
+
+def test_user_errors_are_one_line_without_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "codegen", "inspect", str(tmp_path / "nope.tflite")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [f"error: {tmp_path / 'nope.tflite'}: cannot read model: "
+                                                "No such file or directory"]
