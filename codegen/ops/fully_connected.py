@@ -1,0 +1,46 @@
+"""FULLY_CONNECTED -> fully_connected_s8 (firmware/kernels/fully_connected_s8.c)."""
+from __future__ import annotations
+
+from .. import quant
+from ..layer import ConstArray, Layer
+from ..tflite_model import Model, Operator
+from . import unsupported
+from ._common import (activation_range, bias_const, optional_input, require_int8_activations, require_weights,
+                      requant_consts)
+
+OPCODES = ("FULLY_CONNECTED",)
+KIND = "fully_connected"
+
+
+def check(model: Model, op: Operator) -> None:
+    require_int8_activations(model, op)
+    require_weights(model, op)
+    if op.options.get("weights_format", 0) != 0:
+        raise unsupported(op, "shuffled weights format")
+    inp, weights = model.op_inputs(op)[:2]
+    if len(weights.shape) != 2:
+        raise unsupported(op, f"weights should be 2-D [out, in], are {list(weights.shape)}")
+    if inp.size % weights.shape[1]:
+        raise unsupported(op, f"input of {inp.size} values does not split into rows of {weights.shape[1]}")
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    inp, weights = model.op_inputs(op)[:2]
+    bias = optional_input(model, op, 2)
+    out = model.op_outputs(op)[0]
+    output_depth, input_depth = weights.shape
+    # TFLite flattens every leading dimension into batches, whatever keep_num_dims says about the output shape.
+    batches = inp.size // input_depth
+    multipliers, shifts = quant.fully_connected_requant(inp.scale, weights.quantization.scale.tolist(), out.scale)
+    act_min, act_max = activation_range(op, out)
+    sym = layer.symbol
+    layer.macs = batches * input_depth * output_depth
+    layer.consts = [ConstArray(f"{sym}_weights", "int8_t", weights.data.ravel().tolist(),
+                               f"{weights.name} {list(weights.shape)}"),
+                    *bias_const(sym, bias), *requant_consts(sym, multipliers, shifts)]
+    layer.params = dict(
+        batches=batches, input_depth=input_depth, output_depth=output_depth,
+        input_offset=-inp.zero_point, filter_offset=-int(weights.quantization.zero_point[0]),
+        output_offset=out.zero_point, act_min=act_min, act_max=act_max,
+        per_channel=int(len(multipliers) > 1), has_bias=bias is not None,
+        activation=op.options.get("fused_activation_function", "NONE"))
