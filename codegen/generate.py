@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .board_support import render_board_support
+from .build_info import render_build_info
 from .boards import Board
 from .inputs import TestCase
 from .lower import CompiledModel
@@ -27,7 +28,21 @@ def c_values(values, per_line: int = VALUES_PER_LINE) -> str:
     return ",\n".join("    " + ", ".join(map(str, row)) for row in rows)
 
 
+def c_double(value: float) -> str:
+    """A C double literal that reads back as exactly ``value`` (repr is the shortest round-trip form)."""
+    return repr(float(value))
+
+
+def c_floats(values, per_line: int = VALUES_PER_LINE // 2) -> str:
+    """The body of a float initializer. Every value is a float32, so its shortest double repr, read
+    as a float literal, is that same float32."""
+    rows = [list(values)[i:i + per_line] for i in range(0, len(values), per_line)]
+    return ",\n".join("    " + ", ".join(f"{float(v)!r}f" for v in row) for row in rows)
+
+
 environment().filters["c_values"] = c_values
+environment().filters["c_double"] = c_double
+environment().filters["c_floats"] = c_floats
 
 
 @dataclass
@@ -53,20 +68,29 @@ def generate_model_sources(compiled: CompiledModel, out_dir: Path, inputs: list[
 
 
 def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCase], labels: list[str] | None,
-                      out_dir: Path, input_files: list[Path]) -> GeneratedFirmware:
+                      out_dir: Path, input_files: list[Path], frontend_recipe=None) -> GeneratedFirmware:
+    """``frontend_recipe``: a feature recipe for frontend=device (embed PCM, compute features on the device)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_inputs = [compiled.model.path]
     case_inputs = model_inputs + list(input_files)
     files = generate_model_sources(compiled, out_dir, model_inputs)
-    cases_context = [{"name": c.name, "source": c.source, "tensors": [t.ravel().tolist() for t in c.tensors]}
-                     for c in cases]
-    files.append(render("test_inputs.h.j2", out_dir / "test_inputs.h", "codegen.generate", case_inputs,
+    cases_context = [{"name": c.name, "source": c.source, "tensors": [t.ravel().tolist() for t in c.tensors],
+                      "audio": None if c.audio is None else c.audio.tolist()} for c in cases]
+    inputs_template = "test_inputs"
+    if frontend_recipe is not None:
+        from .features.firmware import check_device_frontend_cases, render_frontend_sources
+        check_device_frontend_cases(cases, frontend_recipe)
+        files += render_frontend_sources(frontend_recipe, out_dir)
+        inputs_template = "test_audio"
+    files.append(render(f"{inputs_template}.h.j2", out_dir / "test_inputs.h", "codegen.generate", case_inputs,
                         cases=cases_context))
-    files.append(render("test_inputs.c.j2", out_dir / "test_inputs.c", "codegen.generate", case_inputs,
-                        cases=cases_context))
+    files.append(render(f"{inputs_template}.c.j2", out_dir / "test_inputs.c", "codegen.generate", case_inputs,
+                        cases=cases_context, input_ctypes=[t.ctype for t in compiled.inputs]))
     files.append(render("main.c.j2", out_dir / "main.c", "codegen.generate", [board.path, *model_inputs],
-                        labels=labels or [], board_name=board.name))
+                        labels=labels or [], board_name=board.name, output_ctype=compiled.outputs[0].ctype,
+                        device_frontend=frontend_recipe is not None))
+    files.append(render_build_info(board, compiled.model.sha256, out_dir, [board.path, *model_inputs]))
     board_files = render_board_support(board, out_dir)
     manifest = out_dir / "manifest.json"
     write_if_changed(manifest, json.dumps({
@@ -74,10 +98,12 @@ def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCas
         "model": str(compiled.model.path),
         "model_sha256": compiled.model.sha256,
         "labels": labels,
+        "frontend": "host" if frontend_recipe is None else "device",
         "arena_bytes": compiled.arena_size,
         "arena_lower_bound": compiled.plan.lower_bound,
         "weight_bytes": compiled.weight_bytes,
-        "outputs": [{"name": t.name, "shape": list(t.shape), "scale": t.scale, "zero_point": t.zero_point}
+        "outputs": [{"name": t.name, "shape": list(t.shape), "scale": t.scale, "zero_point": t.zero_point,
+                     "dtype": t.dtype}
                     for t in compiled.outputs],
         "cases": [{"name": c.name, "source": c.source, "inputs": [t.ravel().tolist() for t in c.tensors]}
                   for c in cases],

@@ -25,6 +25,7 @@ class TestCase:
     name: str
     source: str                  # where the tensor came from, for comments and reports
     tensors: list[np.ndarray]    # int8, one per model input, in the model's input shapes
+    audio: np.ndarray | None = None  # int16 PCM padded to the recipe's clip, for .wav inputs (frontend=device)
 
 
 def expand_patterns(patterns: str | list[str]) -> list[Path]:
@@ -61,26 +62,61 @@ def wav_case(path: Path, model: Model, recipe_name: str | None, taken: set[str])
 
     shape = model.tensors[model.inputs[0]].shape
     recipe = features.get_recipe(recipe_name) if recipe_name else features.infer_recipe(shape)
-    values = features.compute_features(read_wav(path), recipe)
+    samples = read_wav(path)
+    model_input = model.tensors[model.inputs[0]]
+    quantization = (model_input.scale, model_input.zero_point) if model_input.quantization else None
+    values = features.compute_features(samples, recipe, quantization)
+    padded = np.concatenate([samples, np.zeros(recipe.clip_samples - len(samples), np.int16)])
     return TestCase(_case_name(path, taken), f"{path.name} via feature recipe {recipe.name}",
-                    [_fit(values.astype(np.int8), shape, str(path))])
+                    [_fit(values.astype(np.int8), shape, str(path))], audio=padded)
 
 
 def npy_case(path: Path, model: Model, taken: set[str]) -> TestCase:
     try:
+        with open(path, "rb") as f:
+            magic = f.read(6)
+        if magic != b"\x93NUMPY":
+            raise TinyforgeError(f"{path}: not a .npy file (no NumPy header; save the tensor with numpy.save)")
         values = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise TinyforgeError(f"{path}: no such file") from None
     except (OSError, ValueError) as exc:
         raise TinyforgeError(f"{path}: cannot read .npy: {exc}") from None
-    if values.dtype != np.int8:
-        raise TinyforgeError(f"{path}: dtype {values.dtype}, expected int8 (a quantized input tensor)")
-    shape = model.tensors[model.inputs[0]].shape
+    want = model.tensors[model.inputs[0]]
+    if values.dtype != want.dtype:
+        raise TinyforgeError(f"{path}: dtype {values.dtype}, expected {np.dtype(want.dtype).name} "
+                             f"(the model's input '{want.name}')")
+    shape = want.shape
     return TestCase(_case_name(path, taken), path.name, [_fit(values, shape, str(path))])
+
+
+def _float_input_range(model: Model, index: int) -> tuple[float, float]:
+    """Real values a float input's QUANTIZE can represent, widened by a quarter so clamping is exercised
+    too; [-1, 1] when no QUANTIZE reads it."""
+    for op in model.operators:
+        if op.opcode == "QUANTIZE" and op.inputs[0] == index:
+            out = model.tensors[op.outputs[0]]
+            info = np.iinfo(out.dtype)
+            low, high = (info.min - out.zero_point) * out.scale, (info.max - out.zero_point) * out.scale
+            margin = (high - low) / 8
+            return low - margin, high + margin
+    return -1.0, 1.0
+
+
+def _random_tensor(rng: np.random.Generator, model: Model, index: int) -> np.ndarray:
+    t = model.tensors[index]
+    if t.type == "FLOAT32":
+        low, high = _float_input_range(model, index)
+        return rng.uniform(low, high, size=t.shape).astype(np.float32)
+    info = np.iinfo(t.dtype)
+    return rng.integers(info.min, info.max + 1, size=t.shape, dtype=t.dtype)
 
 
 def random_cases(model: Model, count: int, seed: int = VECTOR_SEED) -> list[TestCase]:
     rng = np.random.default_rng(seed)
-    return [TestCase(f"vector{i}", f"seeded random int8 (seed {seed})",
-                     [rng.integers(-128, 128, size=model.tensors[t].shape, dtype=np.int8) for t in model.inputs])
+    kinds = "/".join(sorted({model.tensors[t].type.lower() for t in model.inputs}))
+    return [TestCase(f"vector{i}", f"seeded random {kinds} (seed {seed})",
+                     [_random_tensor(rng, model, t) for t in model.inputs])
             for i in range(count)]
 
 

@@ -35,3 +35,11 @@ class Layer:
     consts: list[ConstArray] = field(default_factory=list)
     params: dict = field(default_factory=dict)
     input_offsets: list[int] = field(default_factory=list)   # every activation input, in op order
+    input_bytes: list[int] = field(default_factory=list)     # their sizes, same order
+    extra_outputs: list[tuple[int, int]] = field(default_factory=list)  # (offset, bytes) of outputs 1.. (SPLIT)
+
+    @property
+    def arena_ranges(self) -> list[tuple[int, int]]:
+        """(offset, bytes) of every arena range the kernel call touches: what debug builds check."""
+        return [*zip(self.input_offsets, self.input_bytes), (self.output_offset, self.output_bytes),
+                *self.extra_outputs]

@@ -20,6 +20,10 @@ from .planner import Buffer, Plan, plan_memory
 from .tflite_model import Model, Operator
 
 ARENA_ALIGNMENT = 16
+# Model input/output types the generated API and the test path carry (QUANTIZE/DEQUANTIZE at the edges).
+IO_CTYPES = {"INT8": "int8_t", "INT16": "int16_t", "FLOAT32": "float"}
+SHAPE_PRESERVING_OPS = frozenset({"SOFTMAX", "LOGISTIC", "TANH", "RELU", "RELU6", "RELU_N1_TO_1", "LEAKY_RELU",
+                                  "HARD_SWISH", "QUANTIZE", "DEQUANTIZE", "ELU", "PRELU", "LOG_SOFTMAX"})
 ALIAS_OPS = {opcode for opcode, module in REGISTRY.items() if getattr(module, "ALIAS", False)}
 
 
@@ -31,6 +35,8 @@ class IoTensor:
     offset: int
     scale: float
     zero_point: int
+    dtype: str = "int8"          # numpy name: int8, int16 or float32
+    ctype: str = "int8_t"        # its C type, for model.h
 
 
 @dataclass
@@ -61,8 +67,18 @@ def check_supported(model: Model, op: Operator) -> None:
     module = REGISTRY.get(op.opcode)
     if module is None:
         raise unsupported(op, "no kernel for this operator")
-    if len(op.outputs) != 1:
+    if len(op.outputs) != 1 and not getattr(module, "MULTIPLE_OUTPUTS", False):
         raise unsupported(op, f"{len(op.outputs)} outputs")
+    # SPLIT takes its axis first: DATA_INPUT names the position of the tensor the operator transforms.
+    data_input = getattr(module, "DATA_INPUT", 0)
+    first = model.tensor(op.inputs[data_input]) if len(op.inputs) > data_input else None
+    if (first is None or first.is_constant) and not getattr(module, "CONSTANT_OPERANDS", False):
+        raise unsupported(op, "its first input must be an activation tensor")
+    out = model.op_outputs(op)[0]
+    # TFLite's Prepare resizes these outputs to the input's shape whatever the file declares; the firmware
+    # uses the declared shape, so the two must agree.
+    if op.opcode in SHAPE_PRESERVING_OPS and out.shape != first.shape:
+        raise unsupported(op, f"output shape {list(out.shape)} differs from input shape {list(first.shape)}")
     module.check(model, op)
 
 
@@ -106,7 +122,8 @@ def _io(model: Model, index: int, plan: Plan, buffer_of: dict[int, str]) -> IoTe
     t = model.tensors[index]
     q = t.quantization
     return IoTensor(name=t.name, shape=t.shape, nbytes=t.nbytes, offset=plan.offsets[buffer_of[index]],
-                    scale=float(q.scale[0]) if q else 0.0, zero_point=int(q.zero_point[0]) if q else 0)
+                    scale=float(q.scale[0]) if q else 0.0, zero_point=int(q.zero_point[0]) if q else 0,
+                    dtype=t.type.lower(), ctype=IO_CTYPES.get(t.type, "int8_t"))
 
 
 def compile_model(model: Model) -> CompiledModel:
@@ -116,22 +133,30 @@ def compile_model(model: Model) -> CompiledModel:
     for op in model.operators:
         check_supported(model, op)
     for t in model.inputs + model.outputs:
-        if model.tensors[t].type != "INT8":
+        if model.tensors[t].type not in IO_CTYPES:
             raise TinyforgeError(f"{model.path}: model input/output '{model.tensors[t].name}' is "
-                                 f"{model.tensors[t].type}; only int8 inputs and outputs are supported")
+                                 f"{model.tensors[t].type}; inputs and outputs can be "
+                                 f"{', '.join(t.lower() for t in IO_CTYPES)}")
     plan, buffers, buffer_of = _plan(model)
     layers = []
     for op in model.operators:
         module = REGISTRY[op.opcode]
-        inp = model.op_inputs(op)[0]
         out = model.op_outputs(op)[0]
-        activations = [t for t in op.inputs if t >= 0 and not model.tensors[t].is_constant]
+        # Variable tensors (LSTM/SVDF state) live in their operator's own static buffers, not the arena.
+        activations = [t for t in op.inputs
+                       if t >= 0 and not model.tensors[t].is_constant and not model.tensors[t].is_variable]
+        data_input = op.inputs[getattr(module, "DATA_INPUT", 0)]
+        if data_input not in buffer_of and activations:
+            data_input = activations[0]   # e.g. ADD(constant, activation): the arena operand is the second
+        inp = model.tensors[data_input]
         layer = Layer(index=op.index, opcode=op.opcode, kind=module.KIND, symbol=f"op{op.index}_{module.KIND}",
                       inputs=[model.tensors[t].name for t in activations], output=out.name,
-                      input_offset=plan.offsets[buffer_of[op.inputs[0]]],
+                      input_offset=plan.offsets[buffer_of[data_input]],
                       output_offset=plan.offsets[buffer_of[op.outputs[0]]],
                       output_bytes=out.nbytes, input_shape=inp.shape, output_shape=out.shape,
-                      input_offsets=[plan.offsets[buffer_of[t]] for t in activations])
+                      input_offsets=[plan.offsets[buffer_of[t]] for t in activations],
+                      input_bytes=[model.tensors[t].nbytes for t in activations],
+                      extra_outputs=[(plan.offsets[buffer_of[t]], model.tensors[t].nbytes) for t in op.outputs[1:]])
         module.lower(model, op, layer)
         layers.append(layer)
     return CompiledModel(model=model, layers=layers, plan=plan, buffers=buffers,

@@ -23,6 +23,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .errors import TinyforgeError
+
 INT8_MIN = -128
 INT8_MAX = 127
 
@@ -54,6 +56,8 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     real = float(real)
     if real == 0.0:
         return 0, 0
+    if not math.isfinite(real):
+        raise TinyforgeError(f"quantization scales give a multiplier of {real}; the model's scales are corrupt")
     q, shift = math.frexp(real)
     # q * 2^31 is exact in a double (q has 53 significant bits).
     q_fixed = _round_half_away(q * (1 << 31))
@@ -204,3 +208,59 @@ def conv_output_size_and_padding(padding: str, in_size: int, filter_size: int,
     total = (out - 1) * stride + effective - in_size
     total = max(total, 0)
     return out, total // 2
+
+
+def quantize_multiplier_smaller_than_one(real: float) -> tuple[int, int]:
+    """Mirror tflite::QuantizeMultiplierSmallerThanOneExp: QuantizeMultiplier with the check that
+    0 < real < 1, so the shift is never positive."""
+    if not 0.0 < real < 1.0:
+        raise ValueError(f"multiplier {real} is not in (0, 1)")
+    multiplier, shift = quantize_multiplier(real)
+    if shift > 0:
+        raise ValueError(f"multiplier {real} rounds to a positive shift")
+    return multiplier, shift
+
+
+# PrepareGeneralSubOp / add.cc Prepare: 8-bit inputs are shifted left by 20 before rescaling.
+ADD_LEFT_SHIFT_8BIT = 20
+
+
+def add_params(input1_scale: float, input2_scale: float, output_scale: float,
+               negate_input2: bool = False) -> dict:
+    """Mirror the int8 path of ADD's and SUB's Prepare (add.cc, sub.cc PrepareGeneralSubOp).
+
+    ``twice_max_input_scale = 2 * max(s1, s2)`` is a float32 max widened to double; each input is
+    rescaled by ``s / twice_max`` and the sum by ``twice_max / ((1 << 20) * s_out)`` (a float32 product,
+    exact because it is a power of two), all in double. SUB multiplies input 2's multiplier by -1.
+    """
+    s1, s2, s_out = _f32(input1_scale), _f32(input2_scale), _f32(output_scale)
+    twice_max = 2.0 * float(max(s1, s2))
+    m1, shift1 = quantize_multiplier_smaller_than_one(float(s1) / twice_max)
+    m2, shift2 = quantize_multiplier_smaller_than_one(float(s2) / twice_max)
+    out_real = twice_max / float(_f32(1 << ADD_LEFT_SHIFT_8BIT) * s_out)
+    m_out, shift_out = quantize_multiplier_smaller_than_one(out_real)
+    return dict(left_shift=ADD_LEFT_SHIFT_8BIT, input1_multiplier=m1, input1_shift=shift1,
+                input2_multiplier=-m2 if negate_input2 else m2, input2_shift=shift2,
+                output_multiplier=m_out, output_shift=shift_out)
+
+
+def mul_multiplier(input1_scale: float, input2_scale: float, output_scale: float) -> tuple[int, int]:
+    """Mirror MUL's Prepare (mul.cc): ``input1_scale * input2_scale / output_scale`` evaluated in
+    float32 (all three are floats in the C++), then QuantizeMultiplier."""
+    real = _f32(input1_scale) * _f32(input2_scale) / _f32(output_scale)
+    return quantize_multiplier(float(real))
+
+
+def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tuple[int, int]:
+    """Mirror int8 MEAN in TF 2.21 (reduce.cc PrepareMeanOrSum, then the integer QuantizedMeanOrSum):
+    QuantizeMultiplier of ``double(s_in) / double(s_out)``, then the division by the element count
+    folded into it: with ``k = min(floor(log2(count)), 32, 31 + shift)`` the multiplier becomes
+    ``(multiplier << k) / count`` (int64, truncating) and the shift ``shift - k``.
+
+    The TF source also has a float32 path and a 4-D integer_ops::Mean path for this operator; measured
+    against the TF 2.21 interpreter, every int8 case (4-D over H and W with keep_dims, other axes, equal
+    or different scales) matches this one and those do not (tests/conformance, MEAN cases).
+    """
+    multiplier, shift = quantize_multiplier(float(_f32(input_scale)) / float(_f32(output_scale)))
+    k = min(count.bit_length() - 1, 32, 31 + shift)
+    return int((multiplier << k) // count), shift - k

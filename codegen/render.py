@@ -38,7 +38,7 @@ from .errors import TinyforgeError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = REPO_ROOT / "templates"
 
-_HASH_COMMENT_SUFFIXES = {".py", ".toml", ".sh", ".resc", ".cfg", ".txt", ".mk", ""}
+_HASH_COMMENT_SUFFIXES = {".py", ".toml", ".sh", ".resc", ".robot", ".cfg", ".txt", ".mk", ""}
 _HASH_COMMENT_NAMES = {"SConstruct", "SConscript", "Makefile"}
 
 _env: jinja2.Environment | None = None

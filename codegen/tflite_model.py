@@ -23,6 +23,7 @@ from tflite.Padding import Padding
 from tflite.TensorType import TensorType
 
 from .errors import TinyforgeError
+from .tflite_verify import VerifyError, verify_model
 
 
 def _enum_names(enum_class) -> dict[int, str]:
@@ -40,6 +41,37 @@ NUMPY_TYPES = {
     "INT8": np.int8, "UINT8": np.uint8, "INT16": np.int16, "UINT16": np.uint16,
     "INT32": np.int32, "UINT32": np.uint32, "INT64": np.int64, "BOOL": np.bool_,
 }
+
+SCHEMA_VERSION = 3                 # TFLITE_SCHEMA_VERSION; InterpreterBuilder refuses any other
+MAX_TENSOR_BYTES = 2**31 - 1       # no board we target comes near; beyond it sizes overflow int32 C code
+
+
+def _normalised(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+# The options table each operator's TFLite kernel reads (``op->builtin_options_as_<T>()``). TFLite ignores
+# options of any other type and falls back to zeroed parameters (stride 0, ...), so an operator carrying
+# the wrong table is refused rather than lowered with our defaults. Most follow the naming rule
+# (CONV_2D -> Conv2DOptions); these are the exceptions from schema.fbs.
+_OPTIONS_EXCEPTIONS = {
+    "AVERAGE_POOL_2D": "Pool2DOptions", "MAX_POOL_2D": "Pool2DOptions", "L2_POOL_2D": "Pool2DOptions",
+    "MEAN": "ReducerOptions", "SUM": "ReducerOptions", "REDUCE_PROD": "ReducerOptions",
+    "REDUCE_MAX": "ReducerOptions", "REDUCE_MIN": "ReducerOptions", "REDUCE_ANY": "ReducerOptions",
+    "REDUCE_ALL": "ReducerOptions", "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions",
+    "L2_NORMALIZATION": "L2NormOptions", "UNIDIRECTIONAL_SEQUENCE_RNN": "SequenceRNNOptions",
+}
+# Operators whose zeroed default parameters (stride 0) make TFLite's Prepare divide by zero.
+_OPTIONS_REQUIRED = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D", "L2_POOL_2D",
+                     "TRANSPOSE_CONV"}
+_OPTIONS_BY_NORMALISED_NAME = {_normalised(v[: -len("Options")]): v for v in OPTIONS_NAMES.values()
+                               if v.endswith("Options")}
+
+
+def expected_options(opcode: str) -> str | None:
+    """Name of the options table TFLite's kernel for ``opcode`` reads, if it reads one."""
+    return _OPTIONS_EXCEPTIONS.get(opcode) or _OPTIONS_BY_NORMALISED_NAME.get(_normalised(opcode))
+
 
 # Enum-valued options are turned into names so the rest of codegen reads "SAME"
 # and "RELU6" rather than numbers with a meaning hidden in the schema.
@@ -101,6 +133,8 @@ class Operator:
     outputs: list[int]
     options: dict = field(default_factory=dict)
     custom_code: str | None = None
+    # Tensors the kernel keeps between its steps; integer LSTMs carry their gate scales on them.
+    intermediates: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -168,14 +202,65 @@ def _check(condition: bool, path: Path, message: str) -> None:
         raise TinyforgeError(f"{path}: not a valid TFLite model: {message}")
 
 
-def _read_quantization(t) -> Quantization | None:
+def _read_quantization(t, path: Path, index: int, name: str, shape: tuple) -> Quantization | None:
+    """Quantization parameters, checked as TFLite's InterpreterBuilder::ParseQuantization and the
+    kernels' Prepare functions need them: as many zero points as scales, one scale per channel of
+    ``quantized_dimension``, and every scale finite and positive (a zero scale divides by zero in
+    every requantization multiplier)."""
     q = t.Quantization()
     if q is None or q.ScaleLength() == 0:
         return None
-    return Quantization(scale=q.ScaleAsNumpy().astype(np.float32),
-                        zero_point=q.ZeroPointAsNumpy().astype(np.int64) if q.ZeroPointLength()
-                        else np.zeros(q.ScaleLength(), np.int64),
-                        axis=q.QuantizedDimension())
+    what = f"tensor {index} ('{name}')"
+    scale = q.ScaleAsNumpy().astype(np.float32)
+    zero_point = q.ZeroPointAsNumpy().astype(np.int64) if q.ZeroPointLength() else np.zeros(0, np.int64)
+    axis = q.QuantizedDimension()
+    _check(zero_point.size == scale.size, path,
+           f"{what} has {scale.size} quantization scales and {zero_point.size} zero points")
+    if scale.size > 1:
+        _check(0 <= axis < len(shape) and shape[axis] == scale.size, path,
+               f"{what} has {scale.size} per-channel scales on dimension {axis} of shape {list(shape)}")
+    bad = [float(v) for v in scale if not (np.isfinite(v) and v > 0)]
+    _check(not bad, path, f"{what} has quantization scale {bad[0] if bad else ''}; scales must be positive")
+    return Quantization(scale=scale, zero_point=zero_point, axis=axis)
+
+
+_ZERO_POINT_RANGE = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (0, 0)}
+
+
+def _check_zero_points(tensor: Tensor, path: Path) -> None:
+    """Zero points must be representable in the tensor's type (TFLite's int16 kernels require 0)."""
+    q = tensor.quantization
+    if q is None or tensor.type not in _ZERO_POINT_RANGE:
+        return
+    low, high = _ZERO_POINT_RANGE[tensor.type]
+    bad = [int(z) for z in q.zero_point if not low <= z <= high]
+    _check(not bad, path, f"tensor {tensor.index} ('{tensor.name}') is {tensor.type} with zero point "
+                          f"{bad[0] if bad else ''}, outside [{low}, {high}]")
+
+
+def _check_dataflow(path: Path, tensors: list[Tensor], operators: list[Operator],
+                    inputs: list[int], outputs: list[int]) -> None:
+    """Every operator reads only constants, variables, model inputs or outputs of earlier operators,
+    and every tensor is written once: the order the arena plan and ``model_invoke`` rely on."""
+    written: set[int] = set()
+    for t in inputs:
+        _check(not tensors[t].is_constant, path, f"model input {t} ('{tensors[t].name}') is a constant tensor")
+        _check(t not in written, path, f"tensor {t} is listed twice as a model input")
+        written.add(t)
+    for op in operators:
+        for t in op.inputs:
+            if t < 0 or tensors[t].is_constant or tensors[t].is_variable:
+                continue
+            _check(t in written, path, f"operator {op.index} ({op.opcode}) reads tensor {t} "
+                                       f"('{tensors[t].name}') before any operator writes it")
+        for t in op.outputs:
+            _check(not tensors[t].is_constant, path,
+                   f"operator {op.index} ({op.opcode}) writes constant tensor {t} ('{tensors[t].name}')")
+            _check(t not in written, path, f"operator {op.index} ({op.opcode}) writes tensor {t} "
+                                           f"('{tensors[t].name}'), which is already written")
+            written.add(t)
+    for t in outputs:
+        _check(t in written, path, f"model output {t} ('{tensors[t].name}') is never written")
 
 
 def load_model(path: str | Path) -> Model:
@@ -186,6 +271,10 @@ def load_model(path: str | Path) -> Model:
         raise TinyforgeError(f"{path}: cannot read model: {exc.strerror}") from None
     _check(len(buf) >= 8 and buf[4:8] == b"TFL3", path, "missing the 'TFL3' file identifier")
     try:
+        verify_model(buf)
+    except VerifyError as exc:
+        raise TinyforgeError(f"{path}: not a valid TFLite model: corrupt flatbuffer: {exc}") from None
+    try:
         return _parse(path, buf)
     except TinyforgeError:
         raise
@@ -193,8 +282,24 @@ def load_model(path: str | Path) -> Model:
         raise TinyforgeError(f"{path}: not a valid TFLite model: corrupt flatbuffer ({type(exc).__name__})") from None
 
 
+def _utf8(raw: bytes, path: Path, what: str) -> str:
+    """Flatbuffer strings are UTF-8 by definition; TFLite's Python API fails on anything else."""
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        raise TinyforgeError(f"{path}: not a valid TFLite model: {what} is not UTF-8 text") from None
+
+
+def _tensor_bytes(shape: tuple, itemsize: int) -> int:
+    count = 1
+    for d in shape:
+        count *= d          # Python ints: a shape that overflows int64 is seen, not wrapped
+    return count * itemsize
+
+
 def _parse(path: Path, buf: bytes) -> Model:
     m = tflite.Model.GetRootAsModel(buf, 0)
+    _check(m.Version() == SCHEMA_VERSION, path, f"schema version {m.Version()}, expected {SCHEMA_VERSION}")
     _check(m.SubgraphsLength() >= 1, path, "no subgraph")
     g = m.Subgraphs(0)
     n_buffers = m.BuffersLength()
@@ -203,31 +308,48 @@ def _parse(path: Path, buf: bytes) -> Model:
     tensors = []
     for i in range(n_tensors):
         t = g.Tensors(i)
+        name = _utf8(t.Name(), path, f"tensor {i} name") if t.Name() is not None else f"tensor{i}"
         type_name = TYPE_NAMES.get(t.Type(), f"type {t.Type()}")
         shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
-        _check(all(0 <= d < 2**31 for d in shape), path, f"tensor {i} has shape {list(shape)}")
-        _check(0 <= t.Buffer() < max(n_buffers, 1), path, f"tensor {i} refers to buffer {t.Buffer()}")
+        _check(all(0 <= d < 2**31 for d in shape), path, f"tensor {i} ('{name}') has shape {list(shape)}")
+        itemsize = np.dtype(NUMPY_TYPES[type_name]).itemsize if type_name in NUMPY_TYPES else 1
+        nbytes = _tensor_bytes(shape, itemsize)
+        _check(nbytes <= MAX_TENSOR_BYTES, path,
+               f"tensor {i} ('{name}') has shape {list(shape)}, {nbytes} bytes, more than {MAX_TENSOR_BYTES}")
+        _check(0 <= t.Buffer() < max(n_buffers, 1), path, f"tensor {i} ('{name}') refers to buffer {t.Buffer()}")
         data = None
         if t.Buffer() > 0 and n_buffers:
             b = m.Buffers(t.Buffer())
             raw = b.DataAsNumpy() if b.DataLength() else None
             if raw is None and b.Offset() > 1:  # large models keep buffers after the flatbuffer
+                _check(b.Offset() + b.Size() <= len(buf), path,
+                       f"buffer {t.Buffer()} lies at bytes {b.Offset()}..{b.Offset() + b.Size()}, "
+                       f"past the end of the file ({len(buf)} bytes)")
                 raw = np.frombuffer(buf, np.uint8, count=b.Size(), offset=b.Offset())
             if raw is not None and not isinstance(raw, int) and type_name in NUMPY_TYPES:
                 dtype = np.dtype(NUMPY_TYPES[type_name]).newbyteorder("<")
-                count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-                _check(raw.size == count * dtype.itemsize, path,
-                       f"tensor {i} ('{t.Name().decode(errors='replace')}') has {raw.size} bytes of data, "
-                       f"its shape {list(shape)} needs {count * dtype.itemsize}")
+                _check(raw.size == nbytes, path,
+                       f"tensor {i} ('{name}') has {raw.size} bytes of data, its shape {list(shape)} needs {nbytes}")
                 data = np.frombuffer(raw.tobytes(), dtype).astype(dtype.newbyteorder("=")).reshape(shape)
-        tensors.append(Tensor(index=i, name=t.Name().decode(errors="replace"), shape=shape, type=type_name,
-                              quantization=_read_quantization(t), data=data, is_variable=t.IsVariable()))
+        tensor = Tensor(index=i, name=name, shape=shape, type=type_name,
+                        quantization=_read_quantization(t, path, i, name, shape), data=data,
+                        is_variable=t.IsVariable())
+        _check_zero_points(tensor, path)
+        tensors.append(tensor)
 
     def tensor_list(values, what: str, allow_omitted: bool) -> list[int]:
         result = [int(v) for v in values]
         for v in result:
             _check(-1 <= v < n_tensors and (allow_omitted or v >= 0), path, f"{what} refers to tensor {v}")
         return result
+
+    # InterpreterBuilder resolves every operator code, used or not, and refuses unknown builtins.
+    for i in range(m.OperatorCodesLength()):
+        oc = m.OperatorCodes(i)
+        code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
+        _check(code in OPERATOR_NAMES, path, f"operator code {i} has unknown builtin code {code}")
+        if oc.CustomCode() is not None:
+            _utf8(oc.CustomCode(), path, f"operator code {i} custom name")
 
     operators = []
     for i in range(g.OperatorsLength()):
@@ -236,24 +358,35 @@ def _parse(path: Path, buf: bytes) -> Model:
         oc = m.OperatorCodes(op.OpcodeIndex())
         # Schema v3a keeps codes > 127 in builtin_code and 127 in the deprecated field.
         code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
+        _check(code in OPERATOR_NAMES, path, f"operator {i} has unknown builtin code {code}")
+        opcode = OPERATOR_NAMES[code]
         custom = oc.CustomCode().decode(errors="replace") if oc.CustomCode() else None
+        options_type = OPTIONS_NAMES.get(op.BuiltinOptionsType(), "NONE")
+        expected = expected_options(opcode)
+        _check(options_type in ("NONE", expected) or expected is None, path,
+               f"operator {i} ({opcode}) carries {options_type}, its kernel reads {expected}")
+        _check(options_type != "NONE" or opcode not in _OPTIONS_REQUIRED, path,
+               f"operator {i} ({opcode}) has no {expected}; its strides would be 0")
         operators.append(Operator(
-            index=i, opcode=OPERATOR_NAMES.get(code, f"builtin {code}"), version=oc.Version(),
+            index=i, opcode=opcode, version=oc.Version(),
             inputs=tensor_list(op.InputsAsNumpy() if op.InputsLength() else [], f"operator {i} input", True),
             outputs=tensor_list(op.OutputsAsNumpy() if op.OutputsLength() else [], f"operator {i} output", False),
-            options=_read_options(op), custom_code=custom))
+            options=_read_options(op), custom_code=custom,
+            intermediates=tensor_list(op.IntermediatesAsNumpy() if op.IntermediatesLength() else [],
+                                      f"operator {i} intermediate", False)))
 
     metadata = {}
     for i in range(m.MetadataLength()):
         md = m.Metadata(i)
         if 0 <= md.Buffer() < n_buffers:
             b = m.Buffers(md.Buffer())
-            metadata[md.Name().decode(errors="replace")] = b.DataAsNumpy().tobytes() if b.DataLength() else b""
+            metadata[(md.Name() or b"").decode(errors="replace")] = b.DataAsNumpy().tobytes() if b.DataLength() else b""
 
+    inputs = tensor_list(g.InputsAsNumpy() if g.InputsLength() else [], "subgraph input", False)
+    outputs = tensor_list(g.OutputsAsNumpy() if g.OutputsLength() else [], "subgraph output", False)
+    _check_dataflow(path, tensors, operators, inputs, outputs)
     return Model(
         path=path, sha256=hashlib.sha256(buf).hexdigest(),
         description=(m.Description() or b"").decode(errors="replace"),
-        tensors=tensors, operators=operators,
-        inputs=tensor_list(g.InputsAsNumpy() if g.InputsLength() else [], "subgraph input", False),
-        outputs=tensor_list(g.OutputsAsNumpy() if g.OutputsLength() else [], "subgraph output", False),
+        tensors=tensors, operators=operators, inputs=inputs, outputs=outputs,
         metadata=metadata, subgraph_count=m.SubgraphsLength())

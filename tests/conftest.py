@@ -1,61 +1,11 @@
-"""Shared pytest fixtures. ``build_firmware`` compiles test firmware for a board
-with arm-none-eabi-gcc, the way tests (not the SCons build) need it."""
+"""Shared pytest fixtures; the firmware build helpers they use live in firmware_build.py."""
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-FIRMWARE = REPO / "firmware"
-TEST_FIRMWARE = Path(__file__).resolve().parent / "firmware"
-
-# Board support every test image links: startup, console driver, runtime.
-BOARD_SUPPORT_SOURCES = [
-    FIRMWARE / "board" / "startup.c",
-    FIRMWARE / "runtime" / "console_format.c",
-    FIRMWARE / "runtime" / "semihost.c",
-    FIRMWARE / "runtime" / "markers.c",
-]
-
-COMMON_FLAGS = ["-Os", "-g", "-std=c11", "-Wall", "-Wextra",
-                "-ffunction-sections", "-fdata-sections", "-Wl,--gc-sections",
-                "--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles"]
-
-
-class BuildError(Exception):
-    """gcc/ld failed; ``output`` holds their stderr."""
-
-    def __init__(self, output: str):
-        super().__init__(output)
-        self.output = output
-
-
-def compile_firmware(sources, out_dir, board="bluepill", name="firmware", extra_flags=()):
-    """Render board support for ``board`` into ``out_dir``, compile and link
-    ``sources`` (plus startup, the board's console driver and the runtime) into
-    ``out_dir/<name>.elf``. Raises BuildError with gcc's output on failure."""
-    from codegen.board_support import render_board_support
-    from codegen.boards import load_board
-
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed")
-    b = load_board(board)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    render_board_support(b, out_dir)
-    driver = FIRMWARE / "board" / f"console_{b.console['kind']}.c"
-    elf = out_dir / f"{name}.elf"
-    cmd = ["arm-none-eabi-gcc", *b.cflags, *COMMON_FLAGS, *extra_flags,
-           f"-I{out_dir}", f"-I{FIRMWARE / 'include'}",
-           *[str(s) for s in sources], *[str(s) for s in BOARD_SUPPORT_SOURCES], str(driver),
-           f"-T{out_dir / 'linker.ld'}", f"-Wl,-Map={out_dir / (name + '.map')}", "-o", str(elf)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise BuildError(proc.stderr)
-    return elf
+from firmware_build import TEST_FIRMWARE, compile_firmware
 
 
 @pytest.fixture

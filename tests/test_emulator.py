@@ -12,7 +12,7 @@ from codegen.boards import load_board
 from codegen.emulator import STACK_PAINT, Emulator, run_firmware, thumb_instruction_count
 from codegen.render import render, write_if_changed
 
-from conftest import REPO, BuildError
+from firmware_build import REPO, BuildError
 
 BOARD = load_board("bluepill")
 
@@ -20,7 +20,7 @@ BOARD = load_board("bluepill")
 @pytest.fixture(scope="module")
 def fw(tmp_path_factory):
     """Build each test firmware once per module: fw('hello') -> ELF path."""
-    from conftest import TEST_FIRMWARE, compile_firmware
+    from firmware_build import TEST_FIRMWARE, compile_firmware
     cache = {}
     root = tmp_path_factory.mktemp("fw")
 

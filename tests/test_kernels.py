@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from codegen import quant
+from codegen.ops import _packed
 
 REPO = Path(__file__).resolve().parent.parent
 KERNEL_DIR = REPO / "firmware" / "kernels"
@@ -63,6 +64,12 @@ class FcParams(ctypes.Structure):
         "input_offset", "filter_offset", "output_offset", "act_min", "act_max")]
 
 
+class PackedParams(ctypes.Structure):
+    _fields_ = [(name, I32) for name in (
+        "input_offset", "output_offset", "stride_h", "stride_w", "dilation_h", "pad_h", "pad_w",
+        "act_min", "act_max", "max_taps", "single_rounding")]
+
+
 class SoftmaxParams(ctypes.Structure):
     _fields_ = [(name, I32) for name in ("input_multiplier", "input_left_shift", "diff_min")]
 
@@ -98,7 +105,13 @@ def kernels(tmp_path_factory):
     lib.fully_connected_s8.argtypes = [ctypes.POINTER(FcParams), ctypes.POINTER(Requant),
                                        I32, I32, P_I8, I32, P_I8, P_I32, P_I8]
     lib.softmax_s8.argtypes = [ctypes.POINTER(SoftmaxParams), I32, I32, P_I8, P_I8]
-    for fn in (lib.conv2d_s8, lib.depthwise_conv2d_s8, lib.fully_connected_s8, lib.softmax_s8):
+    lib.fully_connected_fast_s8.argtypes = lib.fully_connected_s8.argtypes
+    lib.depthwise_conv2d_fast_s8.argtypes = conv_args
+    lib.depthwise_conv2d_fast_s8.restype = None
+    lib.packed_conv_s8.argtypes = [ctypes.POINTER(PackedParams), ctypes.POINTER(Requant), ctypes.POINTER(Dims),
+                                   P_I8, I32, I32, P_I32, P_I32, ctypes.POINTER(Dims), P_I8]
+    for fn in (lib.conv2d_s8, lib.depthwise_conv2d_s8, lib.fully_connected_s8, lib.softmax_s8,
+               lib.fully_connected_fast_s8, lib.packed_conv_s8):
         fn.restype = None
     return lib
 
@@ -214,7 +227,36 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
        ctypes.byref(Dims(*x.shape)), _i8(x),
        ctypes.byref(Dims(*w.shape)), _i8(w), _i32(bias),
        ctypes.byref(Dims(*out_shape)), _i8(out))
+    if dilation == 1 and (op_name == "CONV_2D" or ic == 1):
+        # The tuned path codegen takes for this layer must give the same bytes as the reference kernel.
+        filter_ohwi = w if op_name == "CONV_2D" else w.transpose(3, 1, 2, 0)
+        assert_bytes_equal(run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape, 0), out)
+    if op_name == "DEPTHWISE_CONV_2D" and depth_multiplier == 1 and dilation == 1 and ic % 4 == 0:
+        fast = np.zeros_like(out)
+        kernels.depthwise_conv2d_fast_s8(ctypes.byref(params), ctypes.byref(requant),
+                                         ctypes.byref(Dims(*x.shape)), _i8(x), ctypes.byref(Dims(*w.shape)),
+                                         _i8(w), _i32(bias), ctypes.byref(Dims(*out_shape)), _i8(fast))
+        assert_bytes_equal(fast, out)
     return out, expected
+
+
+def run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape, single_rounding,
+               max_taps: int | None = None):
+    """packed_conv_s8 with codegen's packing; max_taps overrides codegen's bound (to force lane splits)."""
+    words = _packed.pack_filter(filter_ohwi)
+    assert words is not None
+    packed = np.asarray(words, dtype=np.int32)
+    bound = _packed.max_taps(filter_ohwi, params.input_offset)
+    p = PackedParams(params.input_offset, params.output_offset, getattr(params, "stride_h", 1),
+                     getattr(params, "stride_w", 1), getattr(params, "dilation_h", 1), getattr(params, "pad_h", 0),
+                     getattr(params, "pad_w", 0), params.act_min, params.act_max,
+                     bound if max_taps is None else max_taps, single_rounding)
+    out = np.zeros(out_shape, dtype=np.int8)
+    x = np.ascontiguousarray(x)
+    kernels.packed_conv_s8(ctypes.byref(p), ctypes.byref(requant), ctypes.byref(Dims(*x.shape)), _i8(x),
+                           filter_ohwi.shape[1], filter_ohwi.shape[2], _i32(packed), _i32(bias),
+                           ctypes.byref(Dims(*out_shape)), _i8(out))
+    return out
 
 
 def assert_bytes_equal(ours: np.ndarray, expected: np.ndarray):
@@ -313,6 +355,12 @@ def _depthwise_cases():
                  activation=(None, "relu", "relu6")[i % 3], batch=2 if i % 4 == 0 else 1,
                  per_tensor=i % 7 == 3, seed=500 + i),
             id=f"k{k[0]}x{k[1]}-s{stride}-{padding}-dm{dm}-d{dilation}-{i}"))
+    # Channel counts that are a multiple of 4 take depthwise_conv2d_fast_s8 (DS-CNN's shape among them).
+    for j, (stride, padding) in enumerate(((1, "same"), (2, "valid"), (2, "same"))):
+        cases.append(pytest.param(
+            dict(kernel=(3, 3), stride=stride, padding=padding, dm=1, dilation=1, in_hw=(25, 5), in_c=8 * (j + 1),
+                 bias=True, activation="relu", batch=1 + j % 2, per_tensor=j == 1, seed=700 + j),
+            id=f"fast-k3x3-s{stride}-{padding}-c{8 * (j + 1)}"))
     return cases
 
 
@@ -359,6 +407,16 @@ def run_fc(kernels, ref: RefModel, op: dict, x: np.ndarray, activation: str) -> 
     out = np.zeros((batches, out_depth), dtype=np.int8)
     kernels.fully_connected_s8(ctypes.byref(params), ctypes.byref(requant), batches, in_depth,
                                _i8(x), out_depth, _i8(w), _i32(bias), _i8(out))
+    # Both tuned paths codegen may choose must agree with the reference kernel byte for byte.
+    fast = np.zeros_like(out)
+    kernels.fully_connected_fast_s8(ctypes.byref(params), ctypes.byref(requant), batches, in_depth,
+                                    _i8(x), out_depth, _i8(w), _i32(bias), _i8(fast))
+    assert_bytes_equal(fast, out)
+    as_image = x.reshape(1, batches, 1, in_depth)
+    for max_taps in (None, 7):   # 7: split the lanes mid-row too
+        packed = run_packed(kernels, as_image, w.reshape(out_depth, 1, 1, in_depth), bias, params, requant,
+                            (1, batches, 1, out_depth), 1, max_taps)
+        assert_bytes_equal(packed.reshape(out.shape), out)
     return out
 
 

@@ -8,7 +8,7 @@ transmit data register whose writes become ``EmulationResult.console``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import unicorn
@@ -35,6 +35,7 @@ CPU_MODELS = {
 # ARMv7-M System Control Space (ARMv7-M ARM §B3.2): SCB, SysTick, NVIC.
 SCS_BASE, SCS_SIZE = 0xE000E000, 0x1000
 SCB_CFSR, SCB_HFSR, SCB_MMFAR, SCB_BFAR = 0xE000ED28, 0xE000ED2C, 0xE000ED34, 0xE000ED38
+SCB_CPACR = 0xE000ED88
 # CFSR bits (§B3.2.15) the emulator sets before running the firmware's HardFault handler.
 CFSR_IBUSERR, CFSR_PRECISERR, CFSR_BFARVALID = 1 << 8, 1 << 9, 1 << 15
 CFSR_UNDEFINSTR, CFSR_INVSTATE, CFSR_NOCP, CFSR_UNALIGNED = 1 << 16, 1 << 17, 1 << 19, 1 << 24
@@ -50,6 +51,8 @@ EXCEPTION_NAMES = {1: "undefined instruction", 2: "svc", 3: "prefetch abort", 4:
 
 SEMIHOST_IMM = 0xAB
 SYS_WRITEC, SYS_WRITE0, SYS_WRITE, SYS_EXIT, SYS_EXIT_EXTENDED = 0x03, 0x04, 0x05, 0x18, 0x20
+# File access, for input the host provides (``files=``): an audio stream, say.
+SYS_OPEN, SYS_CLOSE, SYS_READ, SYS_FLEN = 0x01, 0x02, 0x06, 0x0C
 ADP_STOPPED_APPLICATION_EXIT = 0x20026
 
 UNTIL_NEVER = 0xFFFFFFFF         # odd, so never a Thumb PC
@@ -81,6 +84,8 @@ class EmulationResult:
     # With trace=True: the same quantities from a per-instruction hook (slow, exact by construction).
     traced_instructions: int | None = None
     traced_marker_spans: list[int] | None = None
+    # With watch=[symbol, ...]: (symbol, instructions executed before entering it), in execution order.
+    watch_hits: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def instructions_per_second(self) -> float:
@@ -103,14 +108,39 @@ def thumb_instruction_count(code: bytes) -> int:
     return count
 
 
+def thumb_first_fp_instruction(code: bytes) -> int | None:
+    """Offset of the first floating-point (CP10/CP11) instruction in a block of Thumb code.
+
+    ARMv7-M ARM §A5.3.18 and §A6.4: coprocessor and FP instructions are the
+    32-bit encodings whose first halfword is 0xEC00-0xEFFF or 0xFC00-0xFFFF;
+    bits [11:8] of the second halfword name the coprocessor, 10 or 11 for the FPU.
+    """
+    i = 0
+    n = len(code) - 3
+    while i < len(code) - 1:
+        first = int.from_bytes(code[i:i + 2], "little")
+        if first >> 11 < 0b11101:
+            i += 2
+            continue
+        if i < n and first & 0xEC00 == 0xEC00 and (code[i + 3] & 0x0E) == 0x0A:
+            return i
+        i += 4
+    return None
+
+
 class Emulator:
     def __init__(self, elf_path, board: Board, *, max_instructions=200_000_000, trace=False,
-                 console_sink=None):
+                 console_sink=None, watch=(), files=None):
         self.board = board
         self.elf = ElfInfo(elf_path)
         self.max_instructions = int(max_instructions)
         self.trace = trace
         self.console_sink = console_sink
+        self._watch_names = tuple(watch)
+        # name -> bytes the firmware may SYS_OPEN for reading; nothing else on the host is reachable
+        self.files = dict(files or {})
+        self._open_files: dict[int, list] = {}   # handle -> [data, position]
+        self.watch_hits: list[tuple[str, int]] = []
         self.console = bytearray()
         self.semihost = bytearray()
         self.exit_code: int | None = None
@@ -119,6 +149,9 @@ class Emulator:
         self.spans: list[int] = []
         self._span_start: int | None = None
         self._block_counts: dict[int, int] = {}
+        self._block_fp: dict[int, int | None] = {}   # block key -> offset of its first FP instruction
+        self._fpu = board.fpu != "none"
+        self._fp_enabled = False
         self._cur_block = (0, 0, 0)     # address, size, count of the block being executed
         self._handler_running = False
         self.traced = 0
@@ -195,6 +228,7 @@ class Emulator:
         self.hardfault_vector = self._read32(b.flash.origin + 12)
         self.marker_begin = self.elf.symbols.get("tf_marker_begin")
         self.marker_end = self.elf.symbols.get("tf_marker_end")
+        self.watch = {self.elf.symbols[name]: name for name in self._watch_names if name in self.elf.symbols}
         self.stack_bottom = self.elf.symbols.get("_stack_bottom")
         self.stack_top = self.elf.symbols.get("_stack_top")
 
@@ -254,6 +288,8 @@ class Emulator:
             uc.hook_add(unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE, self._on_guard,
                         begin=start, end=end - 1)
             uc.hook_add(unicorn.UC_HOOK_CODE, self._on_guard_fetch, begin=start, end=end - 1)
+        # A CPACR write may revoke FP access again: re-check it at the next FP instruction.
+        uc.hook_add(unicorn.UC_HOOK_MEM_WRITE, self._on_cpacr_write, begin=SCB_CPACR, end=SCB_CPACR + 3)
         if self.trace:
             uc.hook_add(unicorn.UC_HOOK_CODE, self._on_instruction)
 
@@ -261,12 +297,19 @@ class Emulator:
         key = (address << 16) | size
         n = self._block_counts.get(key)
         if n is None:
-            n = self._block_counts[key] = thumb_instruction_count(bytes(uc.mem_read(address, size)))
+            code = bytes(uc.mem_read(address, size))
+            n = self._block_counts[key] = thumb_instruction_count(code)
+            self._block_fp[key] = thumb_first_fp_instruction(code)
+        fp_offset = self._block_fp[key]
+        if fp_offset is not None and not self._fp_enabled and self._fp_denied(address, size, n, fp_offset):
+            return
         if address == self.marker_begin:
             self._span_start = self.count
         elif address == self.marker_end and self._span_start is not None:
             self.spans.append(self.count - self._span_start)
             self._span_start = None
+        if address in self.watch:
+            self.watch_hits.append((self.watch[address], self.count))
         total = self.count + n
         if total > self.max_instructions:
             if not self.fault:
@@ -277,6 +320,26 @@ class Emulator:
             return
         self._cur_block = (address, size, n)
         self.count = total
+
+    def _on_cpacr_write(self, uc, access, address, size, value, _ud):
+        self._fp_enabled = False
+
+    def _fp_denied(self, address, size, n, fp_offset) -> bool:
+        """Unicorn runs FP instructions on any core whatever CPACR says; a real
+        core raises a NOCP UsageFault when it has no FPU or when CP10/CP11 are
+        not enabled in CPACR (ARMv7-M ARM §B3.2.20), so the emulator does too."""
+        if self._fpu and (self._read32(SCB_CPACR) >> 20) & 0xF == 0xF:
+            self._fp_enabled = True
+            return False
+        self._cur_block = (address, size, n)
+        self.count += n
+        pc = address + fp_offset
+        why = ("CP10/CP11 not enabled in CPACR" if self._fpu
+               else f"{self.board.core} has no FPU")
+        self._exception_fault("hardfault", pc, f"hardfault: coprocessor access (NOCP): floating-point "
+                              f"instruction {self._encoding(pc)} but {why} (pc 0x{pc:08x} in "
+                              f"{self.elf.describe(pc)})", CFSR_NOCP)
+        return True
 
     def _on_instruction(self, uc, address, size, _ud):
         # Unicorn calls code hooks only for instructions whose condition passed,
@@ -413,6 +476,32 @@ class Emulator:
                     result = 0          # bytes not written
                 else:
                     result = length
+            elif op == SYS_OPEN:
+                # {name, mode, name length}; only modes 0 ("r") and 1 ("rb") are offered: the input is read-only
+                name_addr, mode, length = (self._read32(arg + 4 * i) for i in range(3))
+                name = bytes(uc.mem_read(name_addr, length)).decode("latin-1")
+                if name in self.files and mode <= 1:
+                    handle = 0x100 + len(self._open_files)
+                    self._open_files[handle] = [self.files[name], 0]
+                    result = handle
+                else:
+                    result = 0xFFFFFFFF
+            elif op == SYS_READ:
+                # {handle, buffer, length} -> bytes NOT read (0: buffer filled)
+                handle, buf, length = (self._read32(arg + 4 * i) for i in range(3))
+                entry = self._open_files.get(handle)
+                if entry is None:
+                    result = 0xFFFFFFFF
+                else:
+                    chunk = entry[0][entry[1]:entry[1] + length]
+                    uc.mem_write(buf, bytes(chunk))
+                    entry[1] += len(chunk)
+                    result = length - len(chunk)
+            elif op == SYS_FLEN:
+                entry = self._open_files.get(self._read32(arg))
+                result = 0xFFFFFFFF if entry is None else len(entry[0])
+            elif op == SYS_CLOSE:
+                result = 0 if self._open_files.pop(self._read32(arg), None) is not None else 0xFFFFFFFF
             elif op == SYS_EXIT_EXTENDED:
                 reason, subcode = self._read32(arg), self._read32(arg + 4)
                 self.exit_code = subcode if reason == ADP_STOPPED_APPLICATION_EXIT else (subcode or 1)
@@ -509,6 +598,7 @@ class Emulator:
             seconds=time.perf_counter() - started,
             traced_instructions=self.traced if self.trace else None,
             traced_marker_spans=list(self.traced_spans) if self.trace else None,
+            watch_hits=list(self.watch_hits),
         )
 
     def _stack_peak(self) -> int | None:
@@ -524,12 +614,16 @@ class Emulator:
 
 
 def run_firmware(elf_path, board: Board, *, max_instructions: int = 200_000_000, trace: bool = False,
-                 console_sink=None) -> EmulationResult:
+                 console_sink=None, watch=(), files=None) -> EmulationResult:
     """Run ``elf_path`` on ``board`` until semihosting exit, a fault or the budget.
 
     ``trace=True`` adds a per-instruction hook (much slower) that recounts
     instructions and marker spans independently, into ``traced_*``.
     ``console_sink(bytes)`` is called with each UART byte as it is written.
+    ``watch`` names functions whose every entry is recorded in ``watch_hits``
+    with the instruction count at that moment (per-layer profiles).
+    ``files`` maps names to bytes the firmware may read with semihosting
+    SYS_OPEN/SYS_READ (an audio stream, say); nothing else is reachable.
     """
     return Emulator(Path(elf_path), board, max_instructions=max_instructions, trace=trace,
-                    console_sink=console_sink).run()
+                    console_sink=console_sink, watch=watch, files=files).run()

@@ -1,6 +1,8 @@
 """Checks and parameter helpers shared by the operator modules."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import quant
 from ..layer import ConstArray
 from ..tflite_model import Model, Operator, Tensor
@@ -59,3 +61,19 @@ def bias_const(sym: str, bias: Tensor | None) -> list[ConstArray]:
 
 def optional_input(model: Model, op: Operator, position: int) -> Tensor | None:
     return model.tensor(op.inputs[position]) if len(op.inputs) > position else None
+
+
+def require_bias_scale(model: Model, op: Operator) -> None:
+    """Mirror GetQuantizedConvolutionMultipler (kernels/kernel_util.cc), which per-tensor FULLY_CONNECTED's
+    Prepare calls: the bias scale must be within 2% of an output step of input_scale * weight_scale
+    (a bias without quantization counts as scale 0)."""
+    inputs = model.op_inputs(op)
+    inp, weights = inputs[0], inputs[1]
+    bias = inputs[2] if len(inputs) > 2 else None
+    if bias is None or weights.quantization is None or weights.quantization.per_channel:
+        return
+    out = model.op_outputs(op)[0]
+    bias_scale = float(bias.quantization.scale[0]) if bias.quantization else 0.0
+    product = float(np.float32(inp.scale)) * float(np.float32(weights.scale))
+    if abs(product - bias_scale) / out.scale > 0.02:
+        raise unsupported(op, f"bias scale {bias_scale} is not input scale x weight scale ({product})")

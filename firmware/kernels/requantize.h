@@ -30,21 +30,26 @@ static inline int32_t tf_asr(int32_t x, int exponent)
 
 /*
  * gemmlowp::SaturatingRoundingDoublingHighMul for int32: the high 32 bits of
- * 2*a*b, rounded half away from zero. The only overflowing input,
- * INT32_MIN * INT32_MIN, saturates to INT32_MAX. The nudge and the
- * truncating 64-bit division (not a shift) are what make the rounding
- * symmetric; a shift would round negative products differently.
+ * 2*a*b, rounded to nearest (gemmlowp's sign-dependent nudge and
+ * truncating division amount to ties toward +infinity, see below). The only
+ * overflowing input, INT32_MIN * INT32_MIN, saturates to INT32_MAX.
  */
 static inline int32_t tf_srdhm(int32_t a, int32_t b)
 {
-    int64_t ab;
-    int64_t nudge;
+    int64_t v;
     if (a == TF_INT32_MIN && b == TF_INT32_MIN) {
         return TF_INT32_MAX;
     }
-    ab = (int64_t)a * (int64_t)b;
-    nudge = (ab >= 0) ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
-    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+    /* gemmlowp adds 2^30 (or 1 - 2^30 for a negative product) and divides
+     * by 2^31 truncating toward zero; for integers that equals
+     * floor((ab + 2^30) / 2^31), since trunc((t - 2^31 + 1) / N) for t < 0
+     * is floor(t / N) with N = 2^31. The floor is one arithmetic shift
+     * instead of a 64-bit division, which dominates the requantization cost. */
+    v = (int64_t)a * (int64_t)b + ((int64_t)1 << 30);
+    /* Bits 31..62 of v are floor(v / 2^31), which fits int32; taken from
+     * the two halves so no signed shift is involved (SMULL, ADDS, ADC, and
+     * two shifts on ARMv7-M). */
+    return (int32_t)(((uint32_t)v >> 31) | ((uint32_t)((uint64_t)v >> 32) << 1));
 }
 
 /*
@@ -54,7 +59,7 @@ static inline int32_t tf_srdhm(int32_t a, int32_t b)
  */
 static inline int32_t tf_rdbpot(int32_t x, int exponent)
 {
-    const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+    const int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);
     const int32_t remainder = x & mask;
     const int32_t threshold = (mask >> 1) + ((x < 0) ? 1 : 0);
     return tf_asr(x, exponent) + ((remainder > threshold) ? 1 : 0);

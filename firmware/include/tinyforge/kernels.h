@@ -58,6 +58,17 @@ typedef struct {
     int32_t diff_min;          /* -CalculateInputRadius(5, input_left_shift, 31) */
 } tf_softmax_params;
 
+typedef struct {
+    int32_t input_offset;      /* -input zero point */
+    int32_t output_offset;     /* output zero point */
+    int32_t stride_h, stride_w;
+    int32_t dilation_h;        /* the width dilation must be 1: one receptive-field row is one run */
+    int32_t pad_h, pad_w;
+    int32_t act_min, act_max;
+    int32_t max_taps;          /* taps a two-lane sum takes before it is split (see packed_conv_s8.c) */
+    int32_t single_rounding;   /* 1 for FULLY_CONNECTED's requantization, 0 for the convolutions */
+} tf_packed_params;
+
 /* CONV_2D, int8 activations, int8 per-channel (or per-tensor) weights, int32 bias (may be NULL). */
 void conv2d_s8(const tf_conv_params *params, const tf_requant *requant,
                const tf_dims *input_dims, const int8_t *input,
@@ -78,10 +89,195 @@ void fully_connected_s8(const tf_fc_params *params, const tf_requant *requant,
                         int32_t output_depth, const int8_t *filter,
                         const int32_t *bias, int8_t *output);
 
+/* DEPTHWISE_CONV_2D with depth multiplier 1, dilation 1 and a multiple of 4
+ * channels, four channels per word (DSP pairs on cores that have them); same
+ * arguments and results as depthwise_conv2d_s8. */
+void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_requant *requant,
+                              const tf_dims *input_dims, const int8_t *input,
+                              const tf_dims *filter_dims, const int8_t *filter,
+                              const int32_t *bias,
+                              const tf_dims *output_dims, int8_t *output);
+
+/* FULLY_CONNECTED blocked over four output rows (SMLAD pairs on cores with
+ * the DSP extension); same arguments and results as fully_connected_s8 for a
+ * filter offset of 0, the only case codegen sends it. */
+void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requant,
+                             int32_t batches, int32_t input_depth, const int8_t *input,
+                             int32_t output_depth, const int8_t *filter,
+                             const int32_t *bias, int8_t *output);
+
+/* CONV_2D (one group, width dilation 1), DEPTHWISE_CONV_2D with one input
+ * channel, or FULLY_CONNECTED (as a 1x1 convolution over a batches x 1
+ * image), with two output channels' weights packed per int32 word by codegen
+ * (codegen/ops/_packed.py); the filter is k_h x k_w x input C per channel. */
+void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
+                    const tf_dims *input_dims, const int8_t *input,
+                    int32_t k_h, int32_t k_w, const int32_t *packed_filter,
+                    const int32_t *bias,
+                    const tf_dims *output_dims, int8_t *output);
+
 /* SOFTMAX over the last dimension of a [rows][depth] tensor; the output is
  * int8 with scale 1/256 and zero point -128, as TFLite requires. */
 void softmax_s8(const tf_softmax_params *params, int32_t rows, int32_t depth,
                 const int8_t *input, int8_t *output);
+
+/* Elementwise int8 operator as a table: output[i] = table[input[i] + 128].
+ * codegen fills the table with TFLite's result for every input byte. */
+void lookup_s8(const int8_t table[256], int32_t count, const int8_t *input, int8_t *output);
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM gate order, as TFLite numbers its weight tensors. */
+enum { TF_LSTM_INPUT = 0, TF_LSTM_FORGET = 1, TF_LSTM_CELL = 2, TF_LSTM_OUTPUT = 3 };
+
+typedef struct {
+    const int8_t *input_weights;       /* [n_cell][n_input] */
+    const int8_t *recurrent_weights;   /* [n_cell][n_output] */
+    const int32_t *input_bias;         /* gate bias - input zero point * row sums */
+    const int32_t *recurrent_bias;     /* - output state zero point * row sums */
+    int32_t input_multiplier, input_shift;          /* input * weight scale -> Q3.12 */
+    int32_t recurrent_multiplier, recurrent_shift;  /* output state * weight scale -> Q3.12 */
+} tf_lstm_gate;
+
+typedef struct {
+    tf_lstm_gate gates[4];             /* gates[TF_LSTM_INPUT] unused when use_cifg */
+    int32_t use_cifg;
+    int32_t n_batch, n_time, n_input, n_cell, n_output, time_major;
+    int32_t cell_scale_log2;           /* cell state scale is 2^cell_scale_log2 */
+    int32_t cell_clip;                 /* 0: no clipping */
+    int32_t hidden_multiplier, hidden_shift, hidden_zero_point;  /* Q0.30 product -> int8 output */
+} tf_lstm_params;
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, TFLite's integer LSTM (int8 weights, int16 cell
+ * state). output_state (int8, n_batch x n_output) and cell_state (int16,
+ * n_batch x n_cell) persist between calls; scratch holds 4 x n_batch x n_cell int16. */
+void unidirectional_sequence_lstm_s8(const tf_lstm_params *params, const int8_t *input,
+                                     int8_t *output_state, int16_t *cell_state,
+                                     int16_t *scratch, int8_t *output);
+
+/* ---- elementwise, pooling, reduction and data-movement operators ---- */
+
+/* Shapes are padded to TF_MAX_DIMS with leading ones by codegen (TFLite's
+ * broadcast kernels go up to 6-D). */
+#define TF_MAX_DIMS 6
+
+/* Output shape and, per output dimension, how many elements one step moves
+ * in each input: the input's stride, or 0 where that input is broadcast. */
+typedef struct {
+    int32_t shape[TF_MAX_DIMS];
+    int32_t step1[TF_MAX_DIMS];
+    int32_t step2[TF_MAX_DIMS];
+} tf_broadcast;
+
+/* ADD (and SUB, whose input2_multiplier codegen negates, as TFLite's sub.cc
+ * does): the general 8-bit path of reference_integer_ops::Add. */
+typedef struct {
+    int32_t input1_offset, input2_offset;  /* -input zero points */
+    int32_t output_offset;                 /* output zero point */
+    int32_t left_shift;                    /* 20 for 8-bit inputs */
+    int32_t input1_multiplier, input1_shift;
+    int32_t input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} tf_add_params;
+
+typedef struct {
+    int32_t input1_offset, input2_offset;  /* -input zero points */
+    int32_t output_offset;
+    int32_t output_multiplier, output_shift;  /* input1_scale * input2_scale / output_scale */
+    int32_t act_min, act_max;
+} tf_mul_params;
+
+typedef struct {
+    int32_t stride_h, stride_w;
+    int32_t filter_h, filter_w;
+    int32_t pad_h, pad_w;      /* top / left, as TFLite's ComputePaddingHeightWidth */
+    int32_t act_min, act_max;
+} tf_pool_params;
+
+typedef struct {
+    int32_t input_shape[TF_MAX_DIMS];
+    int32_t output_shape[TF_MAX_DIMS];
+    int32_t before[TF_MAX_DIMS];   /* padding before each dimension */
+    int32_t pad_value;
+} tf_pad_params;
+
+/* A strided walk over the input: output element (i0..i5) is
+ * input[start + sum(i_k * step[k])]. */
+typedef struct {
+    int32_t shape[TF_MAX_DIMS];   /* output shape */
+    int32_t step[TF_MAX_DIMS];    /* input elements per output step */
+    int32_t start;
+} tf_gather_params;
+
+typedef struct {
+    int32_t kept_shape[TF_MAX_DIMS];     /* the output, padded */
+    int32_t kept_step[TF_MAX_DIMS];      /* input elements per output step */
+    int32_t reduced_shape[TF_MAX_DIMS];  /* the reduced axes, padded */
+    int32_t reduced_step[TF_MAX_DIMS];
+    int32_t count;                       /* elements per mean: product of reduced_shape */
+    int32_t input_zero_point, output_zero_point;
+    int32_t multiplier, shift;           /* input_scale / (output_scale * count) */
+} tf_mean_params;
+
+void add_s8(const tf_add_params *params, const tf_broadcast *shape,
+            const int8_t *input1, const int8_t *input2, int8_t *output);
+void mul_s8(const tf_mul_params *params, const tf_broadcast *shape,
+            const int8_t *input1, const int8_t *input2, int8_t *output);
+/* NHWC pooling; input and output share scale and zero point. */
+void average_pool2d_s8(const tf_pool_params *params, const tf_dims *input_dims, const int8_t *input,
+                       const tf_dims *output_dims, int8_t *output);
+void max_pool2d_s8(const tf_pool_params *params, const tf_dims *input_dims, const int8_t *input,
+                   const tf_dims *output_dims, int8_t *output);
+/* For each of `outer` slices, input k contributes run_bytes[k] bytes. */
+void concatenation_s8(int32_t input_count, const int8_t *const *inputs, const int32_t *run_bytes,
+                      int32_t outer, int8_t *output);
+void pad_s8(const tf_pad_params *params, const int8_t *input, int8_t *output);
+void mean_s8(const tf_mean_params *params, const int8_t *input, int8_t *output);
+void strided_slice_s8(const tf_gather_params *params, const int8_t *input, int8_t *output);
+void transpose_s8(const tf_gather_params *params, const int8_t *input, int8_t *output);
+
+typedef struct {
+    double scale;                      /* quantize_f32: output scale; dequantize_f32: input scale */
+    int32_t multiplier, shift;         /* requantize: input scale / output scale */
+    int32_t input_zero_point, output_zero_point;
+    int32_t input_bits, output_bits;   /* 8 or 16 for the integer side(s) */
+    int32_t output_min, output_max;    /* range of the integer output type */
+} tf_quantize_params;
+
+/* QUANTIZE float32 -> int8/int16: clamp(round(x / scale) + zero point). */
+void quantize_f32(const tf_quantize_params *params, int32_t count, const float *input, void *output);
+/* QUANTIZE int8/int16 -> int8/int16: requantize to another scale and zero point. */
+void requantize(const tf_quantize_params *params, int32_t count, const void *input, void *output);
+/* DEQUANTIZE int8/int16 -> float32: scale * (q - zero point), computed in double as TFLite does. */
+void dequantize_f32(const tf_quantize_params *params, int32_t count, const void *input, float *output);
+
+typedef struct {
+    int32_t filter_offset;     /* -weights zero point (0 for TFLite int8 weights) */
+    int32_t act_min, act_max;  /* fused activation clamp in the int16 output domain */
+} tf_fc_s16_params;
+
+/* FULLY_CONNECTED, 16x8: int16 activations (zero point 0), int8 weights, int64 bias (may be NULL). */
+void fully_connected_s16(const tf_fc_s16_params *params, const tf_requant *requant,
+                         int32_t batches, int32_t input_depth, const int16_t *input,
+                         int32_t output_depth, const int8_t *filter,
+                         const int64_t *bias, int16_t *output);
+
+typedef struct {
+    const int8_t *weights_feature;     /* [n_filter][n_input] */
+    const int16_t *weights_time;       /* [n_filter][n_memory] */
+    const int32_t *bias;               /* [n_unit] or NULL */
+    int32_t n_batch, n_input, n_filter, n_memory, n_unit, rank;
+    int32_t input_zero_point, output_zero_point;
+    int32_t multiplier_1, shift_1;     /* input * feature weight scale -> state scale */
+    int32_t multiplier_2, shift_2;     /* state * time weight scale -> output scale */
+    int32_t act_min, act_max;
+} tf_svdf_params;
+
+/* SVDF (integer): state is int16 [n_batch][n_filter][n_memory] and persists between calls. */
+void svdf_s8(const tf_svdf_params *params, const int8_t *input, int16_t *state, int8_t *output);
+
+/* SPLIT, SPLIT_V, UNPACK, PACK: copy `rows` runs of `bytes` bytes between strided layouts. */
+void strided_copy_s8(int32_t rows, int32_t bytes, const int8_t *src, int32_t src_stride,
+                     int8_t *dst, int32_t dst_stride);
 
 #ifdef __cplusplus
 }

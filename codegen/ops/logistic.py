@@ -1,0 +1,22 @@
+"""LOGISTIC (int8) -> lookup_s8 with the table TFLite's interpreter builds for it."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..fixedpoint import expf
+from ..layer import Layer
+from ..tflite_model import Model, Operator
+from ._lookup import KIND, check_elementwise, float_table, lower_table  # noqa: F401 (KIND is this module's)
+
+OPCODES = ("LOGISTIC",)
+
+
+def check(model: Model, op: Operator) -> None:
+    check_elementwise(model, op)
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    # activations.cc SigmoidPrepare: 1.0f / (1.0f + std::exp(-value)) in float32.
+    table = float_table(inp, out, lambda x: np.float32(1) / (np.float32(1) + expf(-x)))
+    lower_table(model, op, layer, table, "1 / (1 + exp(-x)) quantized as TFLite's PopulateLookupTable")

@@ -1,0 +1,20 @@
+"""TANH (int8) -> lookup_s8 with the table TFLite's interpreter builds for it."""
+from __future__ import annotations
+
+from ..fixedpoint import tanhf
+from ..layer import Layer
+from ..tflite_model import Model, Operator
+from ._lookup import KIND, check_elementwise, float_table, lower_table  # noqa: F401 (KIND is this module's)
+
+OPCODES = ("TANH",)
+
+
+def check(model: Model, op: Operator) -> None:
+    check_elementwise(model, op)
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    # activations.cc TanhPrepare: std::tanh(value) in float32.
+    table = float_table(inp, out, tanhf)
+    lower_table(model, op, layer, table, "tanh(x) quantized as TFLite's PopulateLookupTable")

@@ -1,0 +1,68 @@
+"""What a conformance case is, and where the cases come from.
+
+A case names a builder (a function in a ``cases_*.py`` file of this folder that returns a small Keras model)
+and its keyword arguments. Every ``cases_*.py`` file defines ``CASES``, a list of ``Case`` generated with
+``itertools.product``; adding operators means adding a file (see README.md). Cases are rebuilt in a
+converter process from (file, builder, params), so params must be JSON values.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+CACHE = ROOT / "build" / "conformance"
+CONVERT_SCRIPT = HERE / "convert.py"
+
+
+@dataclass(frozen=True)
+class Case:
+    operator: str            # the TFLite operator the case is about, for grouping and reports
+    builder: str             # function name in the case file
+    params: dict = field(default_factory=dict, hash=False)
+    source: str = ""         # the cases_*.py file, filled in by load_cases
+    representative_range: float = 1.0   # representative inputs are uniform in +-range
+
+    @property
+    def name(self) -> str:
+        args = "-".join(f"{k}={_short(v)}" for k, v in sorted(self.params.items()))
+        return f"{self.operator}[{self.builder}:{args}]"
+
+    def key(self) -> str:
+        """Cache key: the case and the text of the file that builds it (so editing a builder reconverts)."""
+        text = Path(self.source).read_bytes()
+        blob = json.dumps([self.builder, self.params, self.representative_range], sort_keys=True).encode()
+        return hashlib.sha256(blob + hashlib.sha256(text).digest()).hexdigest()[:24]
+
+    @property
+    def model_path(self) -> Path:
+        return CACHE / f"{self.key()}.tflite"
+
+
+def _short(value) -> str:
+    return json.dumps(value, separators=(",", ":")).replace('"', "")
+
+
+def load_module(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"conformance_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_cases() -> list[Case]:
+    cases = []
+    for path in sorted(HERE.glob("cases_*.py")):
+        for case in load_module(path).CASES:
+            cases.append(Case(case.operator, case.builder, case.params, str(path), case.representative_range))
+    return cases
+
+
+# Filled by test_conformance.py (case node id -> bit-exact?), reported by conftest.py at the end.
+# It lives here, not in conftest.py, because `import conftest` can resolve to tests/conftest.py.
+RESULTS: dict[str, bool] = {}

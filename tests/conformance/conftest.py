@@ -1,0 +1,61 @@
+"""The conformance session: convert every case missing from build/conformance/ (one converter process per
+core, many cases each), then let the tests run them; report the case count at the end."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cases import CACHE, CONVERT_SCRIPT, RESULTS, load_cases  # noqa: E402
+
+CONVERTER_PROCESSES = max(1, min(2, os.cpu_count() or 1))
+
+
+def convert_missing(cases) -> None:
+    missing = [c for c in cases if not c.model_path.is_file() and not c.model_path.with_suffix(".error").is_file()]
+    if not missing:
+        return
+    CACHE.mkdir(parents=True, exist_ok=True)
+    batches = [missing[i::CONVERTER_PROCESSES] for i in range(CONVERTER_PROCESSES)]
+    processes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for number, batch in enumerate(b for b in batches if b):
+            jobs = Path(tmp) / f"jobs{number}.json"
+            jobs.write_text(json.dumps([dict(source=c.source, builder=c.builder, params=c.params,
+                                             range=c.representative_range, out=str(c.model_path)) for c in batch]))
+            log = open(Path(tmp) / f"log{number}.txt", "w")
+            processes.append((subprocess.Popen([sys.executable, str(CONVERT_SCRIPT), str(jobs)],
+                                               stdout=log, stderr=subprocess.STDOUT), log))
+        for process, log in processes:
+            process.wait()
+            log.close()
+            if process.returncode != 0:
+                raise RuntimeError(f"converter failed:\n{Path(log.name).read_text()[-3000:]}")
+
+
+SELECTED = []
+
+
+def pytest_collection_finish(session):
+    """Convert only what this session runs, after ``-k`` deselection (a few operators convert quickly)."""
+    SELECTED.extend(item.callspec.params["case"] for item in session.items
+                    if hasattr(item, "callspec") and "case" in item.callspec.params)
+
+
+@pytest.fixture(scope="session")
+def converted():
+    """Every selected case has a .tflite (or an .error saying why Keras or the converter refused it)."""
+    convert_missing(SELECTED or load_cases())
+    return True
+
+
+def pytest_terminal_summary(terminalreporter):
+    if RESULTS:
+        exact = sum(RESULTS.values())
+        terminalreporter.write_line(f"conformance: {len(RESULTS)} cases, {exact} bit-exact")

@@ -1,0 +1,45 @@
+"""Every conformance case, run natively through the generated C (codegen.hostrun), must give TFLite's
+BUILTIN_REF output bytes on seeded int8 inputs. Cases come from the cases_*.py files (see README.md)."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from cases import CACHE, RESULTS, load_cases
+from codegen.hostrun import run_on_host
+from codegen.reference import reference_outputs
+from codegen.tflite_model import load_model
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+INPUTS_PER_CASE = 4
+CASES = load_cases()
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="host gcc not installed")
+
+
+def seeded_inputs(model, seed: int) -> list[list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return [[rng.integers(-128, 128, model.tensors[i].shape, dtype=np.int8) for i in model.inputs]
+            for _ in range(INPUTS_PER_CASE)]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bit_exact_with_tflite_reference(case, converted, request):
+    RESULTS[request.node.nodeid] = False
+    error = case.model_path.with_suffix(".error")
+    assert not error.is_file(), f"the converter refused the case: {error.read_text().strip()}"
+    model = load_model(case.model_path)
+    opcodes = {op.opcode for op in model.operators}
+    assert case.operator in opcodes, f"the converted model has {sorted(opcodes)}, not {case.operator}"
+    inputs = seeded_inputs(model, int(case.key()[:8], 16))
+    ours = run_on_host(case.model_path, inputs, CACHE / "host")
+    theirs = reference_outputs(case.model_path, inputs)
+    for number, (got, want) in enumerate(zip(ours, theirs)):
+        for k, (g, w) in enumerate(zip(got, want)):
+            assert g.tobytes() == w.tobytes(), (
+                f"input {number}, output {k}: {int(np.sum(g != w))} of {w.size} values differ, "
+                f"largest by {int(np.max(np.abs(g.astype(int) - w.astype(int))))}")
+    RESULTS[request.node.nodeid] = True
