@@ -6,6 +6,7 @@ macros in ``board.h`` and the symbols the linker script defines.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .boards import Board
@@ -47,6 +48,18 @@ def register_steps(board: Board, steps: list[dict], where: str) -> list[dict]:
     return result
 
 
+def console_registers(board: Board) -> list[tuple[str, int]]:
+    """``[console.registers]``: extra register offsets a console driver needs
+    (``frame = 0x04`` becomes ``CONSOLE_FRAME_OFFSET``), so a UART family whose
+    register map moves between chip series needs no new driver."""
+    registers = board.console.get("registers", {})
+    for name, offset in registers.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not isinstance(offset, int) or offset % 4:
+            raise TinyforgeError(f"{board.path}: [console.registers] {name} = {offset!r}: expected "
+                                 "a lower-case name and a 32-bit aligned integer offset")
+    return sorted(registers.items(), key=lambda item: item[1])
+
+
 def stack_reserve(board: Board) -> int:
     """Stack bytes, rounded up to 8: AAPCS requires SP % 8 == 0 at public interfaces."""
     reserve = (board.stack_reserve + 7) & ~7
@@ -75,6 +88,7 @@ def context(board: Board) -> dict:
         console_tx_data_offset=console["tx_data_offset"],
         console_status_offset=console["status_offset"],
         console_status_ready=console["status_ready"],
+        console_registers=console_registers(board),
         clock_init=register_steps(board, board.clock_init, "clock_init"),
         console_init=register_steps(board, console.get("init", []), "console.init"),
     )

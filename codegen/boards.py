@@ -84,14 +84,31 @@ class Board:
         return flags
 
 
+# Every field a consumer reads without a default, with its TOML type: a board file is refused at load
+# time, naming the file and the field, rather than deep inside the linker script or the emulator.
 _REQUIRED = {
-    "board": ["name"],
-    "cpu": ["core", "clock_hz"],
-    "memory.flash": ["origin", "length"],
-    "memory.ram": ["origin", "length"],
-    "stack": ["reserve"],
-    "console": ["kind", "base", "baud", "clock_hz", "tx_data_offset", "status_offset", "status_ready"],
+    "board": {"name": str},
+    "cpu": {"core": str, "clock_hz": int},
+    "memory.flash": {"origin": int, "length": int},
+    "memory.ram": {"origin": int, "length": int},
+    "stack": {"reserve": int},
+    "console": {"kind": str, "base": int, "baud": int, "clock_hz": int, "tx_data_offset": int,
+                "status_offset": int, "status_ready": int},
 }
+# Fields read with a default: checked for type only when present.
+_OPTIONAL = {
+    "cpu": {"fpu": str, "float_abi": str},
+    "renode": {"platform": str, "console": str},
+}
+_PERIPHERAL_FIELDS = {"name": str, "origin": int, "length": int}
+_TYPE_NAMES = {str: "a string", int: "an integer"}
+
+
+def _check_type(path: Path, where: str, field: str, value, kind: type) -> None:
+    # TOML booleans are Python ints; a board field is never meant to be one.
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise TinyforgeError(f"{path}: field '{field}' in {where} must be {_TYPE_NAMES[kind]}, "
+                             f"got {value!r}")
 
 
 def known_boards() -> list[str]:
@@ -123,9 +140,23 @@ def load_board(name_or_path: str | Path) -> Board:
         table = _lookup(data, section)
         if not isinstance(table, dict):
             raise TinyforgeError(f"{path}: missing section [{section}]")
-        for field in fields:
+        for field, kind in fields.items():
             if field not in table:
                 raise TinyforgeError(f"{path}: missing field '{field}' in [{section}]")
+            _check_type(path, f"[{section}]", field, table[field], kind)
+    for section, fields in _OPTIONAL.items():
+        table = _lookup(data, section) or {}
+        for field, kind in fields.items():
+            if field in table:
+                _check_type(path, f"[{section}]", field, table[field], kind)
+    peripherals = data.get("peripherals", [])
+    if not isinstance(peripherals, list):
+        raise TinyforgeError(f"{path}: 'peripherals' must be a list of [[peripherals]] tables")
+    for number, entry in enumerate(peripherals):
+        for field, kind in _PERIPHERAL_FIELDS.items():
+            if not isinstance(entry, dict) or field not in entry:
+                raise TinyforgeError(f"{path}: missing field '{field}' in [[peripherals]] entry {number + 1}")
+            _check_type(path, f"[[peripherals]] entry {number + 1}", field, entry[field], kind)
     board = Board(name=data["board"]["name"], path=path, data=data)
     regions = [board.flash, board.ram, *board.peripherals]
     for i, a in enumerate(regions):

@@ -8,6 +8,7 @@ content signatures keep an unchanged regeneration from recompiling.
 """
 from __future__ import annotations
 
+import atexit
 import re
 import subprocess
 import sys
@@ -20,12 +21,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from codegen.boards import Board, load_board  # noqa: E402
+from codegen.environment import require_packages, require_writable_dir  # noqa: E402
 from codegen.errors import TinyforgeError  # noqa: E402
 
 DEFAULT_MODEL = ROOT / "models" / "kws_yes_no.tflite"
 DEFAULT_INPUTS = str(ROOT / "models" / "demo" / "*.wav")
 GENERATED = ["model.c", "model.h", "test_inputs.c", "test_inputs.h", "main.c", "board.h", "linker.ld",
-             "manifest.json"]
+             "manifest.json", "build_info.c"]
 COMMON_CFLAGS = ["-std=c99", "-Os", "-g", "-Wall", "-Wextra", "-Werror", "-ffunction-sections",
                  "-fdata-sections", "-fno-common"]
 LINK_FLAGS = ["-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections"]
@@ -44,6 +46,7 @@ def launch_path(value: str) -> Path:
 
 def read_arguments(arguments) -> dict:
     try:
+        require_packages()
         board = load_board(arguments.get("board", "bluepill"))
     except TinyforgeError as exc:
         fail(str(exc))
@@ -59,9 +62,46 @@ def read_arguments(arguments) -> dict:
         vectors = int(arguments.get("vectors", 3))
     except ValueError:
         fail(f"vectors={arguments['vectors']}: expected a whole number")
+    audio = _audio_arguments(arguments)
     return dict(board=board, model=model.resolve(), inputs=inputs or None, vectors=vectors,
-                recipe=arguments.get("recipe"), labels=arguments.get("labels"),
-                max_instructions=int(arguments.get("max_instructions", 500_000_000)))
+                recipe=arguments.get("recipe"), labels=arguments.get("labels"), **audio,
+                max_instructions=int(arguments.get("max_instructions", 500_000_000)),
+                debug=_debug_argument(arguments))
+
+
+def _debug_argument(arguments) -> bool:
+    """debug=1: model.c checks every kernel call's arena ranges (TF_DEBUG_ARENA in templates/model.c.j2)."""
+    value = arguments.get("debug", "0")
+    if value not in ("0", "1"):
+        fail(f"debug={value}: expected 0 or 1")
+    return value == "1"
+
+
+def _audio_arguments(arguments) -> dict:
+    """frontend=host|device, app=test|stream, stream=S.wav and the recognizer's settings."""
+    from codegen.streaming import RECOGNIZER_DEFAULTS
+    frontend = arguments.get("frontend", "host")
+    app = arguments.get("app", "test")
+    if frontend not in ("host", "device"):
+        fail(f"frontend={frontend}: expected host (features embedded) or device (the firmware computes them)")
+    if app not in ("test", "stream"):
+        fail(f"app={app}: expected test or stream")
+    stream = arguments.get("stream")
+    if app == "stream":
+        if not stream:
+            fail("app=stream needs stream=S.wav (16 kHz mono 16-bit PCM)")
+        stream = launch_path(stream)
+        if not stream.is_file():
+            fail(f"stream '{stream}' not found")
+        stream = stream.resolve()
+    elif stream:
+        fail("stream= is for app=stream")
+    try:
+        every = int(arguments.get("inference_every", 5))
+    except ValueError:
+        fail(f"inference_every={arguments['inference_every']}: expected a whole number")
+    return dict(frontend=frontend, app=app, stream=stream, inference_every=every,
+                recognizer={k: arguments.get(k) for k in RECOGNIZER_DEFAULTS})
 
 
 def _input_files(args: dict) -> list[Path]:
@@ -84,9 +124,19 @@ def codegen_action(args: dict, gen_dir: Path, input_files: list[Path]):
         try:
             model = load_model(args["model"])
             compiled = compile_model(model)
-            cases = resolve_cases(model, [str(p) for p in input_files] or None, args["vectors"], args["recipe"])
             labels = resolve_labels(model, args["labels"])
-            generate_firmware(args["board"], compiled, cases, labels, gen_dir, input_files)
+            if args["app"] == "stream":
+                from codegen.features.firmware import model_recipe
+                from codegen.streaming import generate_stream_firmware, recognizer_settings
+                generate_stream_firmware(args["board"], compiled, labels, model_recipe(model, args["recipe"]),
+                                         gen_dir, recognizer_settings(args["recognizer"]), args["inference_every"])
+                return 0
+            cases = resolve_cases(model, [str(p) for p in input_files] or None, args["vectors"], args["recipe"])
+            frontend_recipe = None
+            if args["frontend"] == "device":
+                from codegen.features.firmware import model_recipe
+                frontend_recipe = model_recipe(model, args["recipe"])
+            generate_firmware(args["board"], compiled, cases, labels, gen_dir, input_files, frontend_recipe)
         except TinyforgeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -118,8 +168,13 @@ def size_report(target, source, env):
     from codegen.size_report import format_size_report, measure
     board: Board = env["BOARD"]
     report = format_size_report(measure(str(source[0]), board, str(source[1])), board)
-    print(report)
     Path(str(target[0])).write_text(report + "\n")
+    return 0
+
+
+def show_size_report(target, source, env):
+    """Printed on every build, up to date or not: the figures a user checks before flashing."""
+    print(Path(str(source[0])).read_text(), end="")
     return 0
 
 
@@ -127,6 +182,10 @@ def test_action(args: dict, build_dir: Path):
     def run(target, source, env):
         from codegen.testrun import run_test
         try:
+            if args["app"] == "stream":
+                from codegen.streaming import run_stream
+                return run_stream(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
+                                  args["stream"], build_dir, args["max_instructions"])
             return run_test(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
                             build_dir / "results.json", args["max_instructions"])
         except TinyforgeError as exc:
@@ -135,26 +194,100 @@ def test_action(args: dict, build_dir: Path):
     return S.Action(run, "test: $SOURCE in the emulator")
 
 
+def profile_action(args: dict, build_dir: Path):
+    def run(target, source, env):
+        from codegen.profile import profile_firmware
+        try:
+            return profile_firmware(Path(str(source[0])), args["board"], build_dir, args["max_instructions"])
+        except TinyforgeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    return S.Action(run, "profile: $SOURCE in the emulator")
+
+
+# One-line errors of the flash and Renode steps, printed when SCons exits so
+# they come after SCons' own "scons: *** [flash] Error 1" and are the last line.
+_FINAL_ERRORS: list[str] = []
+
+
+def _print_final_errors():
+    for message in _FINAL_ERRORS:
+        print(f"error: {message}", file=sys.stderr)
+
+
+atexit.register(_print_final_errors)
+
+
+def flash_action(board: Board, image: Path, flasher: str | None, dryrun: bool):
+    def run(target, source, env):
+        from codegen.flash import flash
+        try:
+            flash(board, image, flasher, dryrun)
+        except TinyforgeError as exc:
+            _FINAL_ERRORS.append(str(exc))
+            return 1
+        return 0
+    return S.Action(run, None)
+
+
+def renode_files_action(board: Board, elf: Path, build_dir: Path):
+    def run(target, source, env):
+        from codegen.renode import render_renode
+        try:
+            render_renode(board, elf, build_dir / "gen" / "manifest.json", build_dir / "renode")
+        except TinyforgeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    return S.Action(run, "renode: $TARGETS")
+
+
+def renode_test_action(robot: Path):
+    def run(target, source, env):
+        import shutil
+        if shutil.which("renode-test") is None:
+            _FINAL_ERRORS.append("renode-test not found: install Renode (renode.io, its package puts renode-test "
+                                 "on PATH), or drop emulator=renode to test in tinyforge's own emulator")
+            return 1
+        return subprocess.run(["renode-test", str(robot)]).returncode
+    return S.Action(run, "test: $SOURCE in Renode")
+
+
 def firmware(env, args: dict):
     """Declare the whole build for one board and model; returns the build directory."""
     board: Board = args["board"]
     if not env.WhereIs("arm-none-eabi-gcc"):
         fail("arm-none-eabi-gcc not found: run scripts/bootstrap "
              "(Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
-    build_dir = ROOT / "build" / board.name / args["model"].stem
+    # the streaming and device-frontend firmwares of a model live beside its test firmware, not over it
+    variant = "-stream" if args["app"] == "stream" else ("-device-frontend" if args["frontend"] == "device" else "")
+    variant += "-debug" if args["debug"] else ""
+    build_dir = ROOT / "build" / board.name / (args["model"].stem + variant)
+    if not S.GetOption("no_exec"):
+        try:
+            require_writable_dir(build_dir)
+        except TinyforgeError as exc:
+            fail(str(exc))
     gen_dir = build_dir / "gen"
-    input_files = _input_files(args)
+    input_files = _input_files(args) if args["app"] == "test" else []
+    audio = args["app"] == "stream" or args["frontend"] == "device"
+    generated_names = [n for n in GENERATED if not (args["app"] == "stream" and n.startswith("test_inputs"))]
+    if audio:
+        from codegen.features.firmware import GENERATED as AUDIO_GENERATED
+        generated_names += AUDIO_GENERATED
 
     generated = env.Command(
-        [str(gen_dir / name) for name in GENERATED],
+        [str(gen_dir / name) for name in generated_names],
         [str(args["model"]), *map(str, input_files), str(board.path),
          *S.Glob(str(ROOT / "templates" / "*.j2")), *S.Glob(str(ROOT / "codegen" / "*.py")),
+         # operator modules and their templates shape model.c as much as the files above
+         *S.Glob(str(ROOT / "templates" / "ops" / "*.j2")), *S.Glob(str(ROOT / "codegen" / "ops" / "*.py")),
          *S.Glob(str(ROOT / "codegen" / "features" / "*")), str(ROOT / "models" / "known_models.toml"),
          env.Value(repr(sorted((k, str(v)) for k, v in args.items() if k not in ("board", "max_instructions"))))],
         codegen_action(args, gen_dir, input_files))
 
     cross = env.Clone(CC="arm-none-eabi-gcc", OBJCOPY="arm-none-eabi-objcopy",
-                      CCFLAGS=[*board.cflags, *COMMON_CFLAGS], CPPPATH=[str(gen_dir), str(ROOT / "firmware" / "include")],
+                      CCFLAGS=[*board.cflags, *COMMON_CFLAGS, *(["-DTF_DEBUG_ARENA"] if args["debug"] else [])], CPPPATH=[str(gen_dir), str(ROOT / "firmware" / "include")],
                       BOARD=board, LINKER_SCRIPT=gen_dir / "linker.ld", MAP_FILE=build_dir / "firmware.map",
                       LINK_TARGET_FLAGS=[*board.cflags, *LINK_FLAGS])
     if not S.GetOption("silent") and S.ARGUMENTS.get("verbose") != "1":
@@ -167,9 +300,18 @@ def firmware(env, args: dict):
     ]
     objects = [cross.Object(str(build_dir / "obj" / src.relative_to(ROOT / "firmware").with_suffix(".o")), str(src))
                for src in firmware_sources]
-    for name in ("model.c", "test_inputs.c", "main.c"):
+    if audio:
+        from codegen.features.firmware import FIRMWARE_SOURCES
+        audio_sources = [ROOT / "firmware" / src for src in FIRMWARE_SOURCES]
+        if args["app"] == "stream":
+            audio_sources += [ROOT / "firmware" / "audio" / "recognizer.c", ROOT / "firmware" / "audio" / "stream_input.c"]
+        objects += [cross.Object(str(build_dir / "obj" / src.relative_to(ROOT / "firmware").with_suffix(".o")), str(src))
+                    for src in audio_sources]
+    for name in [n for n in generated_names if n.endswith(".c")]:
         objects.append(cross.Object(str(build_dir / "obj" / "gen" / name.replace(".c", ".o")), str(gen_dir / name)))
-    cross.Depends(objects, generated)
+    # Order only: the C scanner records which generated headers each object really includes, so a
+    # regenerated model.c recompiles model.o and not every kernel.
+    cross.Requires(objects, generated)
 
     elf = cross.Command(str(build_dir / "firmware.elf"), objects,
                         S.Action(_link_action, "link: $TARGET"))
@@ -179,11 +321,35 @@ def firmware(env, args: dict):
     hexfile = cross.Command(str(build_dir / "firmware.hex"), elf, S.Action("$OBJCOPY -O ihex $SOURCE $TARGET", "objcopy: $TARGET"))
     report = cross.Command(str(build_dir / "size.txt"), [elf, str(gen_dir / "manifest.json")],
                            S.Action(size_report, None))
-    outputs = [elf, binary, hexfile, report]
+    shown = env.Alias(f"size-{board.name}-{args['model'].stem}", report, S.Action(show_size_report, None))
+    env.AlwaysBuild(shown)
+    outputs = [elf, binary, hexfile, report, shown]
     env.Default(outputs)
 
-    test = env.Alias("test", [elf, str(gen_dir / "manifest.json"), *outputs], test_action(args, build_dir))
+    renode_dir = build_dir / "renode"
+    renode_files = env.Command(
+        [str(renode_dir / f"{board.name}.resc"), str(renode_dir / f"{board.name}.robot")],
+        [str(board.path), str(gen_dir / "manifest.json"), *S.Glob(str(ROOT / "templates" / "renode.*.j2")),
+         str(ROOT / "codegen" / "renode.py")],
+        renode_files_action(board, build_dir / "firmware.elf", build_dir))
+    env.Default(renode_files)
+
+    if S.ARGUMENTS.get("emulator", "tinyforge") == "renode":
+        test = env.Alias("test", [elf, *renode_files], renode_test_action(renode_dir / f"{board.name}.robot"))
+    elif S.ARGUMENTS.get("emulator", "tinyforge") == "tinyforge":
+        test = env.Alias("test", [elf, str(gen_dir / "manifest.json"), *outputs], test_action(args, build_dir))
+    else:
+        fail(f"emulator={S.ARGUMENTS['emulator']}: expected tinyforge (the default) or renode")
     env.AlwaysBuild(test)
+
+    # flash: the image built here, or image=PATH (an ELF with its .bin/.hex beside it).
+    image = launch_path(S.ARGUMENTS["image"]) if "image" in S.ARGUMENTS else build_dir / "firmware.elf"
+    flash_target = env.Alias("flash", [elf, binary, hexfile] if "image" not in S.ARGUMENTS else [],
+                             flash_action(board, image, S.ARGUMENTS.get("flasher"),
+                                          S.ARGUMENTS.get("dryrun", "0") == "1"))
+    env.AlwaysBuild(flash_target)
+    profile = env.Alias("profile", [elf, str(gen_dir / "manifest.json"), *outputs], profile_action(args, build_dir))
+    env.AlwaysBuild(profile)
     return build_dir
 
 

@@ -1,7 +1,8 @@
 /*
  * Cortex-M startup for every tinyforge board: vector table, Reset_Handler and
  * a fault handler that reports over the console. ARMv7-M (Cortex-M3) is the
- * baseline: nothing here needs DSP, FPU or ARMv8-M instructions.
+ * baseline: nothing here needs DSP, FPU or ARMv8-M instructions; the FPU is
+ * only switched on when the build uses the hard-float ABI.
  */
 #include <stdint.h>
 
@@ -56,9 +57,22 @@ void (*const tf_vector_table[16])(void) = {
 
 /* The paint loop must not become a library call: its callee's frame would sit
  * below SP, inside the region being painted. */
+/* CPACR (ARMv7-M ARM §B3.2.20; ARMv8-M the same at 0xE000ED88): the FPU
+ * resets with CP10/CP11 denied, and the first FP instruction would then be a
+ * NOCP UsageFault. Builds for the hard-float ABI (__ARM_FP set by -mfpu) grant
+ * full access before anything else runs; DSB/ISB make it take effect before
+ * the next instruction. On ARMv8-M this runs in the Secure state the core
+ * resets into, so it sets CPACR_S; NSACR only matters for Non-secure code. */
+#define SCB_CPACR BOARD_REG32(0xE000ED88u)
+#define CPACR_CP10_CP11_FULL (0xFu << 20)
+
 __attribute__((noreturn, optimize("no-tree-loop-distribute-patterns")))
 void Reset_Handler(void)
 {
+#if defined(__ARM_FP)
+    SCB_CPACR |= CPACR_CP10_CP11_FULL;
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
     uint32_t *src = _sidata;
     for (uint32_t *dst = _sdata; dst < _edata; ) {
         *dst++ = *src++;

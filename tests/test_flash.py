@@ -1,0 +1,226 @@
+"""``scons board=B flash``: the exact flasher commands, the image's board identity, and
+every failure ending in one line that says what to do. The real tools are replaced by
+fake ones on PATH that print the real tools' messages."""
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codegen.boards import load_board
+from codegen.build_info import read_build_info
+from codegen.errors import TinyforgeError
+from codegen.flash import choose_flasher, flash, flash_command
+
+ROOT = Path(__file__).resolve().parent.parent
+SCONS = Path(sys.executable).with_name("scons")
+BOARDS = ["bluepill", "efr32mg12", "efr32mg24"]
+
+pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
+                                reason="arm-none-eabi-gcc not installed (run scripts/bootstrap)")
+
+
+@pytest.fixture(scope="module")
+def images():
+    """The default build of each board: build/<board>/kws_yes_no/firmware.elf."""
+    built = {}
+    for board in BOARDS:
+        run = subprocess.run([str(SCONS), "-Q", f"board={board}"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=900)
+        assert run.returncode == 0, run.stdout + run.stderr
+        built[board] = ROOT / "build" / board / "kws_yes_no" / "firmware.elf"
+    return built
+
+
+def fake_tool(bin_dir: Path, name: str, output: str = "", status: int = 0) -> Path:
+    """An executable ``name`` that records its arguments, prints ``output`` and exits with ``status``."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / name
+    script.write_text(f"#!/bin/sh\necho \"$@\" > \"{bin_dir}/{name}.args\"\ncat <<'OUT'\n{output}\nOUT\nexit {status}\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return script
+
+
+def scons_flash(board: str, *args: str, path_dirs=()) -> subprocess.CompletedProcess:
+    """scons flash with only ``path_dirs`` plus the toolchain's directory on PATH."""
+    toolchain = str(Path(shutil.which("arm-none-eabi-gcc")).parent)
+    env = dict(os.environ, PATH=os.pathsep.join([*map(str, path_dirs), toolchain, "/bin"]))
+    return subprocess.run([str(SCONS), "-Q", f"board={board}", "flash", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=900, env=env)
+
+
+def last_line(run: subprocess.CompletedProcess) -> str:
+    return run.stderr.strip().splitlines()[-1]
+
+
+# ---- the commands ----------------------------------------------------------------
+
+@pytest.mark.parametrize("board, flasher, want", [
+    ("bluepill", "openocd", "openocd -f interface/stlink.cfg -f target/stm32f1x.cfg "
+                            "-c 'program {elf} verify reset exit'"),
+    ("bluepill", "st-flash", "st-flash --reset write {bin} 0x08000000"),
+    ("efr32mg12", "commander", "commander flash {hex} --device EFR32MG12P332F1024GL125"),
+    ("efr32mg12", "openocd", "openocd -f interface/jlink.cfg -c 'transport select swd' -f target/efm32.cfg "
+                             "-c 'program {elf} verify reset exit'"),
+    ("efr32mg12", "jlink", "JLinkExe -device EFR32MG12PXXXF1024 -if SWD -speed 4000 -autoconnect 1 "
+                           "-ExitOnError 1 -CommanderScript {dir}/flash-efr32mg12.jlink"),
+    ("efr32mg24", "commander", "commander flash {hex} --device EFR32MG24B310F1536IM48"),
+    ("efr32mg24", "jlink", "JLinkExe -device EFR32MG24BxxxF1536 -if SWD -speed 4000 -autoconnect 1 "
+                           "-ExitOnError 1 -CommanderScript {dir}/flash-efr32mg24.jlink"),
+])
+def test_dryrun_prints_exact_command(images, board, flasher, want):
+    elf = images[board]
+    run = scons_flash(board, f"flasher={flasher}", "dryrun=1")
+    assert run.returncode == 0, run.stdout + run.stderr
+    want = want.format(elf=elf, bin=elf.with_suffix(".bin"), hex=elf.with_suffix(".hex"), dir=elf.parent)
+    assert run.stdout.strip().splitlines()[-1] == want
+
+
+def test_default_flasher_is_first_installed(tmp_path):
+    mg12, mg24 = load_board("efr32mg12"), load_board("efr32mg24")
+    old = os.environ["PATH"]
+    try:
+        os.environ["PATH"] = str(tmp_path)
+        assert choose_flasher(mg12, None) == "commander"      # nothing installed: the board file's first choice
+        fake_tool(tmp_path, "JLinkExe")
+        assert choose_flasher(mg12, None) == "jlink" and choose_flasher(mg24, None) == "jlink"
+        fake_tool(tmp_path, "openocd")
+        assert choose_flasher(mg12, None) == "openocd"        # openocd before J-Link on Series 1
+        fake_tool(tmp_path, "commander")
+        assert choose_flasher(mg12, None) == "commander" and choose_flasher(mg24, None) == "commander"
+        assert choose_flasher(load_board("bluepill"), None) == "openocd"
+    finally:
+        os.environ["PATH"] = old
+
+
+def test_unknown_flasher_named():
+    with pytest.raises(TinyforgeError, match=r"^flasher=openocd is not known for efr32mg24: choose one of "
+                                             r"commander, jlink$"):
+        choose_flasher(load_board("efr32mg24"), "openocd")
+
+
+def test_jlink_script_programs_the_hex(images, tmp_path):
+    fake = tmp_path / "bin"
+    fake_tool(fake, "JLinkExe", "J-Link: Flash download: Program & Verify speed: 120 KiB/s\nO.K.")
+    run = scons_flash("efr32mg24", "flasher=jlink", path_dirs=[fake])
+    assert run.returncode == 0, run.stdout + run.stderr
+    script = images["efr32mg24"].with_name("flash-efr32mg24.jlink")
+    assert script.read_text() == f"r\nh\nloadfile {images['efr32mg24'].with_suffix('.hex')}\nr\ng\nexit\n"
+    args = (fake / "JLinkExe.args").read_text().split()
+    assert args[args.index("-CommanderScript") + 1] == str(script)
+
+
+def test_flash_runs_the_tool_with_the_image(images, tmp_path):
+    fake = tmp_path / "bin"
+    fake_tool(fake, "commander", "Parsing file firmware.hex...\nWriting 31412 bytes starting at address 0x00000000\n"
+                                 "Comparing range 0x00000000 - 0x00007FFF (32 KB)\nDONE")
+    run = scons_flash("efr32mg12", path_dirs=[fake])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (fake / "commander.args").read_text().split() == [
+        "flash", str(images["efr32mg12"].with_suffix(".hex")), "--device", "EFR32MG12P332F1024GL125"]
+
+
+# ---- the image's identity ------------------------------------------------------
+
+def test_image_carries_its_board(images):
+    import hashlib
+    sha = hashlib.sha256((ROOT / "models" / "kws_yes_no.tflite").read_bytes()).hexdigest()
+    for board, elf in images.items():
+        for image in (elf, elf.with_suffix(".bin")):
+            info = read_build_info(image)
+            assert info is not None, image
+            assert (info.board, info.chip, info.model_sha256) == (board, load_board(board).data["board"]["chip"], sha)
+
+
+def test_flash_refuses_image_for_another_board(images):
+    run = scons_flash("efr32mg12", f"image={images['bluepill']}", "dryrun=1")
+    assert run.returncode != 0
+    assert last_line(run) == (f"error: {images['bluepill']} was built for board 'bluepill', not 'efr32mg12': "
+                              "rebuild with 'scons board=efr32mg12' or flash it with board=bluepill")
+    assert "Traceback" not in run.stdout + run.stderr
+    with pytest.raises(TinyforgeError, match="was built for board 'efr32mg24', not 'bluepill'"):
+        flash(load_board("bluepill"), images["efr32mg24"], dryrun=True)
+
+
+# ---- failures: one line saying what to do ------------------------------------------
+
+@pytest.mark.parametrize("board, flasher, want", [
+    ("bluepill", "st-flash", "error: st-flash not found: install stlink-tools (Debian: apt-get install "
+                             "stlink-tools), or choose flasher=openocd"),
+    ("efr32mg24", None, "error: commander not found: install Simplicity Commander from Silicon Labs "
+                        "(silabs.com, 'Simplicity Commander') and put commander on PATH, or choose flasher=jlink"),
+])
+def test_missing_tool(images, tmp_path, board, flasher, want):
+    run = scons_flash(board, *([f"flasher={flasher}"] if flasher else []), path_dirs=[tmp_path])
+    assert run.returncode != 0
+    assert last_line(run) == want
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+NO_PROBE = {
+    # Real messages: stlink-tools 1.7, OpenOCD 0.12 (ST-Link and J-Link), Simplicity Commander, J-Link Commander.
+    ("bluepill", "st-flash"): ("st-flash 1.7.0\nFailed to parse flash type or unrecognized flash type\n"
+                               "Couldn't find any ST-Link devices", 255),
+    ("bluepill", "openocd"): ("Open On-Chip Debugger 0.12.0\nInfo : auto-selecting first available session "
+                              "transport \"hla_swd\".\nError: open failed\nin procedure 'program'", 1),
+    ("efr32mg12", "openocd"): ("Open On-Chip Debugger 0.12.0\nError: No J-Link device found.\n"
+                               "in procedure 'program'", 1),
+    ("efr32mg12", "commander"): ("Parsing file firmware.hex...\nERROR: No adapter found.\nDONE", 1),
+    ("efr32mg24", "jlink"): ("SEGGER J-Link Commander V7.94\nConnecting to J-Link via USB...FAILED: "
+                             "Cannot connect to J-Link.", 1),
+}
+VERIFY_FAILED = {
+    ("bluepill", "openocd"): ("** Programming Finished **\n** Verify Started **\nError: checksum mismatch - "
+                              "attempting binary compare\n** Verify Failed **", 1),
+    ("bluepill", "st-flash"): ("Flash written\nERROR: Verification of flash failed at offset: 0x00000400", 255),
+    ("efr32mg12", "commander"): ("Writing 31412 bytes starting at address 0x00000000\nERROR: Verify failed at "
+                                 "address 0x00000200", 1),
+    ("efr32mg24", "jlink"): ("Downloading file [firmware.hex]...\nVerify failed at address 0x08000200\nError "
+                             "while programming flash: Verify failed.", 1),
+}
+TOOL = {"st-flash": "st-flash", "openocd": "openocd", "commander": "commander", "jlink": "JLinkExe"}
+
+
+@pytest.mark.parametrize("board, flasher", sorted(NO_PROBE))
+def test_missing_probe(images, tmp_path, board, flasher):
+    output, status = NO_PROBE[(board, flasher)]
+    fake_tool(tmp_path, TOOL[flasher], output, status)
+    run = scons_flash(board, f"flasher={flasher}", path_dirs=[tmp_path])
+    assert run.returncode != 0
+    assert output.splitlines()[-1] in run.stdout          # the tool's own words are shown
+    assert last_line(run) == (f"error: {TOOL[flasher]} found no debug probe or could not reach the chip: connect "
+                              f"{board}'s debug USB port, power the board, check the probe's USB permissions "
+                              "(udev rules), then flash again")
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("board, flasher", sorted(VERIFY_FAILED))
+def test_failed_verify(images, tmp_path, board, flasher):
+    output, status = VERIFY_FAILED[(board, flasher)]
+    fake_tool(tmp_path, TOOL[flasher], output, status)
+    run = scons_flash(board, f"flasher={flasher}", path_dirs=[tmp_path])
+    assert run.returncode != 0
+    assert last_line(run) == (f"error: {TOOL[flasher]} wrote the image but verifying it failed: the flash on "
+                              f"{board} does not hold this image; check the probe cable and the board's power, "
+                              "then flash again")
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_other_tool_failure_points_at_its_output(images, tmp_path):
+    fake_tool(tmp_path, "openocd", "Error: something unexpected", 3)
+    run = scons_flash("bluepill", "flasher=openocd", path_dirs=[tmp_path])
+    assert last_line(run) == "error: openocd failed (exit status 3): see its output above"
+
+
+def test_flash_command_placeholders_checked(tmp_path):
+    board = tmp_path / "odd.toml"
+    board.write_text((ROOT / "boards" / "bluepill.toml").read_text()
+                     .replace('"write", "{bin}"', '"write", "{image}"').replace('name = "bluepill"', 'name = "odd"'))
+    with pytest.raises(TinyforgeError, match=r"\[flash.tools.st-flash\] command has an unknown placeholder "
+                                             r"'image'"):
+        flash_command(load_board(board), "st-flash", tmp_path / "firmware.elf")
