@@ -64,7 +64,13 @@ def test_infer_recipe_known_shapes(shape):
     assert infer_recipe(shape).name == "micro_speech"
 
 
-@pytest.mark.parametrize("shape", [(1, 49, 10, 1), (1, 40, 49, 1), (1, 49, 257), (1, 1961)])
+@pytest.mark.parametrize("shape, name", [((1, 49, 10, 1), "mlperf_tiny_mfcc"), ((1, 490), "mlperf_tiny_mfcc"),
+                                         ((1, 49, 257), "stft_magnitude_257")])
+def test_infer_recipe_float_families(shape, name):
+    assert infer_recipe(shape).name == name
+
+
+@pytest.mark.parametrize("shape", [(1, 49, 11, 1), (1, 40, 49, 1), (1, 49, 258), (1, 1961)])
 def test_infer_recipe_unknown_shape(shape):
     shown = "[" + ",".join(map(str, shape)) + "]"
     with pytest.raises(TinyforgeError) as err:

@@ -1,12 +1,13 @@
 """Feature recipes: named, data-only descriptions of audio -> int8 model input.
 
 Recipes live in ``recipes.toml`` next to this file. ``compute_features`` is the
-host-side reference implementation the firmware's front end is tested against.
+host-side reference implementation the firmware's front end is tested against;
+it needs no TensorFlow (``microfrontend.py`` reimplements the op's integer
+arithmetic; tests hold it to the op itself, see ``tf_reference.py``).
 """
 from __future__ import annotations
 
 import math
-import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,11 +18,15 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from ..errors import TinyforgeError
+from . import microfrontend
 
 RECIPES_FILE = Path(__file__).resolve().parent / "recipes.toml"
 
 _REQUIRED = ("sample_rate", "clip_ms", "frames", "channels", "frontend", "quantize")
 _QUANTIZE_KEYS = ("multiplier", "offset", "divisor", "zero_point", "min", "max")
+# microfrontend: TF's integer audio_microfrontend op (microfrontend.py); the others: float tf.signal
+# pipelines (spectral.py), quantized with the model's own input scale and zero point
+FAMILIES = ("microfrontend", "mfcc", "stft_magnitude")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Recipe:
     quantize: Mapping = field(repr=False)
     parameters: Mapping = field(repr=False)
     description: str = ""
+    family: str = "microfrontend"
 
     @property
     def output_shape(self) -> tuple[int, int]:
@@ -56,17 +62,26 @@ def _freeze(value):
 
 
 def _recipe_from_table(name: str, table: dict, source: Path) -> Recipe:
+    family = table.get("family", "microfrontend")
+    if family not in FAMILIES:
+        raise TinyforgeError(f"{source}: recipe '{name}': unknown family '{family}' (known: {', '.join(FAMILIES)})")
     missing = [k for k in _REQUIRED if k not in table]
-    missing += [f"quantize.{k}" for k in _QUANTIZE_KEYS if k not in table.get("quantize", {})]
+    if family == "microfrontend":
+        missing += [f"quantize.{k}" for k in _QUANTIZE_KEYS if k not in table.get("quantize", {})]
+    elif table.get("quantize", {}).get("scheme") != "model_input":
+        missing.append('quantize.scheme = "model_input"')
     if missing:
         raise TinyforgeError(f"{source}: recipe '{name}' lacks {', '.join(missing)}")
-    if table["frontend"].get("num_channels", table["channels"]) != table["channels"]:
-        raise TinyforgeError(f"{source}: recipe '{name}': frontend.num_channels "
-                             f"{table['frontend']['num_channels']} != channels {table['channels']}")
+    f = table["frontend"]
+    produced = {"microfrontend": f.get("num_channels", table["channels"]), "mfcc": f.get("num_mfcc"),
+                "stft_magnitude": (f.get("fft_length") or 0) // 2 + 1}[family]
+    if produced != table["channels"]:
+        raise TinyforgeError(f"{source}: recipe '{name}': its frontend gives {produced} channels, "
+                             f"channels says {table['channels']}")
     return Recipe(name=name, frames=int(table["frames"]), channels=int(table["channels"]),
                   sample_rate=int(table["sample_rate"]), clip_ms=int(table["clip_ms"]),
                   frontend=_freeze(table["frontend"]), quantize=_freeze(table["quantize"]),
-                  parameters=_freeze(table), description=table.get("description", ""))
+                  parameters=_freeze(table), description=table.get("description", ""), family=family)
 
 
 def load_recipes(path=RECIPES_FILE) -> dict[str, Recipe]:
@@ -133,8 +148,29 @@ def quantize(values: np.ndarray, recipe: Recipe) -> np.ndarray:
     return np.clip(out, q["min"], q["max"]).astype(np.int8)
 
 
-def compute_features(samples_int16: np.ndarray, recipe) -> np.ndarray:
+def frontend_tables(recipe: Recipe) -> microfrontend.FrontendTables:
+    """The integer tables of a recipe's microfrontend (shared by host and firmware)."""
+    return _tables(recipe.name, recipe.sample_rate, tuple(sorted(recipe.frontend.items())))
+
+
+@lru_cache(maxsize=None)
+def _tables(name: str, sample_rate: int, frontend: tuple) -> microfrontend.FrontendTables:
+    params = {k: v for k, v in frontend if k != "out_type"}
+    if dict(frontend).get("out_type", "uint16") != "uint16":
+        raise TinyforgeError(f"feature recipe '{name}': out_type must be uint16 (the quantize formula reads it)")
+    try:
+        return microfrontend.build_tables(params, sample_rate)
+    except ValueError as exc:
+        raise TinyforgeError(f"feature recipe '{name}': {exc}") from None
+
+
+def compute_features(samples_int16: np.ndarray, recipe, input_quantization: tuple[float, int] | None = None
+                     ) -> np.ndarray:
     """int8 features of shape (frames, channels) for one clip of int16 audio.
+
+    ``input_quantization`` (scale, zero point) of the model's input is what the
+    float families (mfcc, stft_magnitude) quantize with; the microfrontend
+    family has its own integer formula in the recipe.
 
     A clip shorter than the recipe's ``clip_ms`` is padded with trailing
     silence, the way keyword datasets pad short recordings; a longer one is an
@@ -152,15 +188,35 @@ def compute_features(samples_int16: np.ndarray, recipe) -> np.ndarray:
     if len(samples) < need:
         samples = np.concatenate([samples, np.zeros(need - len(samples), np.int16)])
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf  # deferred: most codegen verbs never need TensorFlow
-    from tensorflow.lite.experimental.microfrontend.python.ops import audio_microfrontend_op
-
-    args = dict(recipe.frontend)
-    args["out_type"] = tf.dtypes.as_dtype(args.get("out_type", "uint16"))
-    raw = audio_microfrontend_op.audio_microfrontend(
-        tf.constant(samples), sample_rate=recipe.sample_rate, **args).numpy()
+    if recipe.family != "microfrontend":
+        return _float_features(samples, recipe, input_quantization)
+    raw = microfrontend.process(samples[None, :], frontend_tables(recipe))[0]
     if raw.shape != recipe.output_shape:
         raise TinyforgeError(f"recipe '{recipe.name}' produced {raw.shape[0]}x{raw.shape[1]} features, "
                              f"its table promises {recipe.frames}x{recipe.channels}; fix recipes.toml")
     return quantize(raw, recipe)
+
+
+def float_features(samples: np.ndarray, recipe: Recipe) -> np.ndarray:
+    """The float32 (frames, channels) of an mfcc or stft_magnitude recipe, before quantization."""
+    from . import spectral
+    params = dict(recipe.frontend)
+    try:
+        if recipe.family == "mfcc":
+            return spectral.mfcc(samples, recipe.sample_rate, params)
+        return spectral.stft_magnitude(samples, params)
+    except (KeyError, ValueError) as exc:
+        raise TinyforgeError(f"feature recipe '{recipe.name}': bad frontend parameters ({exc})") from None
+
+
+def _float_features(samples: np.ndarray, recipe: Recipe, input_quantization) -> np.ndarray:
+    from . import spectral
+    if input_quantization is None:
+        raise TinyforgeError(f"feature recipe '{recipe.name}' quantizes with the model's input scale and zero "
+                             "point; it needs the model")
+    values = float_features(samples, recipe)
+    if values.shape != recipe.output_shape:
+        raise TinyforgeError(f"recipe '{recipe.name}' produced {values.shape[0]}x{values.shape[1]} features, "
+                             f"its table promises {recipe.frames}x{recipe.channels}; fix recipes.toml")
+    scale, zero_point = input_quantization
+    return spectral.quantize_to_input(values, scale, zero_point)
