@@ -2,8 +2,8 @@
 
     python models/make_demo_clips.py [--out models/demo]
 
-The voice variants (synth_dataset.DEMO_VARIANTS) never appear in the training
-data, and rate / pitch / amplitude sit between the training grid's points, so the
+The voice variants (codegen.training.synth.DEMO_VARIANTS) never appear in any
+synthesized dataset, and rate / pitch / amplitude sit between the training grid's points, so the
 demo shows the model on a voice and settings it has not heard.
 """
 from __future__ import annotations
@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-import synth_dataset as sd
-from codegen.wav import write_wav
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from codegen.training import synth as sd  # noqa: E402
+from codegen.wav import write_wav  # noqa: E402
 
 SEED = 20240611
 
@@ -54,7 +56,7 @@ def make(out: Path) -> dict[Path, str]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", type=Path, default=sd.REPO / "models" / "demo")
+    p.add_argument("--out", type=Path, default=REPO / "models" / "demo")
     args = p.parse_args(argv)
     for path, label in make(args.out).items():
         print(f"{path}  (expect {label}; voice {DEMO_VOICE}, -s {RATE} -p {PITCH} -a {AMPLITUDE})")

@@ -1,6 +1,6 @@
 """The project's own default model classifies its own demo clips.
 
-Both the model and the clips are made by scripts in models/ (see models/README.md);
+Both the model and the clips are made by the commands in models/README.md;
 this test pins the committed files to each other.
 """
 from __future__ import annotations
