@@ -13,6 +13,7 @@ import pkgutil
 import sys
 
 from . import cli
+from .environment import require_packages
 from .errors import TinyforgeError
 
 
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        require_packages()
+    except TinyforgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     try:
         return args._run(args)
