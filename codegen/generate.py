@@ -87,6 +87,12 @@ def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCas
                         cases=cases_context))
     files.append(render(f"{inputs_template}.c.j2", out_dir / "test_inputs.c", "codegen.generate", case_inputs,
                         cases=cases_context, input_ctypes=[t.ctype for t in compiled.inputs]))
+    from .reference import reference_outputs
+    expected = [{"name": c.name, "expected": [list(r.tobytes()) for r in refs]}
+                for c, refs in zip(cases, reference_outputs(compiled.model.path, [c.tensors for c in cases]))]
+    files.append(render("test_expected.h.j2", out_dir / "test_expected.h", "codegen.generate", case_inputs))
+    files.append(render("test_expected.c.j2", out_dir / "test_expected.c", "codegen.generate", case_inputs,
+                        cases=expected))
     files.append(render("main.c.j2", out_dir / "main.c", "codegen.generate", [board.path, *model_inputs],
                         labels=labels or [], board_name=board.name, output_ctype=compiled.outputs[0].ctype,
                         device_frontend=frontend_recipe is not None))

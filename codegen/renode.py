@@ -4,7 +4,7 @@ The ``.resc`` loads the platform description Renode ships for the board's chip
 (the board file's ``[renode] platform``), the firmware ELF, and opens the
 console UART (``[renode] console``). The Robot Framework test waits on that UART
 for the exact ``result`` line of every input, with the outputs TensorFlow
-Lite's reference kernels compute, then for ``done N``; ``renode-test`` then
+Lite's reference kernels compute, then for the firmware's own ``N passed, 0 failed``; ``renode-test`` then
 reports ``N+1 tests, N+1 passed, 0 failed``.
 """
 from __future__ import annotations
@@ -59,5 +59,5 @@ def render_renode(board: Board, elf: Path, manifest_path: Path, out_dir: Path) -
         render("renode.resc.j2", resc, GENERATOR, [board.path], elf=Path(elf).resolve(),
                model_name=Path(manifest["model"]).name, **common),
         render("renode.robot.j2", robot, GENERATOR, [board.path, manifest_path], resc=resc.resolve(),
-               cases=lines, done_line=f"done {len(cases)}", timeout_seconds=LINE_TIMEOUT_SECONDS, **common),
+               cases=lines, verdict_line=f"{len(cases)} passed, 0 failed", timeout_seconds=LINE_TIMEOUT_SECONDS, **common),
     ]

@@ -26,8 +26,8 @@ from codegen.errors import TinyforgeError  # noqa: E402
 
 DEFAULT_MODEL = ROOT / "models" / "kws_yes_no.tflite"
 DEFAULT_INPUTS = str(ROOT / "models" / "demo" / "*.wav")
-GENERATED = ["model.c", "model.h", "test_inputs.c", "test_inputs.h", "main.c", "board.h", "linker.ld",
-             "manifest.json", "build_info.c"]
+GENERATED = ["model.c", "model.h", "test_inputs.c", "test_inputs.h", "test_expected.c", "test_expected.h", "main.c",
+             "board.h", "linker.ld", "manifest.json", "build_info.c"]
 COMMON_CFLAGS = ["-std=c99", "-Os", "-g", "-Wall", "-Wextra", "-Werror", "-ffunction-sections",
                  "-fdata-sections", "-fno-common"]
 LINK_FLAGS = ["-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections"]
@@ -271,7 +271,7 @@ def firmware(env, args: dict):
     gen_dir = build_dir / "gen"
     input_files = _input_files(args) if args["app"] == "test" else []
     audio = args["app"] == "stream" or args["frontend"] == "device"
-    generated_names = [n for n in GENERATED if not (args["app"] == "stream" and n.startswith("test_inputs"))]
+    generated_names = [n for n in GENERATED if not (args["app"] == "stream" and n.startswith("test_"))]
     if audio:
         from codegen.features.firmware import GENERATED as AUDIO_GENERATED
         generated_names += AUDIO_GENERATED
