@@ -297,6 +297,27 @@ def _tensor_bytes(shape: tuple, itemsize: int) -> int:
     return count * itemsize
 
 
+# OperatorCode.builtin_code is field 3 of its table (vtable slot offset 10 in the schema).
+_BUILTIN_CODE_SLOT = 10
+
+
+def builtin_code(oc) -> int:
+    """The operator's builtin code exactly as TFLite's GetBuiltinCode reads it.
+
+    Schema v3a keeps codes above 127 in ``builtin_code`` and 127 in the int8
+    ``deprecated_builtin_code``; TFLite takes the larger of the two. The PyPI
+    bindings' ``BuiltinCode()`` returns the deprecated field whenever the real
+    one is below 127, so a file whose two fields disagree (SOFTMAX in one,
+    LOGISTIC in the other, as the fuzzer made) would compile to another
+    operator than TFLite runs. Read the raw field instead.
+    """
+    import flatbuffers
+
+    slot = oc._tab.Offset(_BUILTIN_CODE_SLOT)
+    raw = oc._tab.Get(flatbuffers.number_types.Int32Flags, slot + oc._tab.Pos) if slot else 0
+    return max(raw, oc.DeprecatedBuiltinCode())
+
+
 def _parse(path: Path, buf: bytes) -> Model:
     m = tflite.Model.GetRootAsModel(buf, 0)
     _check(m.Version() == SCHEMA_VERSION, path, f"schema version {m.Version()}, expected {SCHEMA_VERSION}")
@@ -346,7 +367,7 @@ def _parse(path: Path, buf: bytes) -> Model:
     # InterpreterBuilder resolves every operator code, used or not, and refuses unknown builtins.
     for i in range(m.OperatorCodesLength()):
         oc = m.OperatorCodes(i)
-        code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
+        code = builtin_code(oc)
         _check(code in OPERATOR_NAMES, path, f"operator code {i} has unknown builtin code {code}")
         if oc.CustomCode() is not None:
             _utf8(oc.CustomCode(), path, f"operator code {i} custom name")
@@ -356,8 +377,7 @@ def _parse(path: Path, buf: bytes) -> Model:
         op = g.Operators(i)
         _check(op.OpcodeIndex() < m.OperatorCodesLength(), path, f"operator {i} has opcode index {op.OpcodeIndex()}")
         oc = m.OperatorCodes(op.OpcodeIndex())
-        # Schema v3a keeps codes > 127 in builtin_code and 127 in the deprecated field.
-        code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
+        code = builtin_code(oc)
         _check(code in OPERATOR_NAMES, path, f"operator {i} has unknown builtin code {code}")
         opcode = OPERATOR_NAMES[code]
         custom = oc.CustomCode().decode(errors="replace") if oc.CustomCode() else None

@@ -81,3 +81,20 @@ def test_truncated_model(tmp_path):
 def test_missing_model(tmp_path):
     with pytest.raises(TinyforgeError, match=r"missing.tflite: cannot read model: No such file or directory"):
         load_model(tmp_path / "missing.tflite")
+
+
+def test_operator_code_is_read_as_tflite_reads_it(tmp_path):
+    """A file whose deprecated_builtin_code disagrees with builtin_code runs what TFLite's GetBuiltinCode picks."""
+    import tflite
+    source = ROOT / "models" / "kws_yes_no.tflite"    # MLIR-converted: both code fields present
+    buf = bytearray(source.read_bytes())
+    model = tflite.Model.GetRootAsModel(buf, 0)
+    softmax = next(i for i in range(model.OperatorCodesLength()) if model.OperatorCodes(i).DeprecatedBuiltinCode() == 25)
+    oc = model.OperatorCodes(softmax)
+    assert oc._tab.Offset(10), "the model should carry builtin_code for this test to mean anything"
+    buf[oc._tab.Pos + oc._tab.Offset(4)] = 14     # LOGISTIC in deprecated_builtin_code only
+    patched = tmp_path / "patched.tflite"
+    patched.write_bytes(bytes(buf))
+    ops = [o["op_name"] for o in _interpreter(patched)._get_ops_details()]
+    assert ops[-1] == "SOFTMAX"
+    assert [op.opcode for op in load_model(patched).operators] == ops
