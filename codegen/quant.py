@@ -131,12 +131,14 @@ def fully_connected_requant_float32_product(input_scale: float, filter_scales: S
     return multipliers, shifts
 
 
-def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
-    """Mirror tflite::CalculateActivationRangeQuantized for int8 outputs.
+def activation_range(activation: str, scale: float, zero_point: int,
+                     qmin: int = INT8_MIN, qmax: int = INT8_MAX) -> tuple[int, int]:
+    """Mirror tflite::CalculateActivationRangeQuantized for an output of range [qmin, qmax].
 
     The bound is ``zero_point + (int)TfLiteRound(f / scale)`` where the
     division is float32 (both operands are floats in kernel_util.cc) and
-    the rounding is std::round on that float.
+    the rounding is std::round on that float. int8 by default; int16
+    outputs (16x8 FULLY_CONNECTED) pass their own range.
     """
     act = activation.upper()
 
@@ -145,13 +147,13 @@ def activation_range(activation: str, scale: float, zero_point: int) -> tuple[in
         return int(zero_point) + _round_half_away(float(q))
 
     if act == "NONE":
-        return INT8_MIN, INT8_MAX
+        return qmin, qmax
     if act == "RELU":
-        return max(INT8_MIN, quantize(0.0)), INT8_MAX
+        return max(qmin, quantize(0.0)), qmax
     if act == "RELU6":
-        return max(INT8_MIN, quantize(0.0)), min(INT8_MAX, quantize(6.0))
+        return max(qmin, quantize(0.0)), min(qmax, quantize(6.0))
     if act == "RELU_N1_TO_1":
-        return max(INT8_MIN, quantize(-1.0)), min(INT8_MAX, quantize(1.0))
+        return max(qmin, quantize(-1.0)), min(qmax, quantize(1.0))
     raise ValueError(f"unsupported fused activation {activation!r}")
 
 

@@ -6,10 +6,7 @@ CalculateActivationRangeQuantized in the int16 domain.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import quant
-from ..fixedpoint import round_half_away
 from ..layer import ConstArray, Layer
 from ..tflite_model import Model, Operator
 from . import unsupported
@@ -38,15 +35,6 @@ def check(model: Model, op: Operator) -> None:
         raise unsupported(op, "shuffled weights format")
 
 
-def _int16_activation_range(activation: str, scale: float) -> tuple[int, int]:
-    """CalculateActivationRangeQuantized for int16 (zero point 0): bounds are round(f / scale) in float32."""
-    def bound(f: float) -> int:
-        return round_half_away(float(np.float32(f) / np.float32(scale)))
-    return {"NONE": (INT16_MIN, INT16_MAX), "RELU": (max(INT16_MIN, bound(0.0)), INT16_MAX),
-            "RELU6": (max(INT16_MIN, bound(0.0)), min(INT16_MAX, bound(6.0))),
-            "RELU_N1_TO_1": (max(INT16_MIN, bound(-1.0)), min(INT16_MAX, bound(1.0)))}[activation]
-
-
 def lower(model: Model, op: Operator, layer: Layer) -> None:
     inp, weights = model.op_inputs(op)[:2]
     bias = optional_input(model, op, 2)
@@ -55,7 +43,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     batches = inp.size // input_depth
     multipliers, shifts = quant.fully_connected_requant(inp.scale, weights.quantization.scale.tolist(), out.scale)
     activation = op.options.get("fused_activation_function", "NONE")
-    act_min, act_max = _int16_activation_range(activation, out.scale)
+    act_min, act_max = quant.activation_range(activation, out.scale, 0, INT16_MIN, INT16_MAX)
     sym = layer.symbol
     layer.kind = KIND
     layer.macs = batches * input_depth * output_depth
