@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import TinyforgeError
-from .layer import ConstArray, Layer  # noqa: F401  (re-exported for callers)
+from .layer import ConstArray, Layer, MemoryNeeds  # noqa: F401  (re-exported for callers)
 from .ops import REGISTRY, SUPPORTED_OPS, unsupported
 from .planner import Buffer, Plan, plan_memory
 from .tflite_model import Model, Operator
@@ -82,16 +82,40 @@ def check_supported(model: Model, op: Operator) -> None:
     module.check(model, op)
 
 
-def _plan(model: Model) -> tuple[Plan, list[Buffer], dict[int, str]]:
-    """Give every activation tensor a buffer; alias ops share their input's buffer."""
+def _memory_needs(model: Model, op: Operator) -> MemoryNeeds:
+    memory = getattr(REGISTRY[op.opcode], "memory", None)
+    return memory(model, op) if memory is not None else MemoryNeeds()
+
+
+def _plan(model: Model) -> tuple[Plan, list[Buffer], dict[int, str], dict[int, tuple[int, bool]]]:
+    """Give every activation tensor a buffer; alias ops share their input's buffer, and an operator that
+    can work in place writes over its data input when nothing reads that input later.
+
+    Also returns, per operator index, the scratch bytes it was given and whether it runs in place."""
     buffer_of: dict[int, str] = {}
     first: dict[str, int] = {}
     last: dict[str, int] = {}
     size: dict[str, int] = {}
+    end = len(model.operators)
+    last_reader: dict[int, int] = {}
+    for op in model.operators:
+        for t in op.inputs:
+            if t >= 0:
+                last_reader[t] = op.index
+    for t in model.outputs:
+        last_reader[t] = end
+    model_inputs = set(model.inputs)
+    kernel_memory: dict[int, tuple[int, bool]] = {}
 
     def touch(name: str, step: int) -> None:
         first[name] = min(first.get(name, step), step)
         last[name] = max(last.get(name, step), step)
+
+    def may_overwrite(op: Operator, t: int) -> bool:
+        name = buffer_of.get(t)
+        holders = [h for h, n in buffer_of.items() if n == name]
+        return (name is not None and not model_inputs.intersection(holders)
+                and all(last_reader.get(h, -1) <= op.index for h in holders))
 
     for t in model.inputs:
         name = buffer_of.setdefault(t, c_identifier(model.tensors[t].name))
@@ -101,9 +125,21 @@ def _plan(model: Model) -> tuple[Plan, list[Buffer], dict[int, str]]:
         for t in op.inputs:
             if t >= 0 and not model.tensors[t].is_constant and t in buffer_of:
                 touch(buffer_of[t], op.index)
+        needs = _memory_needs(model, op)
+        data_input = op.inputs[getattr(REGISTRY[op.opcode], "DATA_INPUT", 0)] if op.inputs else -1
+        in_place = needs.in_place_scratch is not None and len(op.outputs) == 1 and may_overwrite(op, data_input)
+        scratch = needs.in_place_scratch if in_place else needs.scratch
+        kernel_memory[op.index] = (scratch, in_place)
+        if scratch:
+            name = f"op{op.index}_scratch"
+            size[name] = scratch
+            touch(name, op.index)
+            buffer_of[-1 - op.index] = name   # not a tensor: keyed below every tensor index
         for t in op.outputs:
-            if op.opcode in ALIAS_OPS and op.inputs[0] in buffer_of:
-                buffer_of[t] = buffer_of[op.inputs[0]]
+            source = op.inputs[0] if op.opcode in ALIAS_OPS else data_input if in_place else None
+            if source is not None and source in buffer_of:
+                buffer_of[t] = buffer_of[source]
+                size[buffer_of[t]] = max(size[buffer_of[t]], model.tensors[t].nbytes)
             else:
                 name = c_identifier(model.tensors[t].name)
                 while name in size:
@@ -111,11 +147,10 @@ def _plan(model: Model) -> tuple[Plan, list[Buffer], dict[int, str]]:
                 buffer_of[t] = name
                 size[name] = model.tensors[t].nbytes
             touch(buffer_of[t], op.index)
-    end = len(model.operators)
     for t in model.outputs:
         touch(buffer_of[t], end)
     buffers = [Buffer(name, size[name], first[name], last[name]) for name in size]
-    return plan_memory(buffers, ARENA_ALIGNMENT), buffers, buffer_of
+    return plan_memory(buffers, ARENA_ALIGNMENT), buffers, buffer_of, kernel_memory
 
 
 def _io(model: Model, index: int, plan: Plan, buffer_of: dict[int, str]) -> IoTensor:
@@ -137,7 +172,7 @@ def compile_model(model: Model) -> CompiledModel:
             raise TinyforgeError(f"{model.path}: model input/output '{model.tensors[t].name}' is "
                                  f"{model.tensors[t].type}; inputs and outputs can be "
                                  f"{', '.join(t.lower() for t in IO_CTYPES)}")
-    plan, buffers, buffer_of = _plan(model)
+    plan, buffers, buffer_of, kernel_memory = _plan(model)
     layers = []
     for op in model.operators:
         module = REGISTRY[op.opcode]
@@ -157,6 +192,9 @@ def compile_model(model: Model) -> CompiledModel:
                       input_offsets=[plan.offsets[buffer_of[t]] for t in activations],
                       input_bytes=[model.tensors[t].nbytes for t in activations],
                       extra_outputs=[(plan.offsets[buffer_of[t]], model.tensors[t].nbytes) for t in op.outputs[1:]])
+        scratch, layer.in_place = kernel_memory[op.index]
+        if scratch:
+            layer.scratch_bytes, layer.scratch_offset = scratch, plan.offsets[buffer_of[-1 - op.index]]
         module.lower(model, op, layer)
         layers.append(layer)
     return CompiledModel(model=model, layers=layers, plan=plan, buffers=buffers,

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from codegen import quant
-from codegen.ops import _packed
+from codegen.ops import _channel_requant, _packed, _pointwise
 
 REPO = Path(__file__).resolve().parent.parent
 KERNEL_DIR = REPO / "firmware" / "kernels"
@@ -70,6 +70,10 @@ class PackedParams(ctypes.Structure):
         "act_min", "act_max", "max_taps", "single_rounding")]
 
 
+class PointwiseParams(ctypes.Structure):
+    _fields_ = [(name, I32) for name in ("pixels", "in_c", "out_c", "output_offset", "act_min", "act_max")]
+
+
 class SoftmaxParams(ctypes.Structure):
     _fields_ = [(name, I32) for name in ("input_multiplier", "input_left_shift", "diff_min")]
 
@@ -106,7 +110,10 @@ def kernels(tmp_path_factory):
                                        I32, I32, P_I8, I32, P_I8, P_I32, P_I8]
     lib.softmax_s8.argtypes = [ctypes.POINTER(SoftmaxParams), I32, I32, P_I8, P_I8]
     lib.fully_connected_fast_s8.argtypes = lib.fully_connected_s8.argtypes
-    lib.depthwise_conv2d_fast_s8.argtypes = conv_args
+    lib.depthwise_conv2d_fast_s8.argtypes = [ctypes.POINTER(ConvParams), P_I32, ctypes.POINTER(Dims), P_I8,
+                                             ctypes.POINTER(Dims), P_I8, ctypes.POINTER(Dims), P_I8, P_I8]
+    lib.pointwise_conv_s8.argtypes = [ctypes.POINTER(PointwiseParams), P_I32, P_I8, P_I8, P_I8, P_I32]
+    lib.pointwise_conv_s8.restype = None
     lib.depthwise_conv2d_fast_s8.restype = None
     lib.packed_conv_s8.argtypes = [ctypes.POINTER(PackedParams), ctypes.POINTER(Requant), ctypes.POINTER(Dims),
                                    P_I8, I32, I32, P_I32, P_I32, ctypes.POINTER(Dims), P_I8]
@@ -231,13 +238,55 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
         # The tuned path codegen takes for this layer must give the same bytes as the reference kernel.
         filter_ohwi = w if op_name == "CONV_2D" else w.transpose(3, 1, 2, 0)
         assert_bytes_equal(run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape, 0), out)
+    if op_name == "CONV_2D" and _pointwise.eligible(kh, kw, stride, stride, w):
+        pointwise = run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape)
+        if pointwise is not None:
+            assert_bytes_equal(pointwise, out)
     if op_name == "DEPTHWISE_CONV_2D" and depth_multiplier == 1 and dilation == 1 and ic % 4 == 0:
-        fast = np.zeros_like(out)
-        kernels.depthwise_conv2d_fast_s8(ctypes.byref(params), ctypes.byref(requant),
-                                         ctypes.byref(Dims(*x.shape)), _i8(x), ctypes.byref(Dims(*w.shape)),
-                                         _i8(w), _i32(bias), ctypes.byref(Dims(*out_shape)), _i8(fast))
-        assert_bytes_equal(fast, out)
+        w_taps = w.reshape(-1, w.shape[3]).astype(np.int64)
+        folded = (bias if bias is not None else 0) + params.input_offset * w_taps.sum(axis=0)
+        table = _channel_requant.channel_table(np.broadcast_to(folded, (w.shape[3],)).tolist(), mults, shifts,
+                                               w.shape[3], int(np.abs(w_taps).sum(axis=0).max()) * 128)
+        if table is not None:
+            assert_bytes_equal(run_fast_depthwise(kernels, x, w, table, params, out_shape, in_place=False), out)
+            if stride == 1 and out_shape == x.shape:
+                assert_bytes_equal(run_fast_depthwise(kernels, x, w, table, params, out_shape, in_place=True), out)
     return out, expected
+
+
+def run_fast_depthwise(kernels, x, w, table, params, out_shape, in_place):
+    """depthwise_conv2d_fast_s8 with codegen's channel table and ring, writing over its input when in_place
+    (as the planner runs it)."""
+    channels = np.asarray(table, dtype=np.int32)
+    ring = np.zeros(w.shape[1] * ((out_shape[2] - 1) * params.stride_w + w.shape[2]) * x.shape[3], dtype=np.int8)
+    arena = np.ascontiguousarray(x.copy())
+    out = arena if in_place else np.zeros(out_shape, dtype=np.int8)
+    kernels.depthwise_conv2d_fast_s8(ctypes.byref(params), _i32(channels), ctypes.byref(Dims(*x.shape)),
+                                     _i8(arena), ctypes.byref(Dims(*w.shape)), _i8(w),
+                                     ctypes.byref(Dims(*out_shape)), _i8(out), _i8(ring))
+    return out
+
+
+def run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape):
+    """pointwise_conv_s8 with codegen's layout and channel table, in place when the shapes allow (as the
+    planner runs it); None when codegen would not choose it."""
+    out_c, in_c = w.shape[0], w.shape[3]
+    w_oi = w.reshape(out_c, in_c)
+    table = _channel_requant.channel_table(_pointwise.folded_bias(w_oi, bias, params.input_offset), mults, shifts,
+                                           out_c, _pointwise.sum_bound(w_oi))
+    if table is None:
+        return None   # codegen keeps another kernel for this layer (e.g. a multiplier above 1/2)
+    channels = np.asarray(table, dtype=np.int32)
+    filt = np.asarray(_pointwise.interleave(w_oi), dtype=np.int8)
+    pixels = int(np.prod(x.shape[:3]))
+    p = PointwiseParams(pixels, in_c, out_c, params.output_offset, params.act_min, params.act_max)
+    scratch = np.zeros(in_c, dtype=np.int32)
+    in_place = out_c <= in_c
+    arena = np.zeros(max(x.size, pixels * out_c), dtype=np.int8)
+    arena[:x.size] = x.ravel()
+    out = arena if in_place else np.zeros(pixels * out_c, dtype=np.int8)
+    kernels.pointwise_conv_s8(ctypes.byref(p), _i32(channels), _i8(filt), _i8(arena), _i8(out), _i32(scratch))
+    return out[:pixels * out_c].reshape(out_shape)
 
 
 def run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape, single_rounding,

@@ -1,10 +1,14 @@
 """CONV_2D and DEPTHWISE_CONV_2D share their geometry and requantization."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from .. import quant
-from ..layer import ConstArray, Layer
+from ..layer import ConstArray, Layer, MemoryNeeds
 from ..tflite_model import Model, Operator
-from . import _packed, unsupported
+from . import _channel_requant, _packed, _pointwise, unsupported
 from ._common import (activation_range, bias_const, dims4, optional_input, require_int8_activations,
                       require_weights, requant_consts)
 
@@ -37,13 +41,33 @@ def check(model: Model, op: Operator) -> None:
         raise unsupported(op, f"{out.shape[3]} output channels is not a multiple of {inp.shape[3]} input channels")
 
 
-def lower(model: Model, op: Operator, layer: Layer) -> None:
+@dataclass
+class Geometry:
+    depthwise: bool
+    n: int
+    in_h: int
+    in_w: int
+    in_c: int
+    f_h: int
+    f_w: int
+    out_h: int
+    out_w: int
+    out_c: int
+    stride_h: int
+    stride_w: int
+    dil_h: int
+    dil_w: int
+    pad_h: int
+    pad_w: int
+    depth_multiplier: int
+
+
+def geometry(model: Model, op: Operator) -> Geometry:
     inp, weights = model.op_inputs(op)[:2]
-    bias = optional_input(model, op, 2)
     out = model.op_outputs(op)[0]
     depthwise = op.opcode == "DEPTHWISE_CONV_2D"
     n, in_h, in_w, in_c = dims4(op, inp)
-    f_o, f_h, f_w, f_c = dims4(op, weights)
+    _, f_h, f_w, _ = dims4(op, weights)
     _, out_h, out_w, out_c = dims4(op, out)
     o = op.options
     stride_h, stride_w = o["stride_h"], o["stride_w"]
@@ -53,9 +77,80 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     if (exp_h, exp_w) != (out_h, out_w):
         raise unsupported(op, f"output shape {list(out.shape)} disagrees with padding {o['padding']} "
                               f"(expected {exp_h}x{exp_w})")
-    depth_multiplier = out_c // in_c if depthwise else 1
+    return Geometry(depthwise, n, in_h, in_w, in_c, f_h, f_w, out_h, out_w, out_c, stride_h, stride_w,
+                    dil_h, dil_w, pad_h, pad_w, out_c // in_c if depthwise else 1)
+
+
+def _requant(model: Model, op: Operator) -> tuple[list[int], list[int]]:
+    inp, weights = model.op_inputs(op)[:2]
+    return quant.conv_requant(inp.scale, weights.quantization.scale.tolist(), model.op_outputs(op)[0].scale)
+
+
+def _bias_values(model: Model, op: Operator, channels: int) -> np.ndarray:
+    bias = optional_input(model, op, 2)
+    return bias.data.astype(np.int64).ravel() if bias is not None else np.zeros(channels, dtype=np.int64)
+
+
+def pointwise_table(model: Model, op: Operator, g: Geometry) -> list[tuple[int, int, int]] | None:
+    """The channel table when pointwise_conv_s8 can run this layer, else None."""
+    weights = model.op_inputs(op)[1].data
+    if g.depthwise or not _pointwise.eligible(g.f_h, g.f_w, g.stride_h, g.stride_w, weights):
+        return None
+    w_oi = weights.reshape(g.out_c, g.in_c)
+    multipliers, shifts = _requant(model, op)
+    bias = _pointwise.folded_bias(w_oi, _bias_values(model, op, g.out_c), -model.op_inputs(op)[0].zero_point)
+    return _channel_requant.channel_table(bias, multipliers, shifts, g.out_c, _pointwise.sum_bound(w_oi))
+
+
+# A receptive field's row pointers live in a small array in depthwise_conv2d_fast_s8.
+FAST_DEPTHWISE_MAX_KERNEL_H = 16
+
+
+def fast_depthwise_table(model: Model, op: Operator, g: Geometry) -> list[tuple[int, int, int]] | None:
+    """The channel table when depthwise_conv2d_fast_s8 can run this layer, else None. The kernel reads
+    zero-point-padded rows, so the input offset's share, offset * sum of the channel's weights, is in
+    the bias."""
+    if not (g.depthwise and g.depth_multiplier == 1 and g.in_c % 4 == 0 and g.dil_h == g.dil_w == 1
+            and g.f_h <= FAST_DEPTHWISE_MAX_KERNEL_H):
+        return None
+    weights = model.op_inputs(op)[1].data.reshape(-1, g.out_c).astype(np.int64)   # [taps, channels]
+    offset = -model.op_inputs(op)[0].zero_point
+    bias = _bias_values(model, op, g.out_c) + offset * weights.sum(axis=0)
+    bound = int(np.abs(weights).sum(axis=0).max(initial=0)) * 128
+    multipliers, shifts = _requant(model, op)
+    return _channel_requant.channel_table(bias.tolist(), multipliers, shifts, g.out_c, bound)
+
+
+def ring_bytes(g: Geometry) -> int:
+    """depthwise_conv2d_fast_s8's ring: k_h input rows, each as wide as the outputs read, padded."""
+    return g.f_h * ((g.out_w - 1) * g.stride_w + g.f_w) * g.in_c
+
+
+def memory(model: Model, op: Operator) -> MemoryNeeds:
+    g = geometry(model, op)
+    if pointwise_table(model, op, g) is not None:
+        scratch = 4 * g.in_c
+        return MemoryNeeds(scratch=scratch, in_place_scratch=scratch if g.out_c <= g.in_c else None)
+    if fast_depthwise_table(model, op, g) is not None:
+        same_shape = g.stride_h == g.stride_w == 1 and (g.out_h, g.out_w) == (g.in_h, g.in_w)
+        return MemoryNeeds(scratch=ring_bytes(g), in_place_scratch=ring_bytes(g) if same_shape else None)
+    return MemoryNeeds()
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    inp, weights = model.op_inputs(op)[:2]
+    bias = optional_input(model, op, 2)
+    out = model.op_outputs(op)[0]
+    g = geometry(model, op)
+    depthwise = g.depthwise
+    n, in_h, in_w, in_c = g.n, g.in_h, g.in_w, g.in_c
+    f_o, f_h, f_w, f_c = dims4(op, weights)
+    out_h, out_w, out_c = g.out_h, g.out_w, g.out_c
+    o = op.options
+    stride_h, stride_w, dil_h, dil_w, pad_h, pad_w = g.stride_h, g.stride_w, g.dil_h, g.dil_w, g.pad_h, g.pad_w
+    depth_multiplier = g.depth_multiplier
     layer.macs = n * out_h * out_w * out_c * f_h * f_w * (1 if depthwise else in_c)
-    multipliers, shifts = quant.conv_requant(inp.scale, weights.quantization.scale.tolist(), out.scale)
+    multipliers, shifts = _requant(model, op)
     act_min, act_max = activation_range(op, out)
     sym = layer.symbol
     layer.consts = [ConstArray(f"{sym}_filter", "int8_t", weights.data.ravel().tolist(),
@@ -68,8 +163,23 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         depth_multiplier=depth_multiplier, act_min=act_min, act_max=act_max,
         per_channel=int(len(multipliers) > 1), has_bias=bias is not None,
         padding=o["padding"], activation=o.get("fused_activation_function", "NONE"),
-        kernel=("depthwise_conv2d_fast_s8" if depthwise and depth_multiplier == 1 and in_c % 4 == 0
-                and dil_h == dil_w == 1 else f"{layer.kind}_s8"))
+        kernel=f"{layer.kind}_s8")
+    table = pointwise_table(model, op, g)
+    if table is not None:
+        layer.kind = "pointwise_conv"
+        w_oi = weights.data.reshape(out_c, in_c)
+        layer.consts = [ConstArray(f"{sym}_filter", "int8_t", _pointwise.interleave(w_oi),
+                                   f"{weights.name} {list(weights.shape)}, four output channels interleaved"),
+                        _channel_requant.channel_const(sym, table, "per output channel: bias + input offset * "
+                                                       "sum(weights), multiplier, right shift")]
+        layer.params.update(pixels=n * out_h * out_w)
+        return
+    table = fast_depthwise_table(model, op, g)
+    if table is not None:
+        layer.params["kernel"] = "depthwise_conv2d_fast_s8"
+        layer.consts = [layer.consts[0], _channel_requant.channel_const(
+            sym, table, "per output channel: bias + input offset * sum(weights), multiplier, right shift")]
+        return
     # A depthwise layer over one input channel is a convolution whose output channels all read the same
     # input byte, so both take the packed kernel when the width dilation keeps a filter row one run.
     if (not depthwise or in_c == 1) and dil_w == 1:

@@ -1,17 +1,29 @@
 /*
  * DEPTHWISE_CONV_2D with depth multiplier 1 and no dilation, tuned: the same
- * arithmetic and arguments as depthwise_conv2d_s8.c (the reference). Codegen
- * sends it only layers whose channel count is a multiple of 4 (DS-CNN's 64).
+ * arithmetic as depthwise_conv2d_s8.c (the reference). Codegen sends it only
+ * layers whose channel count is a multiple of 4 (DS-CNN's 64) and whose
+ * requantization tf_mbqm_fast can do (codegen/ops/_channel_requant.py).
  *
- * Four channels are one 32-bit word of input and of filter, so each tap
- * loads two words for four multiply-accumulates, and the receptive field's
- * bounds are worked out once per output pixel rather than per tap.
+ * The receptive field is read from a ring of k_h input rows in scratch, each
+ * padded left and right with the input zero point, and rows above or below
+ * the input are all zero point. A padding byte then contributes
+ * w * (zero_point + input_offset) = 0, exactly what TFLite's skipped taps
+ * contribute, so every output pixel runs the same full k_h x k_w loop with no
+ * bounds, and the input offset leaves the loop: sum w * (x + offset) =
+ * sum w * x + offset * sum w, the second term folded into each channel's
+ * bias by codegen.
+ *
+ * In place: output row y is written over input row y only after input rows
+ * up to y - pad_h + k_h - 1 (the newest its window reads) are in the ring, and
+ * later rows are still untouched in the input. So DS-CNN's depthwise layers
+ * need one activation tensor and a 1,344-byte ring instead of two tensors.
+ *
+ * Four channels are one 32-bit word of input and of filter: each tap loads
+ * two words for four multiply-accumulates.
  *  - Cortex-M3 (no DSP): SXTB with rotation extracts each signed byte.
- *  - Cortex-M4/M33 (__ARM_FEATURE_DSP): SXTAB16 extracts bytes 0,2 (and,
- *    rotated by 8, bytes 1,3) as int16 pairs and adds the input offset in
- *    the same instruction; SMLABB/SMLATT multiply the bottom or top halves.
- *    (x + offset) is in [-255, 255] and a weight in [-128, 127], so the int16
- *    lanes are exact and every sum is TFLite's int32 sum.
+ *  - Cortex-M4/M33 (__ARM_FEATURE_DSP): SXTB16 extracts bytes 0,2 (and,
+ *    rotated by 8, bytes 1,3) as int16 pairs; SMLABB/SMLATT multiply the
+ *    bottom or top halves.
  */
 #include <string.h>
 
@@ -21,6 +33,9 @@
 
 /* -O3 keeps the four accumulators and both pointers in registers (GCC 12). */
 #pragma GCC optimize("O3")
+
+/* A receptive field's row pointers live in a small array: codegen's FAST_DEPTHWISE_MAX_KERNEL_H. */
+#define TF_DW_MAX_KERNEL_H 16
 
 #if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
 #include <arm_acle.h>
@@ -39,79 +54,115 @@ static inline int32_t rotate_8(int32_t v)
     return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24));
 }
 
-void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_requant *requant,
+/* Four channels' sums over a k_h x k_w window; rows[ky] + x_offset is the window's first tap in row ky.
+ * Inlined, so a constant k_h and k_w unroll completely. */
+static inline void accumulate_window(const int8_t *const *rows, int32_t x_offset, const int8_t *w, int32_t ch,
+                                     const int32_t k_h, const int32_t k_w, int32_t *acc)
+{
+    int32_t acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
+    int32_t ky, kx;
+    for (ky = 0; ky < k_h; ++ky) {
+        const int8_t *x = rows[ky] + x_offset;
+        for (kx = 0; kx < k_w; ++kx) {
+            const int32_t xw = load_word(x + kx * ch);
+            const int32_t ww = load_word(w + kx * ch);
+#ifdef TF_DW_DSP
+            const int32_t x02 = __sxtb16(xw);
+            const int32_t x13 = __sxtb16(rotate_8(xw));
+            const int32_t w02 = __sxtb16(ww);
+            const int32_t w13 = __sxtb16(rotate_8(ww));
+            acc0 = __smlabb(x02, w02, acc0);
+            acc2 = __smlatt(x02, w02, acc2);
+            acc1 = __smlabb(x13, w13, acc1);
+            acc3 = __smlatt(x13, w13, acc3);
+#else
+            acc0 += (int32_t)(int8_t)xw * (int32_t)(int8_t)ww;
+            acc1 += (int32_t)(int8_t)((uint32_t)xw >> 8) * (int32_t)(int8_t)((uint32_t)ww >> 8);
+            acc2 += (int32_t)(int8_t)((uint32_t)xw >> 16) * (int32_t)(int8_t)((uint32_t)ww >> 16);
+            acc3 += tf_asr(xw, 24) * tf_asr(ww, 24);
+#endif
+        }
+        w += k_w * ch;
+    }
+    acc[0] = acc0;
+    acc[1] = acc1;
+    acc[2] = acc2;
+    acc[3] = acc3;
+}
+
+/* Copy input row y (or zero point for a row outside the input) into its ring slot, padded. */
+static void fill_ring_row(int8_t *slot, const int8_t *in_batch, int32_t y, int32_t in_h, int32_t row_bytes,
+                          int32_t left_bytes, int32_t padded_bytes, int8_t zero_point)
+{
+    if (y < 0 || y >= in_h) {
+        memset(slot, zero_point, (size_t)padded_bytes);
+        return;
+    }
+    {
+        const int32_t copy = left_bytes + row_bytes > padded_bytes ? padded_bytes - left_bytes : row_bytes;
+        memset(slot, zero_point, (size_t)left_bytes);
+        memcpy(slot + left_bytes, in_batch + y * row_bytes, (size_t)copy);
+        memset(slot + left_bytes + copy, zero_point, (size_t)(padded_bytes - left_bytes - copy));
+    }
+}
+
+void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_requant *channels,
                               const tf_dims *input_dims, const int8_t *input,
                               const tf_dims *filter_dims, const int8_t *filter,
-                              const int32_t *bias,
-                              const tf_dims *output_dims, int8_t *output)
+                              const tf_dims *output_dims, int8_t *output, int8_t *ring)
 {
     const int32_t in_h = input_dims->h;
-    const int32_t in_w = input_dims->w;
     const int32_t ch = input_dims->c;
+    const int32_t row_bytes = input_dims->w * ch;
     const int32_t k_h = filter_dims->h;
     const int32_t k_w = filter_dims->w;
     const int32_t out_h = output_dims->h;
     const int32_t out_w = output_dims->w;
-    const int32_t in_off = params->input_offset;
-#ifdef TF_DW_DSP
-    const int32_t off2 = (int32_t)(((uint32_t)in_off & 0xffffu) * 0x10001u);
-#endif
-    int32_t b, oy, ox, c, j;
+    const int32_t stride_h = params->stride_h;
+    const int32_t step = params->stride_w * ch;
+    const int32_t left_bytes = params->pad_w * ch;
+    const int32_t padded_bytes = ((out_w - 1) * params->stride_w + k_w) * ch;
+    const int8_t zero_point = (int8_t)(-params->input_offset);
+    const int32_t output_offset = params->output_offset;
+    const int32_t act_min = params->act_min;
+    const int32_t act_max = params->act_max;
+    int32_t b, oy, ox, c, j, ky;
 
     for (b = 0; b < input_dims->n; ++b) {
-        const int8_t *in_batch = input + b * in_h * in_w * ch;
-        for (oy = 0; oy < out_h; ++oy) {
-            const int32_t in_y0 = oy * params->stride_h - params->pad_h;
-            const int32_t ky0 = in_y0 < 0 ? -in_y0 : 0;
-            const int32_t ky1 = in_y0 + k_h > in_h ? in_h - in_y0 : k_h;
+        const int8_t *in_batch = input + b * in_h * row_bytes;
+        int8_t *out_row = output + b * out_h * out_w * ch;
+        /* Rows [next_row - k_h, next_row) are in the ring; row y is in slot y mod k_h. */
+        int32_t next_row = -params->pad_h;
+        for (oy = 0; oy < out_h; ++oy, out_row += out_w * ch) {
+            const int32_t top = oy * stride_h - params->pad_h;
+            const int8_t *rows[TF_DW_MAX_KERNEL_H];
+            if (next_row < top) {
+                next_row = top;
+            }
+            for (; next_row < top + k_h; ++next_row) {
+                fill_ring_row(ring + ((next_row % k_h + k_h) % k_h) * padded_bytes, in_batch, next_row, in_h,
+                              row_bytes, left_bytes, padded_bytes, zero_point);
+            }
+            for (ky = 0; ky < k_h; ++ky) {
+                rows[ky] = ring + (((top + ky) % k_h + k_h) % k_h) * padded_bytes;
+            }
             for (ox = 0; ox < out_w; ++ox) {
-                const int32_t in_x0 = ox * params->stride_w - params->pad_w;
-                const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
-                const int32_t kx1 = in_x0 + k_w > in_w ? in_w - in_x0 : k_w;
-                const int8_t *x_first = in_batch + ((in_y0 + ky0) * in_w + in_x0 + kx0) * ch;
-                const int8_t *w_first = filter + (ky0 * k_w + kx0) * ch;
-                int8_t *out_px = output + ((b * out_h + oy) * out_w + ox) * ch;
+                int8_t *out_px = out_row + ox * ch;
+                const tf_channel_requant *chan = channels;
                 for (c = 0; c < ch; c += 4) {
                     int32_t acc[4] = {0, 0, 0, 0};
-                    const int8_t *x_row = x_first + c;
-                    const int8_t *w_row = w_first + c;
-                    int32_t ky, kx;
-                    for (ky = ky0; ky < ky1; ++ky) {
-                        const int8_t *x = x_row;
-                        const int8_t *w = w_row;
-                        for (kx = kx0; kx < kx1; ++kx) {
-                            const int32_t xw = load_word(x);
-                            const int32_t ww = load_word(w);
-#ifdef TF_DW_DSP
-                            const int32_t x02 = __sxtab16(off2, xw);
-                            const int32_t x13 = __sxtab16(off2, rotate_8(xw));
-                            const int32_t w02 = __sxtb16(ww);
-                            const int32_t w13 = __sxtb16(rotate_8(ww));
-                            acc[0] = __smlabb(x02, w02, acc[0]);
-                            acc[2] = __smlatt(x02, w02, acc[2]);
-                            acc[1] = __smlabb(x13, w13, acc[1]);
-                            acc[3] = __smlatt(x13, w13, acc[3]);
-#else
-                            acc[0] += ((int32_t)(int8_t)xw + in_off) * (int32_t)(int8_t)ww;
-                            acc[1] += ((int32_t)(int8_t)((uint32_t)xw >> 8) + in_off) * (int32_t)(int8_t)((uint32_t)ww >> 8);
-                            acc[2] += ((int32_t)(int8_t)((uint32_t)xw >> 16) + in_off) * (int32_t)(int8_t)((uint32_t)ww >> 16);
-                            acc[3] += ((int32_t)(int8_t)((uint32_t)xw >> 24) + in_off) * (int32_t)(int8_t)((uint32_t)ww >> 24);
-#endif
-                            x += ch;
-                            w += ch;
-                        }
-                        x_row += in_w * ch;
-                        w_row += k_w * ch;
+                    if (k_h == 3 && k_w == 3) {
+                        /* DS-CNN's and MobileNet's 3x3: constant trip counts, fully unrolled. */
+                        accumulate_window(rows, ox * step + c, filter + c, ch, 3, 3, acc);
+                    } else {
+                        accumulate_window(rows, ox * step + c, filter + c, ch, k_h, k_w, acc);
                     }
-                    for (j = 0; j < 4; ++j) {
-                        const int32_t oc = c + j;
-                        const int32_t q = requant->per_channel ? oc : 0;
-                        int32_t sum = acc[j];
-                        if (bias != 0) {
-                            sum += bias[oc];
-                        }
-                        sum = tf_mbqm(sum, requant->multiplier[q], requant->shift[q]);
-                        out_px[oc] = tf_offset_clamp(sum, params->output_offset, params->act_min, params->act_max);
+                    for (j = 0; j < 4; ++j, ++chan) {
+                        int32_t v = tf_mbqm_fast(acc[j] + chan->bias, chan->multiplier, chan->right_shift) +
+                                    output_offset;
+                        v = v < act_min ? act_min : v;
+                        v = v > act_max ? act_max : v;
+                        out_px[c + j] = (int8_t)v;
                     }
                 }
             }

@@ -104,6 +104,24 @@ static inline int32_t tf_mbqm_single(int32_t x, int32_t multiplier, int32_t shif
     return (int32_t)((prod < 0) ? ~(~prod >> total_shift) : (prod >> total_shift));
 }
 
+/*
+ * tf_mbqm for what every tuned convolution kernel meets, checked by codegen
+ * before it selects one (codegen/ops/_channel_requant.py): a multiplier
+ * >= 0, a right shift of 1..31 (real multiplier below 1/2) and
+ * |acc| < 2^30. Same double rounding, fewer instructions: the high multiply
+ * skips the INT32_MIN * INT32_MIN case (the multiplier is not negative), and
+ * RoundingDivideByPOT becomes one flooring shift of x + 2^(s-1) - (x < 0),
+ * which rounds half away from zero exactly as its mask-and-threshold form,
+ * and cannot overflow for |x| < 2^30.
+ */
+static inline int32_t tf_mbqm_fast(int32_t acc, int32_t multiplier, int32_t right_shift)
+{
+    const int64_t v = (int64_t)acc * (int64_t)multiplier + ((int64_t)1 << 30);
+    const int32_t high = (int32_t)(((uint32_t)v >> 31) | ((uint32_t)((uint64_t)v >> 32) << 1));
+    const int32_t nudge = (int32_t)(((uint32_t)1 << right_shift) >> 1);
+    return tf_asr(high + nudge + tf_asr(high, 31), right_shift);
+}
+
 /* Add the output zero point to a requantized accumulator and clamp to the
  * fused activation range, as the tail of every reference_integer_ops kernel
  * does. */

@@ -89,14 +89,42 @@ void fully_connected_s8(const tf_fc_params *params, const tf_requant *requant,
                         int32_t output_depth, const int8_t *filter,
                         const int32_t *bias, int8_t *output);
 
+/* One output channel's bias and requantization, for the tuned convolution
+ * kernels. codegen selects those kernels only when every channel meets
+ * tf_mbqm_fast's conditions (multiplier >= 0, right_shift 1..31, sums
+ * below 2^30), so they need no fallback. */
+typedef struct {
+    int32_t bias;         /* the layer's bias, plus any constant term the kernel leaves out of its sums */
+    int32_t multiplier;   /* QuantizeMultiplier's significand */
+    int32_t right_shift;  /* -QuantizeMultiplier's shift */
+} tf_channel_requant;
+
 /* DEPTHWISE_CONV_2D with depth multiplier 1, dilation 1 and a multiple of 4
- * channels, four channels per word (DSP pairs on cores that have them); same
- * arguments and results as depthwise_conv2d_s8. */
-void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_requant *requant,
+ * channels, four channels per word (DSP pairs on cores that have them); the
+ * results of depthwise_conv2d_s8. The receptive field is read from a ring of
+ * k_h zero-point-padded input rows, k_h * ((out_w - 1) * stride_w + k_w) * C
+ * bytes, so channels[].bias includes input_offset * sum(weights). Output may
+ * be input itself when the stride is 1 and the shapes are equal (in-place). */
+void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_requant *channels,
                               const tf_dims *input_dims, const int8_t *input,
                               const tf_dims *filter_dims, const int8_t *filter,
-                              const int32_t *bias,
-                              const tf_dims *output_dims, int8_t *output);
+                              const tf_dims *output_dims, int8_t *output, int8_t *ring);
+
+typedef struct {
+    int32_t pixels;            /* batches * height * width */
+    int32_t in_c, out_c;
+    int32_t output_offset;
+    int32_t act_min, act_max;
+} tf_pointwise_params;
+
+/* CONV_2D with a 1x1 filter and stride 1 (padding is then irrelevant), at most 256 input
+ * channels: two pixels per 32x32->64 multiply-accumulate (see
+ * pointwise_conv_s8.c). The filter holds groups of four output channels, each
+ * [in_c][4] int8 (codegen/ops/_pointwise.py); channels[].bias includes
+ * input_offset * sum(weights). scratch holds in_c words; output may be input
+ * itself when out_c <= in_c (in-place). */
+void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                       const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch);
 
 /* FULLY_CONNECTED blocked over four output rows (SMLAD pairs on cores with
  * the DSP extension); same arguments and results as fully_connected_s8 for a

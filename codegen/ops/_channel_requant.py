@@ -1,0 +1,32 @@
+"""Per-channel bias and requantization for the tuned convolution kernels (``tf_channel_requant``).
+
+The tuned kernels requantize with ``tf_mbqm_fast`` (firmware/kernels/requantize.h): TFLite's double
+rounding, in fewer instructions, valid when every multiplier is >= 0, every right shift is 1..31 and
+every sum stays below 2^30 in magnitude. Codegen checks those here from the layer's actual numbers;
+a layer that fails them keeps the reference kernel. One table of (bias, multiplier, right shift) per
+output channel lets the kernel walk a single pointer.
+"""
+from __future__ import annotations
+
+from ..layer import ConstArray
+
+SUM_LIMIT = 1 << 30
+
+
+def channel_table(bias: list[int], multipliers: list[int], shifts: list[int], out_c: int,
+                  sum_bound: int) -> list[tuple[int, int, int]] | None:
+    """(bias, multiplier, right_shift) per output channel, or None when tf_mbqm_fast does not apply.
+
+    ``multipliers``/``shifts`` have one entry per channel or one for the tensor; ``sum_bound`` bounds the
+    magnitude of the kernel's sums before the bias is added."""
+    if len(multipliers) == 1:
+        multipliers, shifts = multipliers * out_c, shifts * out_c
+    if any(m < 0 for m in multipliers) or any(not 1 <= -s <= 31 for s in shifts):
+        return None
+    if sum_bound + max((abs(b) for b in bias), default=0) >= SUM_LIMIT:
+        return None
+    return [(int(b), int(m), -int(s)) for b, m, s in zip(bias, multipliers, shifts)]
+
+
+def channel_const(sym: str, table: list[tuple[int, int, int]], comment: str) -> ConstArray:
+    return ConstArray(f"{sym}_channels", "tf_channel_requant", table, comment)
