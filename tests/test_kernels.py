@@ -116,7 +116,7 @@ def kernels(tmp_path_factory):
     lib.pointwise_conv_s8.restype = None
     lib.depthwise_conv2d_fast_s8.restype = None
     lib.packed_conv_s8.argtypes = [ctypes.POINTER(PackedParams), ctypes.POINTER(Requant), ctypes.POINTER(Dims),
-                                   P_I8, I32, I32, P_I32, P_I32, ctypes.POINTER(Dims), P_I8]
+                                   P_I8, I32, I32, P_I32, P_I32, P_I32, ctypes.POINTER(Dims), P_I8]
     for fn in (lib.conv2d_s8, lib.depthwise_conv2d_s8, lib.fully_connected_s8, lib.softmax_s8,
                lib.fully_connected_fast_s8, lib.packed_conv_s8):
         fn.restype = None
@@ -238,6 +238,14 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
         # The tuned path codegen takes for this layer must give the same bytes as the reference kernel.
         filter_ohwi = w if op_name == "CONV_2D" else w.transpose(3, 1, 2, 0)
         assert_bytes_equal(run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape, 0), out)
+        taps = filter_ohwi.reshape(filter_ohwi.shape[0], -1).astype(np.int64)
+        max_x = max(abs(-128 + params.input_offset), abs(127 + params.input_offset))
+        table = _channel_requant.channel_table(
+            (bias if bias is not None else np.zeros(len(taps), dtype=np.int64)).tolist(), mults, shifts, len(taps),
+            int(np.abs(taps).sum(axis=1).max()) * max_x)
+        if table is not None:
+            assert_bytes_equal(run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape, 0,
+                                          table=table), out)
     if op_name == "CONV_2D" and _pointwise.eligible(kh, kw, stride, stride, w):
         pointwise = run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape)
         if pointwise is not None:
@@ -290,8 +298,9 @@ def run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape):
 
 
 def run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape, single_rounding,
-               max_taps: int | None = None):
-    """packed_conv_s8 with codegen's packing; max_taps overrides codegen's bound (to force lane splits)."""
+               max_taps: int | None = None, table=None):
+    """packed_conv_s8 with codegen's packing; max_taps overrides codegen's bound (to force lane splits);
+    with a channel table, the tf_mbqm_fast output stage codegen gives convolutions that allow it."""
     words = _packed.pack_filter(filter_ohwi)
     assert words is not None
     packed = np.asarray(words, dtype=np.int32)
@@ -302,8 +311,9 @@ def run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape, single
                      bound if max_taps is None else max_taps, single_rounding)
     out = np.zeros(out_shape, dtype=np.int8)
     x = np.ascontiguousarray(x)
+    channels = None if table is None else np.asarray(table, dtype=np.int32)
     kernels.packed_conv_s8(ctypes.byref(p), ctypes.byref(requant), ctypes.byref(Dims(*x.shape)), _i8(x),
-                           filter_ohwi.shape[1], filter_ohwi.shape[2], _i32(packed), _i32(bias),
+                           filter_ohwi.shape[1], filter_ohwi.shape[2], _i32(packed), _i32(bias), _i32(channels),
                            ctypes.byref(Dims(*out_shape)), _i8(out))
     return out
 

@@ -189,6 +189,15 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
             layer.kind = "packed_conv"
             layer.consts[0] = ConstArray(f"{sym}_filter", "int32_t", packed,
                                          f"{weights.name} {list(weights.shape)}, two output channels per word")
+            max_x = max(abs(-128 - inp.zero_point), abs(127 - inp.zero_point))
+            table = _channel_requant.channel_table(
+                _bias_values(model, op, out_c).tolist(), multipliers, shifts, out_c,
+                int(np.abs(weights.data.reshape(-1, f_h * f_w * in_c) if not depthwise else
+                           weights.data.reshape(-1, out_c).T).astype(np.int64).sum(axis=1).max(initial=0)) * max_x)
+            layer.params["channels"] = table is not None
+            if table is not None:
+                layer.consts = [layer.consts[0], _channel_requant.channel_const(
+                    sym, table, "per output channel: bias, multiplier, right shift")]
             layer.params.update(kernel_h=f_h, kernel_w=f_w, packed=_packed.params(
                 input_offset=-inp.zero_point, output_offset=out.zero_point, stride_h=stride_h, stride_w=stride_w,
                 dilation_h=dil_h, pad_h=pad_h, pad_w=pad_w, act_min=act_min, act_max=act_max,

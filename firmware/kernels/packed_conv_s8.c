@@ -137,9 +137,12 @@ static inline void accumulate_group(const tf_packed_params *params, const int8_t
 void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
                     const tf_dims *input_dims, const int8_t *input,
                     int32_t k_h, int32_t k_w, const int32_t *packed_filter,
-                    const int32_t *bias,
+                    const int32_t *bias, const tf_channel_requant *channels,
                     const tf_dims *output_dims, int8_t *output)
 {
+    const int32_t output_offset = params->output_offset;
+    const int32_t act_min = params->act_min;
+    const int32_t act_max = params->act_max;
     const int32_t in_h = input_dims->h;
     const int32_t in_w = input_dims->w;
     const int32_t in_c = input_dims->c;
@@ -186,20 +189,31 @@ void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
                                              k_w * in_c * 2, taps_per_group, 2, acc);
                         }
                     }
-                    for (j = 0; j < 2 * pairs && oc0 + j < out_c; ++j) {
-                        const int32_t oc = oc0 + j;
-                        const int32_t q = requant->per_channel ? oc : 0;
-                        int32_t sum = acc[j];
-                        if (bias != 0) {
-                            sum += bias[oc];
+                    if (channels != 0) {
+                        const tf_channel_requant *chan = channels + oc0;
+                        const int32_t count = out_c - oc0 < 2 * pairs ? out_c - oc0 : 2 * pairs;
+                        for (j = 0; j < count; ++j, ++chan) {
+                            int32_t v = tf_mbqm_fast(acc[j] + chan->bias, chan->multiplier, chan->right_shift) +
+                                        output_offset;
+                            v = v < act_min ? act_min : v;
+                            v = v > act_max ? act_max : v;
+                            out_px[oc0 + j] = (int8_t)v;
                         }
-                        /* FULLY_CONNECTED rounds once, the convolutions twice:
-                         * see tf_mbqm_single in requantize.h. */
-                        sum = params->single_rounding
-                                  ? tf_mbqm_single(sum, requant->multiplier[q], requant->shift[q])
-                                  : tf_mbqm(sum, requant->multiplier[q], requant->shift[q]);
-                        out_px[oc] = tf_offset_clamp(sum, params->output_offset,
-                                                     params->act_min, params->act_max);
+                    } else {
+                        for (j = 0; j < 2 * pairs && oc0 + j < out_c; ++j) {
+                            const int32_t oc = oc0 + j;
+                            const int32_t q = requant->per_channel ? oc : 0;
+                            int32_t sum = acc[j];
+                            if (bias != 0) {
+                                sum += bias[oc];
+                            }
+                            /* FULLY_CONNECTED rounds once, the convolutions twice:
+                             * see tf_mbqm_single in requantize.h. */
+                            sum = params->single_rounding
+                                      ? tf_mbqm_single(sum, requant->multiplier[q], requant->shift[q])
+                                      : tf_mbqm(sum, requant->multiplier[q], requant->shift[q]);
+                            out_px[oc] = tf_offset_clamp(sum, output_offset, act_min, act_max);
+                        }
                     }
                     group_filter += taps_per_group * pairs;
                 }

@@ -137,11 +137,13 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
 /* CONV_2D (one group, width dilation 1), DEPTHWISE_CONV_2D with one input
  * channel, or FULLY_CONNECTED (as a 1x1 convolution over a batches x 1
  * image), with two output channels' weights packed per int32 word by codegen
- * (codegen/ops/_packed.py); the filter is k_h x k_w x input C per channel. */
+ * (codegen/ops/_packed.py); the filter is k_h x k_w x input C per channel.
+ * With a channels table (convolutions whose requantization tf_mbqm_fast can
+ * do), requant and bias are not read; otherwise channels is NULL. */
 void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
                     const tf_dims *input_dims, const int8_t *input,
                     int32_t k_h, int32_t k_w, const int32_t *packed_filter,
-                    const int32_t *bias,
+                    const int32_t *bias, const tf_channel_requant *channels,
                     const tf_dims *output_dims, int8_t *output);
 
 /* SOFTMAX over the last dimension of a [rows][depth] tensor; the output is
