@@ -28,7 +28,8 @@ def convert_missing(cases) -> None:
         for number, batch in enumerate(b for b in batches if b):
             jobs = Path(tmp) / f"jobs{number}.json"
             jobs.write_text(json.dumps([dict(source=c.source, builder=c.builder, params=c.params,
-                                             range=c.representative_range, out=str(c.model_path)) for c in batch]))
+                                             range=c.representative_range, quantization=c.quantization,
+                                             out=str(c.model_path)) for c in batch]))
             log = open(Path(tmp) / f"log{number}.txt", "w")
             processes.append((subprocess.Popen([sys.executable, str(CONVERT_SCRIPT), str(jobs)],
                                                stdout=log, stderr=subprocess.STDOUT), log))
