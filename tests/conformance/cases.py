@@ -72,3 +72,4 @@ def load_cases() -> list[Case]:
 # Filled by test_conformance.py (case node id -> bit-exact?), reported by conftest.py at the end.
 # It lives here, not in conftest.py, because `import conftest` can resolve to tests/conftest.py.
 RESULTS: dict[str, bool] = {}
+DEVICE_RESULTS: dict[tuple[str, str], bool] = {}   # test_on_device.py: (node id, board) -> bit-exact?
