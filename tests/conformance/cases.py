@@ -28,6 +28,9 @@ class Case:
     source: str = ""         # the cases_*.py file, filled in by load_cases
     representative_range: float = 1.0   # representative inputs are uniform in +-range
     quantization: str = "int8"           # "int8" (full int8) or "16x8" (int16 activations, int8 weights)
+    # Operators the converted model must contain, when ``operator`` names a layer rather than one TFLite
+    # operator (a GRU becomes FULLY_CONNECTED, LOGISTIC, ...); empty: ``operator`` itself.
+    expect: tuple = ()
 
     @property
     def name(self) -> str:
@@ -65,7 +68,7 @@ def load_cases() -> list[Case]:
     for path in sorted(HERE.glob("cases_*.py")):
         for case in load_module(path).CASES:
             cases.append(Case(case.operator, case.builder, case.params, str(path), case.representative_range,
-                              case.quantization))
+                              case.quantization, case.expect))
     return cases
 
 
