@@ -88,3 +88,7 @@ def expf(x: float) -> np.float32:
 
 def tanhf(x: float) -> np.float32:
     return np.float32(_libm_function("tanhf")(float(x)))
+
+
+def logf(x: float) -> np.float32:
+    return np.float32(_libm_function("logf")(float(x)))

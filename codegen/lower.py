@@ -62,9 +62,17 @@ def c_identifier(text: str) -> str:
     return ident if ident and not ident[0].isdigit() else f"_{ident}"
 
 
+# Operators that run other subgraphs (the converter's loops and conditionals).
+CONTROL_FLOW_OPS = ("WHILE", "IF", "CALL_ONCE", "CALL")
+
+
 def check_supported(model: Model, op: Operator) -> None:
     """Raise a one-line ``Unsupported`` error when codegen cannot lower ``op``."""
     module = REGISTRY.get(op.opcode)
+    if op.opcode in CONTROL_FLOW_OPS:
+        called = sorted({v for k, v in op.options.items() if k.endswith("subgraph_index")})
+        raise unsupported(op, f"control flow into subgraph(s) {', '.join(map(str, called)) or '?'}; "
+                              "only single-subgraph models compile (unroll loops, e.g. Keras RNNs with unroll=True)")
     if module is None:
         raise unsupported(op, "no kernel for this operator")
     if len(op.outputs) != 1 and not getattr(module, "MULTIPLE_OUTPUTS", False):
@@ -162,11 +170,12 @@ def _io(model: Model, index: int, plan: Plan, buffer_of: dict[int, str]) -> IoTe
 
 
 def compile_model(model: Model) -> CompiledModel:
+    # Operators first: a model has several subgraphs because of a WHILE or IF, and naming it says more.
+    for op in model.operators:
+        check_supported(model, op)
     if model.subgraph_count != 1:
         raise TinyforgeError(f"{model.path}: {model.subgraph_count} subgraphs; only single-subgraph models "
                              "are supported (control flow such as WHILE/IF is not)")
-    for op in model.operators:
-        check_supported(model, op)
     for t in model.inputs + model.outputs:
         if model.tensors[t].type not in IO_CTYPES:
             raise TinyforgeError(f"{model.path}: model input/output '{model.tensors[t].name}' is "

@@ -266,3 +266,34 @@ def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tupl
     multiplier, shift = quantize_multiplier(float(_f32(input_scale)) / float(_f32(output_scale)))
     k = min(count.bit_length() - 1, 32, 31 + shift)
     return int((multiplier << k) // count), shift - k
+
+
+def checked_log2(x: float) -> tuple[int, bool]:
+    """tflite::CheckedLog2 (internal/quantization_util.cc), in float32 as there: the rounded log2 of ``x`` and
+    whether ``x`` is within 1e-3 (in log2) of that power of two. "Power of two" is this approximate test, so a
+    converter scale of 8/32767 counts as 2**-12."""
+    from .fixedpoint import logf
+    x_log2 = _f32(logf(_f32(x)) * (_f32(1.0) / logf(_f32(2.0))))
+    rounded = _f32(_round_half_away(float(x_log2)))
+    return int(rounded), abs(float(_f32(x_log2 - rounded))) < float(_f32(1e-3))
+
+
+def sigmoid_s16_multiplier(input_scale: float, max_pot_shift: int) -> tuple[int, int]:
+    """The int16 LOGISTIC / TANH input rescale, as SigmoidPrepare / TanhPrepare (activations.cc) compute it
+    and the reference kernels (reference_integer_ops::Logistic / Tanh) then apply it: ``(x * multiplier +
+    round) >> shift`` brings the input to 1/(3*4096) per step, the table's grid.
+
+    A power-of-two input scale 2**(shift - 12) with shift <= ``max_pot_shift`` (0 for LOGISTIC, 1 for TANH)
+    leaves the Prepare multiplier 0, which the kernels replace by ``3 << shift`` with no right shift; the
+    result here is already that replacement. Otherwise the multiplier is scale * 3 * 4096 doubled until it
+    exceeds 32767 / 2 (at most 31 times), truncated to an integer."""
+    log2, pot = checked_log2(input_scale)
+    shift = 12 + log2
+    if pot and 0 <= shift <= max_pot_shift:
+        return 3 << shift, 0
+    multiplier = float(_f32(input_scale)) * 4096.0 * 3.0
+    shift = 0
+    while multiplier <= 32767.0 / 2.0 and shift <= 30:
+        shift += 1
+        multiplier *= 2.0
+    return int(multiplier), shift

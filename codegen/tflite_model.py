@@ -352,6 +352,10 @@ def _parse(path: Path, buf: bytes) -> Model:
                 _check(raw.size == nbytes, path,
                        f"tensor {i} ('{name}') has {raw.size} bytes of data, its shape {list(shape)} needs {nbytes}")
                 data = np.frombuffer(raw.tobytes(), dtype).astype(dtype.newbyteorder("=")).reshape(shape)
+            elif raw is not None and not isinstance(raw, int):
+                # A type numpy has no dtype for (INT4 packs two values a byte): still a constant, kept as its
+                # raw bytes, so the operator reading it is refused for its type, not for a missing producer.
+                data = np.frombuffer(raw.tobytes(), np.uint8)
         tensor = Tensor(index=i, name=name, shape=shape, type=type_name,
                         quantization=_read_quantization(t, path, i, name, shape), data=data,
                         is_variable=t.IsVariable())

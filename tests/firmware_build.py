@@ -35,6 +35,32 @@ class BuildError(Exception):
         self.output = output
 
 
+def compile_kernel_library(out_dir, board="bluepill") -> Path:
+    """``firmware/kernels/*.c`` compiled for ``board`` into ``out_dir/libkernels.a``: tests that link many
+    model images for one board pass it to ``compile_firmware`` instead of recompiling every kernel for each.
+    The linker takes only the kernels a model calls."""
+    from codegen.boards import load_board
+
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed")
+    b = load_board(board)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    kernels = sorted((FIRMWARE / "kernels").glob("*.c"))
+    objects = [out_dir / f"{k.stem}.o" for k in kernels]
+    compile_flags = [f for f in COMMON_FLAGS if not f.startswith(("-Wl,", "--specs", "-nostartfiles"))]
+    (out_dir / "libkernels.a.tmp").unlink(missing_ok=True)   # ar adds to an existing archive
+    for cmd in (["arm-none-eabi-gcc", *b.cflags, *compile_flags, f"-I{FIRMWARE / 'include'}", "-c",
+                 *map(str, kernels)],
+                ["arm-none-eabi-ar", "rcs", "libkernels.a.tmp", *map(str, objects)]):
+        proc = subprocess.run(cmd, cwd=out_dir, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise BuildError(proc.stderr)
+    library = out_dir / "libkernels.a"
+    (out_dir / "libkernels.a.tmp").replace(library)
+    return library
+
+
 def compile_firmware(sources, out_dir, board="bluepill", name="firmware", extra_flags=()):
     """Render board support for ``board`` into ``out_dir``, compile and link
     ``sources`` (plus startup, the board's console driver and the runtime) into

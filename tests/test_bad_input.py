@@ -171,6 +171,75 @@ def test_zero_points_must_match_scales(tmp_path):
                                           f"('{INPUT.name}') has 1 quantization scales and 0 zero points")
 
 
+# ----------------------------------------------------------------------- models we cannot compile
+# Each stops in compile_model, before any C exists (the build calls it first), with one line naming the
+# operator, its index and what is supported; ``inspect`` marks the operator. tests/test_end_to_end.py
+# checks the same through ``scons`` for a converter-made EXP model.
+
+def _supported() -> str:
+    from codegen.ops import SUPPORTED_OPS
+    return ", ".join(SUPPORTED_OPS)
+
+
+def _written(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / f"{name}.tflite"
+    path.write_bytes(data)
+    return path
+
+
+def _unsupported_models(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """name: (model, the error compile_model must raise)."""
+    from tflite_builder import Op, T, build
+    int8 = lambda name, shape=(1, 8): T(name, shape, "INT8", 0.1, 0)  # noqa: E731
+    return {
+        # What the converter makes without quantization: float activations and weights.
+        "float32": (_written(tmp_path, "float32", build(
+            [T("x", (1, 8), "FLOAT32"), T("w", (3, 8), "FLOAT32", data=np.ones((3, 8), np.float32)),
+             T("y", (1, 3), "FLOAT32")], [Op("FULLY_CONNECTED", [0, 1, -1], [2])], [0], [2])),
+            "operator 0 (FULLY_CONNECTED) is not supported: tensor 'x' is FLOAT32, only int8 activations are "
+            f"implemented for it. Supported: {_supported()}"),
+        "sin": (_written(tmp_path, "sin", build([int8("x"), int8("y")], [Op("SIN", [0], [1])], [0], [1])),
+                f"operator 0 (SIN) is not supported: no kernel for this operator. Supported: {_supported()}"),
+        # Two int4 values a byte; the converter has no public option for int4 weights, so it is written here.
+        "int4_weights": (_written(tmp_path, "int4", build(
+            [int8("x"), T("w", (3, 8), "INT4", 0.05, 0, np.zeros(12, np.uint8)), int8("y", (1, 3))],
+            [Op("FULLY_CONNECTED", [0, 1, -1], [2])], [0], [2])),
+            "operator 0 (FULLY_CONNECTED) is not supported: weights 'w' are INT4, only int8 weights are "
+            f"implemented. Supported: {_supported()}"),
+        # A loop, as Keras RNNs without unroll=True convert: the operator is named, not just the subgraphs.
+        "while_loop": (_written(tmp_path, "while", build(
+            [int8("x"), int8("y")],
+            [Op("WHILE", [0], [1], ("WhileOptions", {"CondSubgraphIndex": 1, "BodySubgraphIndex": 2}))],
+            [0], [1], subgraphs=3)),
+            "operator 0 (WHILE) is not supported: control flow into subgraph(s) 1, 2; only single-subgraph "
+            f"models compile (unroll loops, e.g. Keras RNNs with unroll=True). Supported: {_supported()}"),
+    }
+
+
+@pytest.mark.parametrize("name", ["float32", "sin", "int4_weights", "while_loop"])
+def test_unsupported_model_is_one_line_naming_the_operator(tmp_path, capsys, name):
+    from codegen.__main__ import main
+    path, message = _unsupported_models(tmp_path)[name]
+    assert error_of(compile_model, load_model(path)) == message
+    assert main(["inspect", str(path)]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("    0 "))
+    assert line.endswith("UNSUPPORTED: " + message.split(": ", 1)[1])
+
+
+def test_two_subgraphs_without_control_flow(tmp_path):
+    """Every operator of subgraph 0 is supported; the other subgraph alone is the problem."""
+    from tflite_builder import Op, T, build
+    path = _written(tmp_path, "two", build([T("x", (1, 8), "INT8", 0.1, 0), T("y", (1, 8), "INT8", 0.1, 0)],
+                                           [Op("RELU", [0], [1])], [0], [1], subgraphs=2))
+    assert error_of(compile_model, load_model(path)) == (
+        f"{path}: 2 subgraphs; only single-subgraph models are supported (control flow such as WHILE/IF is not)")
+    proc = subprocess.run([sys.executable, "-m", "codegen", "inspect", str(path)], cwd=REPO, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"error: {path}: 2 subgraphs; only single-subgraph models are "
+                                                "supported (control flow such as WHILE/IF is not)"]
+
+
 # ------------------------------------------------------------------------------------------ audio
 
 def _wav(path: Path, rate=16000, channels=1, width=2, frames=160) -> Path:

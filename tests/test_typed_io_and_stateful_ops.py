@@ -1,7 +1,7 @@
-"""QUANTIZE/DEQUANTIZE (float32 and int16 model inputs and outputs, requantization), FULLY_CONNECTED with
-int16 activations, UNIDIRECTIONAL_SEQUENCE_LSTM and SVDF: every output byte-identical to TFLite's
-BUILTIN_REF, on the host build (codegen.hostrun) for the many cases and in the emulator on Cortex-M3
-(bluepill) for one model of each family.
+"""QUANTIZE/DEQUANTIZE (float32 and int16 model inputs and outputs, requantization), FULLY_CONNECTED,
+LOGISTIC and TANH with int16 activations, UNIDIRECTIONAL_SEQUENCE_LSTM and SVDF: every output
+byte-identical to TFLite's BUILTIN_REF, on the host build (codegen.hostrun) for the many cases and in
+the emulator on Cortex-M3 (bluepill) for one model of each family.
 
 The elementwise int8 activations and the Keras-made LSTMs have generated cases in
 tests/conformance/cases_activations_recurrent.py. Operators the converter does not emit from Keras (SVDF,
@@ -118,6 +118,61 @@ def test_quantize_int8_to_int16_is_refused_as_tflite_does(tmp_path):
     path.write_bytes(quantize_model("INT8", 0.05, 3, "INT16", 0.0003, 0))
     with pytest.raises(TinyforgeError, match=r"^operator 0 \(QUANTIZE\) is not supported: int8 input to int16 "
                                               r"output; TFLite requantizes int8 only to int8\. Supported: "):
+        compile_model(load_model(path))
+
+
+# ---- LOGISTIC and TANH, int16 -------------------------------------------------------------------------
+
+def sigmoid_s16_model(opcode: str, input_scale: float, output_scale: float = 1 / 32768) -> bytes:
+    """Every int16 value once: the (1, 65536) input is fed np.arange(-32768, 32768)."""
+    return build([T("x", (1, 65536), "INT16", input_scale, 0), T("y", (1, 65536), "INT16", output_scale, 0)],
+                 [Op(opcode, [0], [1])], [0], [1])
+
+
+ALL_INT16 = [np.arange(-32768, 32768, dtype=np.int16).reshape(1, -1)]
+
+
+def test_sigmoid_table_is_the_reference_interpreters(tmp_path):
+    """Read TFLite's table back: at input scale 16384.5 / (3 * 4096 * 2**13) TanhPrepare gives multiplier
+    16384 and shift 13, so the rescaled input is exactly 2x and TANH(128 k) = table[k] - 32768. The last
+    entry only enters interpolations: TANH(32767) = table[254] + (254 * (table[255] - table[254]) + 128) // 256
+    - 32768."""
+    from codegen.ops._sigmoid_s16 import SIGMOID_TABLE_UINT16
+    from codegen.quant import sigmoid_s16_multiplier
+    scale = 16384.5 / (3 * 4096 * 2 ** 13)
+    assert sigmoid_s16_multiplier(scale, 1) == (16384, 13)
+    path = tmp_path / "tanh.tflite"
+    path.write_bytes(sigmoid_s16_model("TANH", scale))
+    out = reference_outputs(path, [ALL_INT16])[0][0].ravel().astype(int) + 32768
+    table = [int(out[32768 + 128 * k]) for k in range(255)]
+    step = int(out[32768 + 32767]) - table[254]
+    assert step in (0, 1)   # the table's last steps are 0 or 1, where the formula above inverts exactly
+    assert SIGMOID_TABLE_UINT16 == table + [table[254] + step]
+
+
+# Input scales: the power-of-two path of both operators (2**-12, and 8 / 32767, which CheckedLog2 calls
+# 2**-12), TANH's second power of two (2**-11, LOGISTIC's general path), and general multipliers.
+SIGMOID_S16_SCALES = [2 ** -12, 8 / 32767, 2 ** -11, 2 ** -10, 1.5e-5, 9.15e-5, 0.003, 1.0]
+
+
+@needs_gcc
+@pytest.mark.parametrize("opcode", ["LOGISTIC", "TANH"])
+@pytest.mark.parametrize("scale", SIGMOID_S16_SCALES)
+def test_int16_logistic_and_tanh_bit_exact_on_every_input(tmp_path, opcode, scale):
+    path = tmp_path / "m.tflite"
+    path.write_bytes(sigmoid_s16_model(opcode, scale))
+    assert_host_bit_exact(path, tmp_path / "host", cases=[ALL_INT16])
+
+
+@pytest.mark.parametrize("opcode, input_scale, output_scale, why", [
+    ("LOGISTIC", 1e-4, 1 / 16384, r"output scale 6\.103515625e-05; TFLite requires 1/32768 for int16 LOGISTIC"),
+    ("TANH", 1e-4, 1 / 30000, r"output scale 3\.3333333\d*e-05; TFLite requires 1/32768 for int16 TANH"),
+    ("TANH", 6.0, 1 / 32768, r"input scale 6\.0 is above 5\.33, where TFLite's int16 TANH overflows int32"),
+])
+def test_int16_logistic_and_tanh_refusals(tmp_path, opcode, input_scale, output_scale, why):
+    path = tmp_path / "m.tflite"
+    path.write_bytes(sigmoid_s16_model(opcode, input_scale, output_scale))
+    with pytest.raises(TinyforgeError, match=rf"^operator 0 \({opcode}\) is not supported: {why}\. Supported: "):
         compile_model(load_model(path))
 
 

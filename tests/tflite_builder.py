@@ -1,4 +1,4 @@
-"""Write small single-subgraph .tflite files directly, for operators the converter does not emit from a
+"""Write small .tflite files directly, for operators the converter does not emit from a
 Keras model (SVDF, int8->int8 QUANTIZE, ...). Uses the schema's generated builder functions (PyPI
 ``tflite``); the result loads in TFLite's interpreter like any converted model.
 """
@@ -41,7 +41,9 @@ def _vector(b, start, values, add):
     return b.EndVector()
 
 
-def build(tensors: list[T], ops: list[Op], inputs: list[int], outputs: list[int]) -> bytes:
+def build(tensors: list[T], ops: list[Op], inputs: list[int], outputs: list[int], subgraphs: int = 1) -> bytes:
+    """One subgraph, or ``subgraphs`` references to that same subgraph (for multi-subgraph models: control
+    flow operators name their subgraphs by index)."""
     b = flatbuffers.Builder(1024)
     buffers = [None] + [t.data for t in tensors]
     buffer_offsets = []
@@ -113,7 +115,7 @@ def build(tensors: list[T], ops: list[Op], inputs: list[int], outputs: list[int]
     tflite.SubGraphAddInputs(b, i_vec)
     tflite.SubGraphAddOutputs(b, out_vec)
     subgraph = tflite.SubGraphEnd(b)
-    sg_vec = _vector(b, tflite.ModelStartSubgraphsVector, [subgraph], b.PrependUOffsetTRelative)
+    sg_vec = _vector(b, tflite.ModelStartSubgraphsVector, [subgraph] * subgraphs, b.PrependUOffsetTRelative)
     codes_vec = _vector(b, tflite.ModelStartOperatorCodesVector, code_offsets, b.PrependUOffsetTRelative)
     buf_vec = _vector(b, tflite.ModelStartBuffersVector, buffer_offsets, b.PrependUOffsetTRelative)
     description = b.CreateString("tests/tflite_builder.py")

@@ -28,8 +28,10 @@ def require_weights(model: Model, op: Operator) -> None:
     """Constant int8 weights with quantization, optional constant int32 bias, a fused activation we clamp."""
     inputs = model.op_inputs(op)
     weights = inputs[1] if len(inputs) > 1 else None
-    if weights is None or not weights.is_constant or weights.type != "INT8":
+    if weights is None or not weights.is_constant:
         raise unsupported(op, "weights must be constant int8")
+    if weights.type != "INT8":
+        raise unsupported(op, f"weights '{weights.name}' are {weights.type}, only int8 weights are implemented")
     if weights.quantization is None:
         raise unsupported(op, f"weights '{weights.name}' have no quantization parameters")
     bias = inputs[2] if len(inputs) > 2 else None

@@ -1,4 +1,4 @@
-"""SPLIT_V (int8) -> strided_copy_s8, one call per output; inputs are [input, size_splits, axis]."""
+"""SPLIT_V (int8 or float32) -> strided_copy_s8, one call per output; inputs are [input, size_splits, axis]."""
 from __future__ import annotations
 
 from .split import KIND, MULTIPLE_OUTPUTS, check, lower  # noqa: F401 (this module's operator interface)

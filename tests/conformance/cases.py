@@ -27,16 +27,24 @@ class Case:
     params: dict = field(default_factory=dict, hash=False)
     source: str = ""         # the cases_*.py file, filled in by load_cases
     representative_range: float = 1.0   # representative inputs are uniform in +-range
+    quantization: str = "int8"           # "int8" (full int8) or "16x8" (int16 activations, int8 weights)
+    # Operators the converted model must contain, when ``operator`` names a layer rather than one TFLite
+    # operator (a GRU becomes FULLY_CONNECTED, LOGISTIC, ...); empty: ``operator`` itself.
+    expect: tuple = ()
 
     @property
     def name(self) -> str:
         args = "-".join(f"{k}={_short(v)}" for k, v in sorted(self.params.items()))
-        return f"{self.operator}[{self.builder}:{args}]"
+        mode = "" if self.quantization == "int8" else f"{self.quantization}:"
+        return f"{self.operator}[{mode}{self.builder}:{args}]"
 
     def key(self) -> str:
         """Cache key: the case and the text of the file that builds it (so editing a builder reconverts)."""
         text = Path(self.source).read_bytes()
-        blob = json.dumps([self.builder, self.params, self.representative_range], sort_keys=True).encode()
+        fields = [self.builder, self.params, self.representative_range]
+        # Only non-default modes join the key, so the int8 cases keep the cache entries they had.
+        fields += [self.quantization] if self.quantization != "int8" else []
+        blob = json.dumps(fields, sort_keys=True).encode()
         return hashlib.sha256(blob + hashlib.sha256(text).digest()).hexdigest()[:24]
 
     @property
@@ -59,10 +67,12 @@ def load_cases() -> list[Case]:
     cases = []
     for path in sorted(HERE.glob("cases_*.py")):
         for case in load_module(path).CASES:
-            cases.append(Case(case.operator, case.builder, case.params, str(path), case.representative_range))
+            cases.append(Case(case.operator, case.builder, case.params, str(path), case.representative_range,
+                              case.quantization, case.expect))
     return cases
 
 
 # Filled by test_conformance.py (case node id -> bit-exact?), reported by conftest.py at the end.
 # It lives here, not in conftest.py, because `import conftest` can resolve to tests/conftest.py.
 RESULTS: dict[str, bool] = {}
+DEVICE_RESULTS: dict[tuple[str, str], bool] = {}   # test_on_device.py: (node id, board) -> bit-exact?

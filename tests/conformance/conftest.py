@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cases import CACHE, CONVERT_SCRIPT, RESULTS, Case, load_cases  # noqa: E402
+from cases import CACHE, CONVERT_SCRIPT, DEVICE_RESULTS, RESULTS, Case, load_cases  # noqa: E402
 
 CONVERTER_PROCESSES = max(1, min(2, os.cpu_count() or 1))
 
@@ -28,7 +28,8 @@ def convert_missing(cases) -> None:
         for number, batch in enumerate(b for b in batches if b):
             jobs = Path(tmp) / f"jobs{number}.json"
             jobs.write_text(json.dumps([dict(source=c.source, builder=c.builder, params=c.params,
-                                             range=c.representative_range, out=str(c.model_path)) for c in batch]))
+                                             range=c.representative_range, quantization=c.quantization,
+                                             out=str(c.model_path)) for c in batch]))
             log = open(Path(tmp) / f"log{number}.txt", "w")
             processes.append((subprocess.Popen([sys.executable, str(CONVERT_SCRIPT), str(jobs)],
                                                stdout=log, stderr=subprocess.STDOUT), log))
@@ -60,3 +61,10 @@ def pytest_terminal_summary(terminalreporter):
     if RESULTS:
         exact = sum(RESULTS.values())
         terminalreporter.write_line(f"conformance: {len(RESULTS)} cases, {exact} bit-exact")
+    if DEVICE_RESULTS:
+        boards = sorted({board for _, board in DEVICE_RESULTS})
+        cases = len(DEVICE_RESULTS) // max(1, len(boards))
+        exact = sum(DEVICE_RESULTS.values())
+        verdict = "all bit-exact" if exact == len(DEVICE_RESULTS) else f"{exact} of {len(DEVICE_RESULTS)} bit-exact"
+        terminalreporter.write_line(f"on-device conformance: {cases} cases x {len(boards)} boards "
+                                    f"({', '.join(boards)}), {verdict}")

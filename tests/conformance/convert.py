@@ -1,6 +1,6 @@
 """Convert conformance cases to full-int8 .tflite files: ``python convert.py JOBS.json``.
 
-JOBS.json lists ``{"source", "builder", "params", "range", "out"}``. One process converts many cases so
+JOBS.json lists ``{"source", "builder", "params", "range", "quantization", "out"}``. One process converts many cases so
 TensorFlow is imported once per batch; the test session runs one such process per core.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 REPRESENTATIVE_SAMPLES = 32
 
 
-def convert(model, seed: int, value_range: float) -> bytes:
+def convert(model, seed: int, value_range: float, quantization: str = "int8") -> bytes:
     import numpy as np
     import tensorflow as tf
 
@@ -31,9 +31,15 @@ def convert(model, seed: int, value_range: float) -> bytes:
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
+    if quantization == "16x8":
+        # int16 activations, int8 weights; the model's inputs and outputs are int16 too.
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+        converter.inference_input_type = converter.inference_output_type = tf.int16
+    else:
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
     return converter.convert()
 
 
@@ -50,7 +56,8 @@ def main(jobs_file: str) -> int:
         keras.utils.set_random_seed(seed)
         out = Path(job["out"])
         try:
-            data = convert(getattr(module, job["builder"])(**job["params"]), seed, job["range"])
+            data = convert(getattr(module, job["builder"])(**job["params"]), seed, job["range"],
+                           job.get("quantization", "int8"))
         except Exception as error:  # Keras or the converter refused it: the test reports it, the batch goes on
             out.with_suffix(".error").write_text(f"{type(error).__name__}: {error}".splitlines()[0] + "\n")
             continue

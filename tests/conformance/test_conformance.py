@@ -21,8 +21,11 @@ pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="host gcc no
 
 
 def seeded_inputs(model, seed: int) -> list[list[np.ndarray]]:
+    """Uniform over the whole range of each input's type (int8, or int16 for 16x8 cases)."""
     rng = np.random.default_rng(seed)
-    return [[rng.integers(-128, 128, model.tensors[i].shape, dtype=np.int8) for i in model.inputs]
+    dtypes = [np.dtype(model.tensors[i].type.lower()) for i in model.inputs]
+    return [[rng.integers(np.iinfo(d).min, np.iinfo(d).max + 1, model.tensors[i].shape, dtype=d)
+             for i, d in zip(model.inputs, dtypes)]
             for _ in range(INPUTS_PER_CASE)]
 
 
@@ -33,7 +36,12 @@ def test_bit_exact_with_tflite_reference(case, converted, request):
     assert not error.is_file(), f"the converter refused the case: {error.read_text().strip()}"
     model = load_model(case.model_path)
     opcodes = {op.opcode for op in model.operators}
-    assert case.operator in opcodes, f"the converted model has {sorted(opcodes)}, not {case.operator}"
+    missing = sorted(set(case.expect or [case.operator]) - opcodes)
+    assert not missing, f"the converted model has {sorted(opcodes)}, not {', '.join(missing)}"
+    if case.quantization == "16x8":
+        # The int8 kernel must not be what passes a 16x8 case.
+        types = {model.tensor(op.inputs[0]).type for op in model.operators if op.opcode == case.operator}
+        assert "INT16" in types, f"{case.operator} has {sorted(types)} inputs, not int16"
     inputs = seeded_inputs(model, int(case.key()[:8], 16))
     ours = run_on_host(case.model_path, inputs, CACHE / "host")
     theirs = reference_outputs(case.model_path, inputs)

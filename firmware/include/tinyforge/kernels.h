@@ -155,6 +155,14 @@ void softmax_s8(const tf_softmax_params *params, int32_t rows, int32_t depth,
  * codegen fills the table with TFLite's result for every input byte. */
 void lookup_s8(const int8_t table[256], int32_t count, const int8_t *input, int8_t *output);
 
+/* LOGISTIC and TANH, int16 in and out (16x8): output[i] from input[i] rescaled by
+ * (x * multiplier + round) >> shift and interpolated in TFLite's 256-entry sigmoid
+ * table (codegen passes both). Output steps are 1/32768. */
+void logistic_s16(const uint16_t table[256], int32_t multiplier, int32_t shift, int32_t count,
+                  const int16_t *input, int16_t *output);
+void tanh_s16(const uint16_t table[256], int32_t multiplier, int32_t shift, int32_t count,
+              const int16_t *input, int16_t *output);
+
 /* UNIDIRECTIONAL_SEQUENCE_LSTM gate order, as TFLite numbers its weight tensors. */
 enum { TF_LSTM_INPUT = 0, TF_LSTM_FORGET = 1, TF_LSTM_CELL = 2, TF_LSTM_OUTPUT = 3 };
 
