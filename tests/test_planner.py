@@ -44,3 +44,54 @@ def test_disjoint_lifetimes_share_bytes():
     plan = plan_memory([a, b], 4)
     assert plan.offsets["a"] == plan.offsets["b"] == 0
     assert plan.arena_size == 100
+
+
+# --------------------------------------------------------------------------
+# In-place operators, as compile_model plans them
+# --------------------------------------------------------------------------
+
+def _compiled(tmp_path, tensors, ops, inputs, outputs):
+    from codegen.lower import compile_model
+    from codegen.tflite_model import load_model
+    from tflite_builder import build
+    path = tmp_path / "model.tflite"
+    path.write_bytes(build(tensors, ops, inputs, outputs))
+    return compile_model(load_model(path))
+
+
+def test_elementwise_chain_runs_in_place_but_never_over_the_model_input(tmp_path):
+    from tflite_builder import Op, T
+    tensors = [T(name, (1, 64), "INT8", 0.05, 3) for name in ("x", "a", "b", "c")]
+    compiled = _compiled(tmp_path, tensors, [Op("RELU", [0], [1]), Op("TANH", [1], [2]), Op("RELU", [2], [3])],
+                         [0], [3])
+    first, second, third = compiled.layers
+    assert not first.in_place                       # its input is the model's input: the caller's data
+    assert second.in_place and third.in_place
+    assert second.output_offset == second.input_offset == third.output_offset
+    assert compiled.arena_size == compiled.plan.lower_bound == 128
+
+
+def test_a_tensor_read_later_is_not_overwritten(tmp_path):
+    from tflite_builder import Op, T
+    tensors = [T(name, (1, 64), "INT8", 0.05, 3) for name in ("x", "a", "b", "c")]
+    # a feeds TANH and, later, ADD: TANH must not write over it.
+    compiled = _compiled(tmp_path, tensors, [Op("RELU", [0], [1]), Op("TANH", [1], [2]),
+                                             Op("ADD", [2, 1], [3], ("AddOptions", {}))], [0], [3])
+    relu, tanh, add = compiled.layers
+    assert not tanh.in_place and tanh.output_offset != tanh.input_offset
+    assert add.in_place                             # b dies at ADD, a is not broadcast
+
+
+def test_ds_cnn_runs_its_depthwise_and_pointwise_layers_in_place():
+    """MLPerf Tiny's DS-CNN: one 8,000-byte activation tensor where TFLM keeps two."""
+    import pytest
+    from pathlib import Path
+    from codegen.lower import compile_model
+    from codegen.tflite_model import load_model
+    model = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "kws_ref_model.tflite"
+    if not model.is_file():
+        pytest.skip(f"{model} is not there")
+    compiled = compile_model(load_model(model))
+    separable = [layer for layer in compiled.layers if layer.kind in ("pointwise_conv", "depthwise_conv2d")]
+    assert len(separable) == 8 and all(layer.in_place for layer in separable)
+    assert compiled.arena_size == compiled.plan.lower_bound < 2 * 8000

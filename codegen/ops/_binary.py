@@ -1,7 +1,7 @@
 """ADD, SUB and MUL share operand checks and broadcast geometry (TFLite's BroadcastAdd6DSlow / Mul6DSlow)."""
 from __future__ import annotations
 
-from ..layer import Layer
+from ..layer import Layer, MemoryNeeds
 from ..tflite_model import Model, Operator
 from . import unsupported
 from ._common import FUSED_ACTIVATIONS, activation_range, require_int8_activations
@@ -42,3 +42,13 @@ def lower_geometry(model: Model, op: Operator, layer: Layer) -> dict:
                 operand2=operand(model, op, 1, offsets, layer.consts, layer.symbol),
                 input1_offset=-in1.zero_point, input2_offset=-in2.zero_point, output_offset=out.zero_point,
                 act_min=act_min, act_max=act_max, activation=op.options.get("fused_activation_function", "NONE"))
+
+
+def memory(model: Model, op: Operator) -> MemoryNeeds:
+    """Output i is written after both operands' element i is read, so the output may overwrite the first
+    operand when neither operand is broadcast (a constant second operand may be: it stays in flash)."""
+    out_shape = padded(model.op_outputs(op)[0].shape)
+    first, second = model.op_inputs(op)
+    if padded(first.shape) == out_shape and (second.is_constant or padded(second.shape) == out_shape):
+        return MemoryNeeds(in_place_scratch=0)
+    return MemoryNeeds()

@@ -11,13 +11,20 @@ from typing import Callable
 import numpy as np
 
 from ..fixedpoint import round_half_away
-from ..layer import ConstArray, Layer
+from ..layer import ConstArray, Layer, MemoryNeeds
 from ..tflite_model import Model, Operator, Tensor
 from . import unsupported
 from ._common import require_int8_activations
 
 KIND = "lookup"
 INT8_VALUES = range(-128, 128)
+
+
+def memory(model: Model, op: Operator) -> MemoryNeeds:
+    """Output i depends on input i alone and both have one element size (lookup_s8, and the int16
+    LOGISTIC/TANH kernels), so the output may overwrite the input."""
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    return MemoryNeeds(in_place_scratch=0) if inp.nbytes == out.nbytes else MemoryNeeds()
 
 
 def check_elementwise(model: Model, op: Operator) -> None:

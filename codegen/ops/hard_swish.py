@@ -12,7 +12,7 @@ from ..fixedpoint import INT16_MAX, INT16_MIN, rounding_divide_by_pot, sdhm16, s
 from ..layer import Layer
 from ..tflite_model import Model, Operator
 from . import unsupported
-from ._lookup import INT8_VALUES, KIND, check_elementwise, lower_table  # noqa: F401 (KIND is this module's)
+from ._lookup import INT8_VALUES, KIND, memory, check_elementwise, lower_table  # noqa: F401 (KIND is this module's)
 
 OPCODES = ("HARD_SWISH",)
 

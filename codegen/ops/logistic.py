@@ -8,7 +8,7 @@ from ..fixedpoint import expf
 from ..layer import Layer
 from ..tflite_model import Model, Operator
 from . import _sigmoid_s16
-from ._lookup import KIND, check_elementwise, float_table, lower_table  # noqa: F401 (KIND is this module's)
+from ._lookup import KIND, memory, check_elementwise, float_table, lower_table  # noqa: F401 (KIND is this module's)
 
 OPCODES = ("LOGISTIC",)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import quant
 from ..layer import Layer
 from ..tflite_model import Model, Operator
-from ._binary import check, lower_geometry  # noqa: F401
+from ._binary import check, lower_geometry, memory  # noqa: F401
 
 OPCODES = ("MUL",)
 KIND = "mul"

@@ -12,7 +12,7 @@ from .. import quant
 from ..fixedpoint import multiply_by_quantized_multiplier
 from ..layer import Layer
 from ..tflite_model import Model, Operator
-from ._lookup import INT8_VALUES, KIND, check_elementwise, lower_table  # noqa: F401 (KIND is this module's)
+from ._lookup import INT8_VALUES, KIND, memory, check_elementwise, lower_table  # noqa: F401 (KIND is this module's)
 
 # The clamp of each is the fused activation of the same name.
 OPCODES = ("RELU", "RELU6", "RELU_N1_TO_1")

@@ -2,7 +2,7 @@
 ("We are using the add kernels"): no kernel of its own, and bit-exact with it by construction."""
 from __future__ import annotations
 
-from ._binary import check  # noqa: F401
+from ._binary import check, memory  # noqa: F401
 from .add import CONSTANT_OPERANDS, KIND, lower  # noqa: F401
 
 OPCODES = ("SUB",)
