@@ -201,4 +201,4 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
             layer.params.update(kernel_h=f_h, kernel_w=f_w, packed=_packed.params(
                 input_offset=-inp.zero_point, output_offset=out.zero_point, stride_h=stride_h, stride_w=stride_w,
                 dilation_h=dil_h, pad_h=pad_h, pad_w=pad_w, act_min=act_min, act_max=act_max,
-                filter_values=weights.data, single_rounding=False))
+                filter_values=weights.data))

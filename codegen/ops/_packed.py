@@ -59,8 +59,7 @@ def max_taps(filter_values: np.ndarray, input_offset: int) -> int:
 
 
 def params(*, input_offset: int, output_offset: int, stride_h: int, stride_w: int, dilation_h: int,
-           pad_h: int, pad_w: int, act_min: int, act_max: int, filter_values: np.ndarray,
-           single_rounding: bool) -> dict:
+           pad_h: int, pad_w: int, act_min: int, act_max: int, filter_values: np.ndarray) -> dict:
     return dict(input_offset=input_offset, output_offset=output_offset, stride_h=stride_h, stride_w=stride_w,
                 dilation_h=dilation_h, pad_h=pad_h, pad_w=pad_w, act_min=act_min, act_max=act_max,
-                max_taps=max_taps(filter_values, input_offset), single_rounding=int(single_rounding))
+                max_taps=max_taps(filter_values, input_offset))

@@ -1,6 +1,5 @@
 /*
- * CONV_2D, DEPTHWISE_CONV_2D with one input channel, and FULLY_CONNECTED as
- * one kernel: every output channel is a dot product over the same input taps,
+ * CONV_2D and DEPTHWISE_CONV_2D with one input channel as one kernel: every output channel is a dot product over the same input taps,
  * so each input byte is loaded once and multiplied into all output channels
  * of a group (weight reuse across output channels, register blocking).
  *
@@ -13,8 +12,8 @@
  * after at most max_taps taps the 64-bit sum is split exactly into its two
  * lanes and added to 32-bit accumulators. The products and sums are the
  * integers TFLite's reference kernels form, so the results are bit-exact;
- * tests/test_kernels.py runs every CONV_2D, DEPTHWISE_CONV_2D and
- * FULLY_CONNECTED case through both this kernel and the plain ones.
+ * tests/test_kernels.py runs every CONV_2D and one-channel DEPTHWISE_CONV_2D
+ * case through both this kernel and the plain ones, with lane splits forced.
  *
  * Packed filter layout (built by codegen/ops/_packed.py): groups of 8 output
  * channels (4 packed words per tap; the last group may have 2), then taps in
@@ -207,11 +206,7 @@ void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
                             if (bias != 0) {
                                 sum += bias[oc];
                             }
-                            /* FULLY_CONNECTED rounds once, the convolutions twice:
-                             * see tf_mbqm_single in requantize.h. */
-                            sum = params->single_rounding
-                                      ? tf_mbqm_single(sum, requant->multiplier[q], requant->shift[q])
-                                      : tf_mbqm(sum, requant->multiplier[q], requant->shift[q]);
+                            sum = tf_mbqm(sum, requant->multiplier[q], requant->shift[q]);
                             out_px[oc] = tf_offset_clamp(sum, output_offset, act_min, act_max);
                         }
                     }

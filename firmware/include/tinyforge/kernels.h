@@ -66,7 +66,6 @@ typedef struct {
     int32_t pad_h, pad_w;
     int32_t act_min, act_max;
     int32_t max_taps;          /* taps a two-lane sum takes before it is split (see packed_conv_s8.c) */
-    int32_t single_rounding;   /* 1 for FULLY_CONNECTED's requantization, 0 for the convolutions */
 } tf_packed_params;
 
 /* CONV_2D, int8 activations, int8 per-channel (or per-tensor) weights, int32 bias (may be NULL). */
@@ -134,12 +133,11 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
                              int32_t output_depth, const int8_t *filter,
                              const int32_t *bias, int8_t *output);
 
-/* CONV_2D (one group, width dilation 1), DEPTHWISE_CONV_2D with one input
- * channel, or FULLY_CONNECTED (as a 1x1 convolution over a batches x 1
- * image), with two output channels' weights packed per int32 word by codegen
+/* CONV_2D (one group, width dilation 1) or DEPTHWISE_CONV_2D with one input
+ * channel, with two output channels' weights packed per int32 word by codegen
  * (codegen/ops/_packed.py); the filter is k_h x k_w x input C per channel.
- * With a channels table (convolutions whose requantization tf_mbqm_fast can
- * do), requant and bias are not read; otherwise channels is NULL. */
+ * With a channels table (layers whose requantization tf_mbqm_fast can do),
+ * requant and bias are not read; otherwise channels is NULL. */
 void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
                     const tf_dims *input_dims, const int8_t *input,
                     int32_t k_h, int32_t k_w, const int32_t *packed_filter,
