@@ -29,6 +29,7 @@
 
 #include "tinyforge/kernels.h"
 
+#include "core_features.h"
 #include "requantize.h"
 
 /* -O3 keeps the four accumulators and both pointers in registers (GCC 12). */
@@ -36,23 +37,6 @@
 
 /* A receptive field's row pointers live in a small array: codegen's FAST_DEPTHWISE_MAX_KERNEL_H. */
 #define TF_DW_MAX_KERNEL_H 16
-
-#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
-#include <arm_acle.h>
-#define TF_DW_DSP 1
-#endif
-
-static inline int32_t load_word(const int8_t *p)
-{
-    int32_t v;
-    memcpy(&v, p, sizeof v); /* LDR: unaligned word access is allowed on ARMv7-M and ARMv8-M Mainline */
-    return v;
-}
-
-static inline int32_t rotate_8(int32_t v)
-{
-    return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24));
-}
 
 /* Four channels' sums over a k_h x k_w window; rows[ky] + x_offset is the window's first tap in row ky.
  * Inlined, so a constant k_h and k_w unroll completely. */
@@ -64,13 +48,13 @@ static inline void accumulate_window(const int8_t *const *rows, int32_t x_offset
     for (ky = 0; ky < k_h; ++ky) {
         const int8_t *x = rows[ky] + x_offset;
         for (kx = 0; kx < k_w; ++kx) {
-            const int32_t xw = load_word(x + kx * ch);
-            const int32_t ww = load_word(w + kx * ch);
-#ifdef TF_DW_DSP
+            const int32_t xw = tf_load_word(x + kx * ch);
+            const int32_t ww = tf_load_word(w + kx * ch);
+#if TF_KERNELS_DSP
             const int32_t x02 = __sxtb16(xw);
-            const int32_t x13 = __sxtb16(rotate_8(xw));
+            const int32_t x13 = __sxtb16(tf_rotate_8(xw));
             const int32_t w02 = __sxtb16(ww);
-            const int32_t w13 = __sxtb16(rotate_8(ww));
+            const int32_t w13 = __sxtb16(tf_rotate_8(ww));
             acc0 = __smlabb(x02, w02, acc0);
             acc2 = __smlatt(x02, w02, acc2);
             acc1 = __smlabb(x13, w13, acc1);
@@ -158,11 +142,7 @@ void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_req
                         accumulate_window(rows, ox * step + c, filter + c, ch, k_h, k_w, acc);
                     }
                     for (j = 0; j < 4; ++j, ++chan) {
-                        int32_t v = tf_mbqm_fast(acc[j] + chan->bias, chan->multiplier, chan->right_shift) +
-                                    output_offset;
-                        v = v < act_min ? act_min : v;
-                        v = v > act_max ? act_max : v;
-                        out_px[c + j] = (int8_t)v;
+                        out_px[c + j] = tf_channel_output(acc[j], chan, output_offset, act_min, act_max);
                     }
                 }
             }

@@ -12,32 +12,15 @@
  * Codegen chooses this kernel only when the weight offset is 0 (TFLite's
  * int8 weights are symmetric), which both paths rely on.
  */
-#include <string.h>
-
 #include "tinyforge/kernels.h"
 
+#include "core_features.h"
 #include "requantize.h"
 
 /* At -Os GCC spills the four accumulators and row pointers of the blocked
  * loop; -O3 keeps them in registers (arm-none-eabi-gcc 12, Cortex-M3/M4). */
 #pragma GCC optimize("O3")
 
-#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
-#include <arm_acle.h>
-#define TF_FC_DSP 1
-
-static inline int32_t load_word(const int8_t *p)
-{
-    int32_t v;
-    memcpy(&v, p, sizeof v); /* LDR: unaligned word access is allowed on ARMv7-M and ARMv8-M Mainline */
-    return v;
-}
-
-static inline int32_t rotate_8(int32_t v)
-{
-    return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24));
-}
-#endif
 
 static inline int8_t finish(const tf_fc_params *params, const tf_requant *requant, int32_t o,
                             int32_t acc, const int32_t *bias)
@@ -69,24 +52,24 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
             const int8_t *x = in_row;
             int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
             int32_t i = input_depth;
-#ifdef TF_FC_DSP
+#if TF_KERNELS_DSP
             const int32_t off2 = (int32_t)(((uint32_t)in_off & 0xffffu) * 0x10001u);
             for (; i >= 4; i -= 4) {
-                const int32_t xw = load_word(x);
+                const int32_t xw = tf_load_word(x);
                 const int32_t x02 = __sxtab16(off2, xw);
-                const int32_t x13 = __sxtab16(off2, rotate_8(xw));
-                int32_t ww = load_word(w0);
+                const int32_t x13 = __sxtab16(off2, tf_rotate_8(xw));
+                int32_t ww = tf_load_word(w0);
                 acc0 = __smlad(__sxtb16(ww), x02, acc0);
-                acc0 = __smlad(__sxtb16(rotate_8(ww)), x13, acc0);
-                ww = load_word(w1);
+                acc0 = __smlad(__sxtb16(tf_rotate_8(ww)), x13, acc0);
+                ww = tf_load_word(w1);
                 acc1 = __smlad(__sxtb16(ww), x02, acc1);
-                acc1 = __smlad(__sxtb16(rotate_8(ww)), x13, acc1);
-                ww = load_word(w2);
+                acc1 = __smlad(__sxtb16(tf_rotate_8(ww)), x13, acc1);
+                ww = tf_load_word(w2);
                 acc2 = __smlad(__sxtb16(ww), x02, acc2);
-                acc2 = __smlad(__sxtb16(rotate_8(ww)), x13, acc2);
-                ww = load_word(w3);
+                acc2 = __smlad(__sxtb16(tf_rotate_8(ww)), x13, acc2);
+                ww = tf_load_word(w3);
                 acc3 = __smlad(__sxtb16(ww), x02, acc3);
-                acc3 = __smlad(__sxtb16(rotate_8(ww)), x13, acc3);
+                acc3 = __smlad(__sxtb16(tf_rotate_8(ww)), x13, acc3);
                 x += 4;
                 w0 += 4;
                 w1 += 4;

@@ -12,27 +12,16 @@
  */
 #include "tinyforge/kernels.h"
 
+#include "sigmoid_table_s16.h"
+
 void logistic_s16(const uint16_t table[256], int32_t multiplier, int32_t shift, int32_t count,
                   const int16_t *input, int16_t *output)
 {
-    const int32_t round = shift > 0 ? (1 << (shift - 1)) : 0;
     int32_t i;
 
     for (i = 0; i < count; ++i) {
-        /* Arithmetic right shift on negative values, as TFLite's own C++ relies on. */
-        const int32_t x = ((int32_t)input[i] * multiplier + round) >> shift;
-        const uint32_t magnitude = (uint32_t)(x >= 0 ? x : -x);
-        const uint32_t index = magnitude >> 9;
-        uint32_t result;
-
-        if (index >= 255) {
-            result = 0x7FFFu << 10;
-        } else {
-            const uint32_t below = table[index];
-            const uint32_t above = table[index + 1];
-            /* The table increases, so above - below does not wrap. */
-            result = (below << 9) + (magnitude & 0x1FFu) * (above - below);
-        }
+        const int32_t x = tf_s16_rescale(input[i], multiplier, shift);
+        uint32_t result = tf_sigmoid_table_at(table, (uint32_t)(x >= 0 ? x : -x), 9, 0x7FFFu << 10);
         /* Round to 15 fractional bits; for x < 0 take 1 - sigmoid(|x|) in 0.25. */
         result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
         output[i] = (int16_t)(result >> 10);

@@ -192,11 +192,7 @@ void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
                         const tf_channel_requant *chan = channels + oc0;
                         const int32_t count = out_c - oc0 < 2 * pairs ? out_c - oc0 : 2 * pairs;
                         for (j = 0; j < count; ++j, ++chan) {
-                            int32_t v = tf_mbqm_fast(acc[j] + chan->bias, chan->multiplier, chan->right_shift) +
-                                        output_offset;
-                            v = v < act_min ? act_min : v;
-                            v = v > act_max ? act_max : v;
-                            out_px[oc0 + j] = (int8_t)v;
+                            out_px[oc0 + j] = tf_channel_output(acc[j], chan, output_offset, act_min, act_max);
                         }
                     } else {
                         for (j = 0; j < 2 * pairs && oc0 + j < out_c; ++j) {

@@ -26,20 +26,13 @@
  */
 #include "tinyforge/kernels.h"
 
+#include "core_features.h"
 #include "requantize.h"
 
 /* -O3 keeps the four two-lane sums and both pointers in registers. */
 #pragma GCC optimize("O3")
 
 #define PAIR_SHIFT 23
-
-/* Thumb-2 cores with SMLAL and post-indexed loads (Cortex-M3, M4, M33) take the
- * hand-scheduled loop; every other build, the host's included, the C one. */
-#if defined(__thumb2__) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__) || defined(__ARM_ARCH_8M_MAIN__))
-#define TF_SMLAL_ASM 1
-#else
-#define TF_SMLAL_ASM 0
-#endif
 
 static inline int32_t low_lane(int64_t lanes)
 {
@@ -52,15 +45,6 @@ static inline int32_t high_lane(int64_t lanes, int32_t low)
     const int32_t floor_div = (int32_t)(((uint32_t)lanes >> PAIR_SHIFT) |
                                         ((uint32_t)((uint64_t)lanes >> 32) << (32 - PAIR_SHIFT)));
     return floor_div + (low < 0 ? 1 : 0);
-}
-
-static inline int8_t output_stage(int32_t sum, const tf_channel_requant *ch, int32_t output_offset,
-                                  int32_t act_min, int32_t act_max)
-{
-    int32_t v = tf_mbqm_fast(sum + ch->bias, ch->multiplier, ch->right_shift) + output_offset;
-    v = v < act_min ? act_min : v;
-    v = v > act_max ? act_max : v;
-    return (int8_t)v;
 }
 
 void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requant *channels,
@@ -93,7 +77,7 @@ void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requa
         for (oc = 0; oc < out_c; oc += 4) {
             int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
             const int32_t *x = scratch;
-#if TF_SMLAL_ASM
+#if TF_KERNELS_THUMB2_ASM
             /* Nine instructions per input channel (one word, four weights, four SMLAL) plus the
              * down-counter's two; GCC 12's own schedule of the C loop spills and takes 11.5. */
             {
@@ -133,10 +117,10 @@ void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requa
                 for (j = 0; j < count; ++j) {
                     const tf_channel_requant *ch = &channels[oc + j];
                     const int32_t lo = low_lane(lanes[j]);
-                    out0[oc + j] = output_stage(lo, ch, output_offset, act_min, act_max);
+                    out0[oc + j] = tf_channel_output(lo, ch, output_offset, act_min, act_max);
                     if (both) {
-                        out0[out_c + oc + j] = output_stage(high_lane(lanes[j], lo), ch, output_offset,
-                                                            act_min, act_max);
+                        out0[out_c + oc + j] = tf_channel_output(high_lane(lanes[j], lo), ch, output_offset,
+                                                                 act_min, act_max);
                     }
                 }
             }

@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include "tinyforge/kernels.h"
+
 #define TF_INT32_MAX ((int32_t)0x7fffffff)
 #define TF_INT32_MIN ((int32_t)(-TF_INT32_MAX - 1))
 
@@ -136,6 +138,15 @@ static inline int8_t tf_offset_clamp(int32_t acc, int32_t output_offset,
         acc = act_max;
     }
     return (int8_t)acc;
+}
+
+/* The output stage of the tuned convolutions: the channel's bias, its
+ * tf_mbqm_fast requantization, the zero point and the activation clamp. */
+static inline int8_t tf_channel_output(int32_t sum, const tf_channel_requant *channel, int32_t output_offset,
+                                       int32_t act_min, int32_t act_max)
+{
+    return tf_offset_clamp(tf_mbqm_fast(sum + channel->bias, channel->multiplier, channel->right_shift),
+                           output_offset, act_min, act_max);
 }
 
 #endif /* TINYFORGE_KERNELS_REQUANTIZE_H */

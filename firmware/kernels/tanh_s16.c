@@ -11,26 +11,16 @@
  */
 #include "tinyforge/kernels.h"
 
+#include "sigmoid_table_s16.h"
+
 void tanh_s16(const uint16_t table[256], int32_t multiplier, int32_t shift, int32_t count,
               const int16_t *input, int16_t *output)
 {
-    const int32_t round = shift > 0 ? (1 << (shift - 1)) : 0;
     int32_t i;
 
     for (i = 0; i < count; ++i) {
-        /* Arithmetic right shift on negative values, as TFLite's own C++ relies on. */
-        const int32_t x = ((int32_t)input[i] * multiplier + round) >> shift;
-        const uint32_t magnitude = (uint32_t)(x >= 0 ? x : -x);
-        const uint32_t index = magnitude >> 8;
-        int32_t result;
-
-        if (index >= 255) {
-            result = (int32_t)(0xFFFFu << 8);
-        } else {
-            const uint32_t below = table[index];
-            const uint32_t above = table[index + 1];
-            result = (int32_t)((below << 8) + (magnitude & 0xFFu) * (above - below));
-        }
+        const int32_t x = tf_s16_rescale(input[i], multiplier, shift);
+        int32_t result = (int32_t)tf_sigmoid_table_at(table, (uint32_t)(x >= 0 ? x : -x), 8, 0xFFFFu << 8);
         /* 2 * sigmoid - 1 in 0.23 with rounding; odd symmetry for x < 0. */
         result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
         output[i] = (int16_t)(result >> 8);
