@@ -95,11 +95,12 @@ def _memory_needs(model: Model, op: Operator) -> MemoryNeeds:
     return memory(model, op) if memory is not None else MemoryNeeds()
 
 
-def _plan(model: Model) -> tuple[Plan, list[Buffer], dict[int, str], dict[int, tuple[int, bool]]]:
+def _plan(model: Model) -> tuple[Plan, list[Buffer], dict[int, str], dict[int, tuple[str | None, int, bool]]]:
     """Give every activation tensor a buffer; alias ops share their input's buffer, and an operator that
     can work in place writes over its data input when nothing reads that input later.
 
-    Also returns, per operator index, the scratch bytes it was given and whether it runs in place."""
+    Also returns, per operator index, the buffer and bytes of its scratch (None, 0 without) and whether it runs
+    in place."""
     buffer_of: dict[int, str] = {}
     first: dict[str, int] = {}
     last: dict[str, int] = {}
@@ -113,11 +114,17 @@ def _plan(model: Model) -> tuple[Plan, list[Buffer], dict[int, str], dict[int, t
     for t in model.outputs:
         last_reader[t] = end
     model_inputs = set(model.inputs)
-    kernel_memory: dict[int, tuple[int, bool]] = {}
+    kernel_memory: dict[int, tuple[str | None, int, bool]] = {}
 
     def touch(name: str, step: int) -> None:
         first[name] = min(first.get(name, step), step)
         last[name] = max(last.get(name, step), step)
+
+    def new_buffer(name: str, nbytes: int) -> str:
+        while name in size:
+            name += "_"
+        size[name] = nbytes
+        return name
 
     def may_overwrite(op: Operator, t: int) -> bool:
         name = buffer_of.get(t)
@@ -137,23 +144,17 @@ def _plan(model: Model) -> tuple[Plan, list[Buffer], dict[int, str], dict[int, t
         data_input = op.inputs[getattr(REGISTRY[op.opcode], "DATA_INPUT", 0)] if op.inputs else -1
         in_place = needs.in_place_scratch is not None and len(op.outputs) == 1 and may_overwrite(op, data_input)
         scratch = needs.in_place_scratch if in_place else needs.scratch
-        kernel_memory[op.index] = (scratch, in_place)
-        if scratch:
-            name = f"op{op.index}_scratch"
-            size[name] = scratch
-            touch(name, op.index)
-            buffer_of[-1 - op.index] = name   # not a tensor: keyed below every tensor index
+        scratch_buffer = new_buffer(f"op{op.index}_scratch", scratch) if scratch else None
+        if scratch_buffer:
+            touch(scratch_buffer, op.index)
+        kernel_memory[op.index] = (scratch_buffer, scratch, in_place)
         for t in op.outputs:
             source = op.inputs[0] if op.opcode in ALIAS_OPS else data_input if in_place else None
             if source is not None and source in buffer_of:
                 buffer_of[t] = buffer_of[source]
                 size[buffer_of[t]] = max(size[buffer_of[t]], model.tensors[t].nbytes)
             else:
-                name = c_identifier(model.tensors[t].name)
-                while name in size:
-                    name += "_"
-                buffer_of[t] = name
-                size[name] = model.tensors[t].nbytes
+                buffer_of[t] = new_buffer(c_identifier(model.tensors[t].name), model.tensors[t].nbytes)
             touch(buffer_of[t], op.index)
     for t in model.outputs:
         touch(buffer_of[t], end)
@@ -201,9 +202,9 @@ def compile_model(model: Model) -> CompiledModel:
                       input_offsets=[plan.offsets[buffer_of[t]] for t in activations],
                       input_bytes=[model.tensors[t].nbytes for t in activations],
                       extra_outputs=[(plan.offsets[buffer_of[t]], model.tensors[t].nbytes) for t in op.outputs[1:]])
-        scratch, layer.in_place = kernel_memory[op.index]
-        if scratch:
-            layer.scratch_bytes, layer.scratch_offset = scratch, plan.offsets[buffer_of[-1 - op.index]]
+        scratch_buffer, layer.scratch_bytes, layer.in_place = kernel_memory[op.index]
+        if scratch_buffer:
+            layer.scratch_offset = plan.offsets[scratch_buffer]
         module.lower(model, op, layer)
         layers.append(layer)
     return CompiledModel(model=model, layers=layers, plan=plan, buffers=buffers,

@@ -239,11 +239,8 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
         filter_ohwi = w if op_name == "CONV_2D" else w.transpose(3, 1, 2, 0)
         for max_taps in (None, 7):   # 7: split the lanes mid-row too
             assert_bytes_equal(run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape, max_taps), out)
-        taps = filter_ohwi.reshape(filter_ohwi.shape[0], -1).astype(np.int64)
-        max_x = max(abs(-128 + params.input_offset), abs(127 + params.input_offset))
-        table = _channel_requant.channel_table(
-            (bias if bias is not None else np.zeros(len(taps), dtype=np.int64)).tolist(), mults, shifts, len(taps),
-            int(np.abs(taps).sum(axis=1).max()) * max_x)
+        table = _channel_requant.conv_table(filter_ohwi.reshape(filter_ohwi.shape[0], -1), bias, mults, shifts,
+                                            params.input_offset, fold_offset=False)
         if table is not None:
             assert_bytes_equal(run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape,
                                           table=table), out)
@@ -252,10 +249,8 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
         if pointwise is not None:
             assert_bytes_equal(pointwise, out)
     if op_name == "DEPTHWISE_CONV_2D" and depth_multiplier == 1 and dilation == 1 and ic % 4 == 0:
-        w_taps = w.reshape(-1, w.shape[3]).astype(np.int64)
-        folded = (bias if bias is not None else 0) + params.input_offset * w_taps.sum(axis=0)
-        table = _channel_requant.channel_table(np.broadcast_to(folded, (w.shape[3],)).tolist(), mults, shifts,
-                                               w.shape[3], int(np.abs(w_taps).sum(axis=0).max()) * 128)
+        table = _channel_requant.conv_table(w.reshape(-1, w.shape[3]).T, bias, mults, shifts, params.input_offset,
+                                            fold_offset=True)
         if table is not None:
             assert_bytes_equal(run_fast_depthwise(kernels, x, w, table, params, out_shape, in_place=False), out)
             if stride == 1 and out_shape == x.shape:
@@ -281,8 +276,7 @@ def run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape):
     planner runs it); None when codegen would not choose it."""
     out_c, in_c = w.shape[0], w.shape[3]
     w_oi = w.reshape(out_c, in_c)
-    table = _channel_requant.channel_table(_pointwise.folded_bias(w_oi, bias, params.input_offset), mults, shifts,
-                                           out_c, _pointwise.sum_bound(w_oi))
+    table = _channel_requant.conv_table(w_oi, bias, mults, shifts, params.input_offset, fold_offset=True)
     if table is None:
         return None   # codegen keeps another kernel for this layer (e.g. a multiplier above 1/2)
     channels = np.asarray(table, dtype=np.int32)

@@ -8,6 +8,8 @@ output channel lets the kernel walk a single pointer.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..layer import ConstArray
 
 SUM_LIMIT = 1 << 30
@@ -26,6 +28,23 @@ def channel_table(bias: list[int], multipliers: list[int], shifts: list[int], ou
     if sum_bound + max((abs(b) for b in bias), default=0) >= SUM_LIMIT:
         return None
     return [(int(b), int(m), -int(s)) for b, m, s in zip(bias, multipliers, shifts)]
+
+
+def conv_table(weights: np.ndarray, bias: np.ndarray | None, multipliers: list[int], shifts: list[int],
+               input_offset: int, fold_offset: bool) -> list[tuple[int, int, int]] | None:
+    """channel_table for a convolution kernel; ``weights`` is [channels, taps].
+
+    With ``fold_offset`` the kernel sums w * x over raw int8 x (zero-point padding, or no padding at all),
+    so the bias carries input_offset * sum(w); otherwise the kernel sums w * (x + input_offset)."""
+    w = weights.astype(np.int64)
+    total = np.zeros(len(w), dtype=np.int64) if bias is None else bias.astype(np.int64).ravel()
+    if fold_offset:
+        total = total + input_offset * w.sum(axis=1)
+        max_x = 128
+    else:
+        max_x = max(abs(-128 + input_offset), abs(127 + input_offset))
+    sum_bound = int(np.abs(w).sum(axis=1).max(initial=0)) * max_x
+    return channel_table(total.tolist(), multipliers, shifts, len(w), sum_bound)
 
 
 def channel_const(sym: str, table: list[tuple[int, int, int]], comment: str) -> ConstArray:

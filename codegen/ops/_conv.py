@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from .. import quant
 from ..layer import ConstArray, Layer, MemoryNeeds
 from ..tflite_model import Model, Operator
@@ -86,20 +84,24 @@ def _requant(model: Model, op: Operator) -> tuple[list[int], list[int]]:
     return quant.conv_requant(inp.scale, weights.quantization.scale.tolist(), model.op_outputs(op)[0].scale)
 
 
-def _bias_values(model: Model, op: Operator, channels: int) -> np.ndarray:
+def _channel_table(model: Model, op: Operator, fold_offset: bool) -> list[tuple[int, int, int]] | None:
+    """The tuned kernels' (bias, multiplier, right shift) per output channel, or None when the layer's
+    numbers do not allow tf_mbqm_fast."""
+    inp, weights = model.op_inputs(op)[:2]
     bias = optional_input(model, op, 2)
-    return bias.data.astype(np.int64).ravel() if bias is not None else np.zeros(channels, dtype=np.int64)
+    channels = weights.shape[3] if op.opcode == "DEPTHWISE_CONV_2D" else weights.shape[0]
+    per_channel = (weights.data.reshape(-1, channels).T if op.opcode == "DEPTHWISE_CONV_2D"
+                   else weights.data.reshape(channels, -1))
+    multipliers, shifts = _requant(model, op)
+    return _channel_requant.conv_table(per_channel, None if bias is None else bias.data, multipliers, shifts,
+                                       -inp.zero_point, fold_offset)
 
 
 def pointwise_table(model: Model, op: Operator, g: Geometry) -> list[tuple[int, int, int]] | None:
     """The channel table when pointwise_conv_s8 can run this layer, else None."""
-    weights = model.op_inputs(op)[1].data
-    if g.depthwise or not _pointwise.eligible(g.f_h, g.f_w, g.stride_h, g.stride_w, weights):
+    if g.depthwise or not _pointwise.eligible(g.f_h, g.f_w, g.stride_h, g.stride_w, model.op_inputs(op)[1].data):
         return None
-    w_oi = weights.reshape(g.out_c, g.in_c)
-    multipliers, shifts = _requant(model, op)
-    bias = _pointwise.folded_bias(w_oi, _bias_values(model, op, g.out_c), -model.op_inputs(op)[0].zero_point)
-    return _channel_requant.channel_table(bias, multipliers, shifts, g.out_c, _pointwise.sum_bound(w_oi))
+    return _channel_table(model, op, fold_offset=True)
 
 
 # A receptive field's row pointers live in a small array in depthwise_conv2d_fast_s8.
@@ -108,17 +110,11 @@ FAST_DEPTHWISE_MAX_KERNEL_H = 16
 
 def fast_depthwise_table(model: Model, op: Operator, g: Geometry) -> list[tuple[int, int, int]] | None:
     """The channel table when depthwise_conv2d_fast_s8 can run this layer, else None. The kernel reads
-    zero-point-padded rows, so the input offset's share, offset * sum of the channel's weights, is in
-    the bias."""
+    zero-point-padded rows, so the input offset is folded into the bias."""
     if not (g.depthwise and g.depth_multiplier == 1 and g.in_c % 4 == 0 and g.dil_h == g.dil_w == 1
             and g.f_h <= FAST_DEPTHWISE_MAX_KERNEL_H):
         return None
-    weights = model.op_inputs(op)[1].data.reshape(-1, g.out_c).astype(np.int64)   # [taps, channels]
-    offset = -model.op_inputs(op)[0].zero_point
-    bias = _bias_values(model, op, g.out_c) + offset * weights.sum(axis=0)
-    bound = int(np.abs(weights).sum(axis=0).max(initial=0)) * 128
-    multipliers, shifts = _requant(model, op)
-    return _channel_requant.channel_table(bias.tolist(), multipliers, shifts, g.out_c, bound)
+    return _channel_table(model, op, fold_offset=True)
 
 
 def ring_bytes(g: Geometry) -> int:
@@ -142,14 +138,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     bias = optional_input(model, op, 2)
     out = model.op_outputs(op)[0]
     g = geometry(model, op)
-    depthwise = g.depthwise
-    n, in_h, in_w, in_c = g.n, g.in_h, g.in_w, g.in_c
-    f_o, f_h, f_w, f_c = dims4(op, weights)
-    out_h, out_w, out_c = g.out_h, g.out_w, g.out_c
-    o = op.options
-    stride_h, stride_w, dil_h, dil_w, pad_h, pad_w = g.stride_h, g.stride_w, g.dil_h, g.dil_w, g.pad_h, g.pad_w
-    depth_multiplier = g.depth_multiplier
-    layer.macs = n * out_h * out_w * out_c * f_h * f_w * (1 if depthwise else in_c)
+    layer.macs = g.n * g.out_h * g.out_w * g.out_c * g.f_h * g.f_w * (1 if g.depthwise else g.in_c)
     multipliers, shifts = _requant(model, op)
     act_min, act_max = activation_range(op, out)
     sym = layer.symbol
@@ -157,22 +146,22 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
                                f"{weights.name} {list(weights.shape)}"),
                     *bias_const(sym, bias), *requant_consts(sym, multipliers, shifts)]
     layer.params = dict(
-        input_dims=(n, in_h, in_w, in_c), filter_dims=(f_o, f_h, f_w, f_c), output_dims=(n, out_h, out_w, out_c),
-        input_offset=-inp.zero_point, output_offset=out.zero_point,
-        stride_h=stride_h, stride_w=stride_w, dilation_h=dil_h, dilation_w=dil_w, pad_h=pad_h, pad_w=pad_w,
-        depth_multiplier=depth_multiplier, act_min=act_min, act_max=act_max,
+        input_dims=(g.n, g.in_h, g.in_w, g.in_c), filter_dims=tuple(weights.shape),
+        output_dims=(g.n, g.out_h, g.out_w, g.out_c), input_offset=-inp.zero_point, output_offset=out.zero_point,
+        stride_h=g.stride_h, stride_w=g.stride_w, dilation_h=g.dil_h, dilation_w=g.dil_w, pad_h=g.pad_h,
+        pad_w=g.pad_w, depth_multiplier=g.depth_multiplier, act_min=act_min, act_max=act_max,
         per_channel=int(len(multipliers) > 1), has_bias=bias is not None,
-        padding=o["padding"], activation=o.get("fused_activation_function", "NONE"),
+        padding=op.options["padding"], activation=op.options.get("fused_activation_function", "NONE"),
         kernel=f"{layer.kind}_s8")
     table = pointwise_table(model, op, g)
     if table is not None:
         layer.kind = "pointwise_conv"
-        w_oi = weights.data.reshape(out_c, in_c)
-        layer.consts = [ConstArray(f"{sym}_filter", "int8_t", _pointwise.interleave(w_oi),
+        layer.consts = [ConstArray(f"{sym}_filter", "int8_t",
+                                   _pointwise.interleave(weights.data.reshape(g.out_c, g.in_c)),
                                    f"{weights.name} {list(weights.shape)}, four output channels interleaved"),
                         _channel_requant.channel_const(sym, table, "per output channel: bias + input offset * "
                                                        "sum(weights), multiplier, right shift")]
-        layer.params.update(pixels=n * out_h * out_w)
+        layer.params.update(pixels=g.n * g.out_h * g.out_w)
         return
     table = fast_depthwise_table(model, op, g)
     if table is not None:
@@ -182,23 +171,19 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         return
     # A depthwise layer over one input channel is a convolution whose output channels all read the same
     # input byte, so both take the packed kernel when the width dilation keeps a filter row one run.
-    if (not depthwise or in_c == 1) and dil_w == 1:
-        filter_ohwi = weights.data.transpose(3, 1, 2, 0) if depthwise else weights.data
+    if (not g.depthwise or g.in_c == 1) and g.dil_w == 1:
+        filter_ohwi = weights.data.transpose(3, 1, 2, 0) if g.depthwise else weights.data
         packed = _packed.pack_filter(filter_ohwi)
         if packed is not None:
             layer.kind = "packed_conv"
             layer.consts[0] = ConstArray(f"{sym}_filter", "int32_t", packed,
                                          f"{weights.name} {list(weights.shape)}, two output channels per word")
-            max_x = max(abs(-128 - inp.zero_point), abs(127 - inp.zero_point))
-            table = _channel_requant.channel_table(
-                _bias_values(model, op, out_c).tolist(), multipliers, shifts, out_c,
-                int(np.abs(weights.data.reshape(-1, f_h * f_w * in_c) if not depthwise else
-                           weights.data.reshape(-1, out_c).T).astype(np.int64).sum(axis=1).max(initial=0)) * max_x)
+            table = _channel_table(model, op, fold_offset=False)
             layer.params["channels"] = table is not None
             if table is not None:
                 layer.consts = [layer.consts[0], _channel_requant.channel_const(
                     sym, table, "per output channel: bias, multiplier, right shift")]
-            layer.params.update(kernel_h=f_h, kernel_w=f_w, packed=_packed.params(
-                input_offset=-inp.zero_point, output_offset=out.zero_point, stride_h=stride_h, stride_w=stride_w,
-                dilation_h=dil_h, pad_h=pad_h, pad_w=pad_w, act_min=act_min, act_max=act_max,
-                filter_values=weights.data))
+            layer.params.update(kernel_h=g.f_h, kernel_w=g.f_w, packed=_packed.params(
+                input_offset=-inp.zero_point, output_offset=out.zero_point, stride_h=g.stride_h,
+                stride_w=g.stride_w, dilation_h=g.dil_h, pad_h=g.pad_h, pad_w=g.pad_w, act_min=act_min,
+                act_max=act_max, filter_values=weights.data))

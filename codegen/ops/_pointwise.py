@@ -2,7 +2,7 @@
 
 The kernel multiplies two pixels at once (X = x0 + x1 * 2^23 in one SMLAL) into four output channels,
 so its filter is int8 in groups of four channels interleaved per input channel, and the input offset
-is folded into the bias: sum w * (x + off) = sum w * x + off * sum w.
+is folded into the bias (``_channel_requant.conv_table``): sum w * (x + off) = sum w * x + off * sum w.
 """
 from __future__ import annotations
 
@@ -27,15 +27,3 @@ def interleave(weights_oi: np.ndarray) -> list[int]:
     padded = np.zeros((-(-out_c // GROUP) * GROUP, in_c), dtype=np.int64)
     padded[:out_c] = weights_oi
     return padded.reshape(-1, GROUP, in_c).transpose(0, 2, 1).ravel().tolist()
-
-
-def folded_bias(weights_oi: np.ndarray, bias: np.ndarray | None, input_offset: int) -> list[int]:
-    sums = weights_oi.astype(np.int64).sum(axis=1) * input_offset
-    if bias is not None:
-        sums = sums + bias.astype(np.int64).ravel()
-    return sums.tolist()
-
-
-def sum_bound(weights_oi: np.ndarray) -> int:
-    """|sum w * x| over a pixel, x the raw int8 input."""
-    return int(np.abs(weights_oi.astype(np.int64)).sum(axis=1).max()) * 128 if weights_oi.size else 0
