@@ -44,6 +44,11 @@ class Board:
         return self.data["cpu"].get("float_abi", "soft")
 
     @property
+    def dsp(self) -> bool:
+        """The core has the DSP extension (SMLAD, SXTB16): codegen may lay out weights for it."""
+        return self.data["cpu"].get("dsp", False)
+
+    @property
     def clock_hz(self) -> int:
         return self.data["cpu"]["clock_hz"]
 
@@ -97,16 +102,16 @@ _REQUIRED = {
 }
 # Fields read with a default: checked for type only when present.
 _OPTIONAL = {
-    "cpu": {"fpu": str, "float_abi": str},
+    "cpu": {"fpu": str, "float_abi": str, "dsp": bool},
     "renode": {"platform": str, "console": str},
 }
 _PERIPHERAL_FIELDS = {"name": str, "origin": int, "length": int}
-_TYPE_NAMES = {str: "a string", int: "an integer"}
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false"}
 
 
 def _check_type(path: Path, where: str, field: str, value, kind: type) -> None:
-    # TOML booleans are Python ints; a board field is never meant to be one.
-    if not isinstance(value, kind) or isinstance(value, bool):
+    # TOML booleans are Python ints: only a field declared bool may be one.
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise TinyforgeError(f"{path}: field '{field}' in {where} must be {_TYPE_NAMES[kind]}, "
                              f"got {value!r}")
 

@@ -54,6 +54,7 @@ class Layer:
     scratch_offset: int | None = None   # arena offset of the kernel's working memory, if it asked for some
     scratch_bytes: int = 0
     in_place: bool = False              # the output overwrites the data input
+    core_dsp: bool = False              # the target core has the DSP extension (the board's cpu.dsp)
 
     @property
     def arena_ranges(self) -> list[tuple[int, int]]:

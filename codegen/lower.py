@@ -170,7 +170,9 @@ def _io(model: Model, index: int, plan: Plan, buffer_of: dict[int, str]) -> IoTe
                     dtype=t.type.lower(), ctype=IO_CTYPES.get(t.type, "int8_t"))
 
 
-def compile_model(model: Model) -> CompiledModel:
+def compile_model(model: Model, dsp: bool = False) -> CompiledModel:
+    """``dsp``: the target core has the DSP extension (``Board.dsp``), so operators may choose kernels and
+    weight layouts built for SMLAD; the host and Cortex-M3 builds take the default."""
     # Operators first: a model has several subgraphs because of a WHILE or IF, and naming it says more.
     for op in model.operators:
         check_supported(model, op)
@@ -202,6 +204,7 @@ def compile_model(model: Model) -> CompiledModel:
                       input_offsets=[plan.offsets[buffer_of[t]] for t in activations],
                       input_bytes=[model.tensors[t].nbytes for t in activations],
                       extra_outputs=[(plan.offsets[buffer_of[t]], model.tensors[t].nbytes) for t in op.outputs[1:]])
+        layer.core_dsp = dsp
         scratch_buffer, layer.scratch_bytes, layer.in_place = kernel_memory[op.index]
         if scratch_buffer:
             layer.scratch_offset = plan.offsets[scratch_buffer]

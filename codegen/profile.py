@@ -65,7 +65,7 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
                      echo=print) -> int:
     """Profile ``elf``; write profile.json and profile.png into ``build_dir``; 0 when bit-exact."""
     manifest = json.loads((build_dir / "gen" / "manifest.json").read_text())
-    compiled = compile_model(load_model(manifest["model"]))
+    compiled = compile_model(load_model(manifest["model"]), dsp=board.dsp)
     symbols = [f"model_layer_{layer.index}" for layer in compiled.layers]
     run = run_firmware(elf, board, max_instructions=max_instructions, watch=[*symbols, *MARKERS])
     if run.fault is not None:

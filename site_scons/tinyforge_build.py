@@ -123,7 +123,7 @@ def codegen_action(args: dict, gen_dir: Path, input_files: list[Path]):
         from codegen.tflite_model import load_model
         try:
             model = load_model(args["model"])
-            compiled = compile_model(model)
+            compiled = compile_model(model, dsp=args["board"].dsp)
             labels = resolve_labels(model, args["labels"])
             if args["app"] == "stream":
                 from codegen.features.firmware import model_recipe

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from codegen import quant
-from codegen.ops import _channel_requant, _packed, _pointwise
+from codegen.ops import _channel_requant, _conv, _packed, _pointwise
 
 REPO = Path(__file__).resolve().parent.parent
 KERNEL_DIR = REPO / "firmware" / "kernels"
@@ -114,6 +114,9 @@ def kernels(tmp_path_factory):
                                              ctypes.POINTER(Dims), P_I8, ctypes.POINTER(Dims), P_I8, P_I8]
     lib.pointwise_conv_s8.argtypes = [ctypes.POINTER(PointwiseParams), P_I32, P_I8, P_I8, P_I8, P_I32]
     lib.pointwise_conv_s8.restype = None
+    lib.conv2d_tap_pairs_s8.argtypes = [ctypes.POINTER(ConvParams), P_I32, ctypes.POINTER(Dims), P_I8,
+                                        ctypes.POINTER(Dims), P_I8, ctypes.POINTER(Dims), P_I8]
+    lib.conv2d_tap_pairs_s8.restype = None
     lib.depthwise_conv2d_fast_s8.restype = None
     lib.packed_conv_s8.argtypes = [ctypes.POINTER(PackedParams), ctypes.POINTER(Requant), ctypes.POINTER(Dims),
                                    P_I8, I32, I32, P_I32, P_I32, P_I32, ctypes.POINTER(Dims), P_I8]
@@ -244,6 +247,11 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
         if table is not None:
             assert_bytes_equal(run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape,
                                           table=table), out)
+        run = kw * filter_ohwi.shape[3]
+        if run % 4 == 0 and kh * run <= _conv.TAP_PAIRS_MAX_TAPS:
+            tap_pairs = run_tap_pairs(kernels, x, filter_ohwi, bias, params, mults, shifts, out_shape)
+            if tap_pairs is not None:
+                assert_bytes_equal(tap_pairs, out)
     if op_name == "CONV_2D" and _pointwise.eligible(kh, kw, stride, stride, w):
         pointwise = run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape)
         if pointwise is not None:
@@ -283,13 +291,29 @@ def run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape):
     filt = np.asarray(_pointwise.interleave(w_oi), dtype=np.int8)
     pixels = int(np.prod(x.shape[:3]))
     p = PointwiseParams(pixels, in_c, out_c, params.output_offset, params.act_min, params.act_max)
-    scratch = np.zeros(in_c, dtype=np.int32)
+    scratch = np.zeros(_pointwise.scratch_words(in_c), dtype=np.int32)
     in_place = out_c <= in_c
     arena = np.zeros(max(x.size, pixels * out_c), dtype=np.int8)
     arena[:x.size] = x.ravel()
     out = arena if in_place else np.zeros(pixels * out_c, dtype=np.int8)
     kernels.pointwise_conv_s8(ctypes.byref(p), _i32(channels), _i8(filt), _i8(arena), _i8(out), _i32(scratch))
     return out[:pixels * out_c].reshape(out_shape)
+
+
+def run_tap_pairs(kernels, x, filter_ohwi, bias, params, mults, shifts, out_shape):
+    """conv2d_tap_pairs_s8 (its plain C path here) with codegen's layout and channel table; None when
+    codegen would not choose it."""
+    out_c = filter_ohwi.shape[0]
+    w_ot = filter_ohwi.reshape(out_c, -1)
+    table = _channel_requant.conv_table(w_ot, bias, mults, shifts, params.input_offset, fold_offset=True)
+    if table is None:
+        return None
+    filt = np.asarray(_pointwise.interleave(w_ot), dtype=np.int8)
+    out = np.zeros(out_shape, dtype=np.int8)
+    kernels.conv2d_tap_pairs_s8(ctypes.byref(params), _i32(np.asarray(table, dtype=np.int32)),
+                                ctypes.byref(Dims(*x.shape)), _i8(x), ctypes.byref(Dims(*filter_ohwi.shape)),
+                                _i8(filt), ctypes.byref(Dims(*out_shape)), _i8(out))
+    return out
 
 
 def run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape,
@@ -341,6 +365,15 @@ def _conv_cases():
                  activation=(None, "relu", "relu6")[i % 3], batch=2 if i % 5 == 0 else 1,
                  per_tensor=i % 7 == 3, seed=100 + i),
             id=f"k{k[0]}x{k[1]}-s{stride}-{padding}-d{dilation}-{i}"))
+    # Filter rows of whole words, the shapes conv2d_tap_pairs_s8 takes on cores with SMLAD: DS-CNN's first
+    # layer, micro_speech's with a clamped activation, and multi-channel rows, over borders on every side.
+    for j, (k, stride, padding, in_c, out_c, activation) in enumerate([
+            ((10, 4), 2, "same", 1, 9, "relu"), ((10, 8), 2, "same", 1, 8, "relu6"),
+            ((3, 3), 1, "same", 4, 6, None), ((2, 2), 1, "valid", 2, 5, "relu"), ((5, 1), 2, "same", 4, 3, None)]):
+        cases.append(pytest.param(
+            dict(kernel=k, stride=stride, padding=padding, dilation=1, in_hw=(13, 12), in_c=in_c, out_c=out_c,
+                 bias=j % 2 == 0, activation=activation, batch=1, per_tensor=j == 4, seed=300 + j),
+            id=f"tap-pairs-k{k[0]}x{k[1]}-c{in_c}-s{stride}-{padding}"))
     return cases
 
 

@@ -117,6 +117,21 @@ def fast_depthwise_table(model: Model, op: Operator, g: Geometry) -> list[tuple[
     return _channel_table(model, op, fold_offset=True)
 
 
+# conv2d_tap_pairs_s8 copies a border pixel's receptive field into a stack patch of TF_TAP_PAIRS_MAX_TAPS
+# bytes (firmware/include/tinyforge/kernels.h).
+TAP_PAIRS_MAX_TAPS = 128
+
+
+def tap_pairs_table(model: Model, op: Operator, g: Geometry, dsp: bool) -> list[tuple[int, int, int]] | None:
+    """The channel table when conv2d_tap_pairs_s8 runs this layer, else None: only on cores with SMLAD
+    (elsewhere packed_conv_s8 is faster), for filter rows of whole words. Border taps read the zero point, so
+    the input offset is folded into the bias."""
+    run = g.f_w * g.in_c
+    if not dsp or (g.depthwise and g.in_c != 1) or g.dil_w != 1 or run % 4 or g.f_h * run > TAP_PAIRS_MAX_TAPS:
+        return None
+    return _channel_table(model, op, fold_offset=True)
+
+
 def ring_bytes(g: Geometry) -> int:
     """depthwise_conv2d_fast_s8's ring: k_h input rows, each as wide as the outputs read, padded."""
     return g.f_h * ((g.out_w - 1) * g.stride_w + g.f_w) * g.in_c
@@ -125,7 +140,7 @@ def ring_bytes(g: Geometry) -> int:
 def memory(model: Model, op: Operator) -> MemoryNeeds:
     g = geometry(model, op)
     if pointwise_table(model, op, g) is not None:
-        scratch = 4 * g.in_c
+        scratch = 4 * _pointwise.scratch_words(g.in_c)
         return MemoryNeeds(scratch=scratch, in_place_scratch=scratch if g.out_c <= g.in_c else None)
     if fast_depthwise_table(model, op, g) is not None:
         same_shape = g.stride_h == g.stride_w == 1 and (g.out_h, g.out_w) == (g.in_h, g.in_w)
@@ -158,7 +173,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         layer.kind = "pointwise_conv"
         layer.consts = [ConstArray(f"{sym}_filter", "int8_t",
                                    _pointwise.interleave(weights.data.reshape(g.out_c, g.in_c)),
-                                   f"{weights.name} {list(weights.shape)}, four output channels interleaved"),
+                                   f"{weights.name} {list(weights.shape)}, four output channels by four input channels per block"),
                         _channel_requant.channel_const(sym, table, "per output channel: bias + input offset * "
                                                        "sum(weights), multiplier, right shift")]
         layer.params.update(pixels=g.n * g.out_h * g.out_w)
@@ -170,9 +185,19 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
             sym, table, "per output channel: bias + input offset * sum(weights), multiplier, right shift")]
         return
     # A depthwise layer over one input channel is a convolution whose output channels all read the same
-    # input byte, so both take the packed kernel when the width dilation keeps a filter row one run.
+    # input byte, so both take the tap-pairs kernel or the packed one.
+    filter_ohwi = weights.data.transpose(3, 1, 2, 0) if g.depthwise else weights.data
+    table = tap_pairs_table(model, op, g, layer.core_dsp)
+    if table is not None:
+        layer.kind = "conv2d_tap_pairs"
+        layer.consts = [ConstArray(f"{sym}_filter", "int8_t", _pointwise.interleave(filter_ohwi.reshape(g.out_c, -1)),
+                                   f"{weights.name} {list(weights.shape)}, four output channels by four taps "
+                                   "per block"),
+                        _channel_requant.channel_const(sym, table, "per output channel: bias + input offset * "
+                                                       "sum(weights), multiplier, right shift")]
+        return
+    # The packed kernel when the width dilation keeps a filter row one run.
     if (not g.depthwise or g.in_c == 1) and g.dil_w == 1:
-        filter_ohwi = weights.data.transpose(3, 1, 2, 0) if g.depthwise else weights.data
         packed = _packed.pack_filter(filter_ohwi)
         if packed is not None:
             layer.kind = "packed_conv"

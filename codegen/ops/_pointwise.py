@@ -1,8 +1,8 @@
 """Weights and parameters for ``pointwise_conv_s8`` (firmware/kernels/pointwise_conv_s8.c).
 
-The kernel multiplies two pixels at once (X = x0 + x1 * 2^23 in one SMLAL) into four output channels,
-so its filter is int8 in groups of four channels interleaved per input channel, and the input offset
-is folded into the bias (``_channel_requant.conv_table``): sum w * (x + off) = sum w * x + off * sum w.
+The kernel takes two pixels at once (SMLAD on int16 pairs with the DSP extension, X = x0 + x1 * 2^23 in
+one SMLAL without it); its filter is int8, four output channels by four input channels per 16-byte
+block, and the input offset is folded into the bias (``_channel_requant.conv_table``): sum w * (x + off) = sum w * x + off * sum w.
 """
 from __future__ import annotations
 
@@ -22,8 +22,21 @@ def eligible(f_h: int, f_w: int, stride_h: int, stride_w: int, weights: np.ndarr
 
 
 def interleave(weights_oi: np.ndarray) -> list[int]:
-    """[out_c, in_c] -> groups of four channels, each [in_c][4]; a short last group is zero-padded."""
+    """[out_c, in_c] -> the kernel's layout: groups of four output channels c0..c3, then quads of four input
+    channels t0..t3, 16 bytes per quad in the order
+        c0t0 c1t0 c0t2 c1t2  c0t1 c1t1 c0t3 c1t3  c2t0 c3t0 c2t2 c3t2  c2t1 c3t1 c2t3 c3t3
+    (SXTB16 of each word gives one channel's taps as an int16 pair). Channels are zero-padded to a
+    multiple of four on both sides."""
     out_c, in_c = weights_oi.shape
-    padded = np.zeros((-(-out_c // GROUP) * GROUP, in_c), dtype=np.int64)
-    padded[:out_c] = weights_oi
-    return padded.reshape(-1, GROUP, in_c).transpose(0, 2, 1).ravel().tolist()
+    padded = np.zeros((-(-out_c // GROUP) * GROUP, -(-in_c // 4) * 4), dtype=np.int64)
+    padded[:out_c, :in_c] = weights_oi
+    # [group, pair, channel in pair, quad, tap pair (t0,t2)/(t1,t3) index, tap within pair]
+    g = padded.reshape(-1, 2, 2, padded.shape[1] // 4, 2, 2)   # tap t = 2 * (t // 2) + t % 2 -> [t//2][t%2]
+    # bytes within a quad: pair, then word (t % 2), then tap (t // 2), then channel in pair
+    return g.transpose(0, 3, 1, 5, 4, 2).ravel().tolist()
+
+
+def scratch_words(in_c: int) -> int:
+    """The kernel's scratch: one word per input channel padded to a multiple of four (two pixels' int16
+    pairs on cores with SMLAD, X = x0 + x1 * 2^23 on the others)."""
+    return -(-in_c // 4) * 4

@@ -43,4 +43,51 @@ static inline int32_t tf_rotate_8(int32_t v)
     return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24));
 }
 
+/*
+ * The DSP extension's SXTB16 and SMLAD, and SXTB16 of the word rotated right
+ * by 8 (bytes 1 and 3) as one instruction: GCC 12 does not fold the rotation
+ * of __sxtb16(tf_rotate_8(v)) into SXTB16's own and spends a MOV on it.
+ * Without the extension they are the same bits in plain C, so a kernel
+ * written with them also runs (slowly) on the host and Cortex-M3, where its
+ * tests check it.
+ */
+#if TF_KERNELS_DSP
+static inline int32_t tf_sxtb16(int32_t v)
+{
+    return __sxtb16(v);
+}
+
+static inline int32_t tf_sxtb16_ror8(int32_t v)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+}
+
+static inline int32_t tf_smlad(int32_t a, int32_t b, int32_t acc)
+{
+    return __smlad(a, b, acc);
+}
+#else
+static inline int32_t tf_sxtb16(int32_t v)
+{
+    const uint32_t lo = (uint32_t)(int32_t)(int8_t)(uint8_t)v & 0xffffu;
+    const uint32_t hi = (uint32_t)(int32_t)(int8_t)(uint8_t)((uint32_t)v >> 16) << 16;
+    return (int32_t)(lo | hi);
+}
+
+static inline int32_t tf_sxtb16_ror8(int32_t v)
+{
+    return tf_sxtb16(tf_rotate_8(v));
+}
+
+/* The int16 halves' two products added to acc; the kernels' sums never overflow int32. */
+static inline int32_t tf_smlad(int32_t a, int32_t b, int32_t acc)
+{
+    const int32_t lo = (int32_t)(int16_t)(uint16_t)a * (int32_t)(int16_t)(uint16_t)b;
+    const int32_t hi = (int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) * (int32_t)(int16_t)(uint16_t)((uint32_t)b >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+#endif
+
 #endif

@@ -51,10 +51,10 @@ static inline void accumulate_window(const int8_t *const *rows, int32_t x_offset
             const int32_t xw = tf_load_word(x + kx * ch);
             const int32_t ww = tf_load_word(w + kx * ch);
 #if TF_KERNELS_DSP
-            const int32_t x02 = __sxtb16(xw);
-            const int32_t x13 = __sxtb16(tf_rotate_8(xw));
-            const int32_t w02 = __sxtb16(ww);
-            const int32_t w13 = __sxtb16(tf_rotate_8(ww));
+            const int32_t x02 = tf_sxtb16(xw);
+            const int32_t x13 = tf_sxtb16_ror8(xw);
+            const int32_t w02 = tf_sxtb16(ww);
+            const int32_t w13 = tf_sxtb16_ror8(ww);
             acc0 = __smlabb(x02, w02, acc0);
             acc2 = __smlatt(x02, w02, acc2);
             acc1 = __smlabb(x13, w13, acc1);

@@ -2,23 +2,30 @@
  * CONV_2D with a 1x1 filter and stride 1: the pointwise layers of DS-CNN and
  * MobileNet, where most of their multiply-accumulates are.
  *
- * Two pixels share one 32x32->64 multiply-accumulate (SMLAL, on every
- * ARMv7-M and ARMv8-M Mainline core): for each input channel the kernel
- * first forms X = x0 + x1 * 2^23 from the two pixels' bytes, so
- *     (int64)X * w = w * x0 + (w * x1) * 2^23,
- * one instruction for two products with the weight loaded once. The pair
- * of words is built once per pixel pair and reused by every output channel,
- * and the weights stay int8 in flash (half the size of packed_conv_s8's
- * packed words).
- *  - The input offset is not added per tap: sum w * (x + offset) =
- *    sum w * x + offset * sum w, and the second term is folded into each
- *    channel's bias by codegen (a 1x1 filter never reads padding).
- *  - The low lane, sum w * x0, stays inside [-2^22, 2^22) because codegen
- *    allows at most 256 input channels (|w * x| <= 2^14); its sign-extended
- *    23 bits are split off exactly at the end.
- *  - X fits int32 with x1 * 2^23 in [-2^30, 2^30).
- * The sums are the integers TFLite's reference kernel forms, so results are
- * bit-exact (tests/test_kernels.py and the conformance suite check it).
+ * The kernel takes two pixels at a time, and the input offset is not added
+ * per tap: sum w * (x + offset) = sum w * x + offset * sum w, the second term
+ * folded into each channel's bias by codegen (a 1x1 filter never reads
+ * padding). The sums are the integers TFLite's reference kernel forms, so
+ * results are bit-exact (tests/test_kernels.py and the conformance suite).
+ *
+ * Filter layout (codegen/ops/_pointwise.py), one layout for every core:
+ * groups of four output channels c0..c3; within a group, quads of four input
+ * channels t0..t3 (zero-padded to a multiple of 4), 16 bytes per quad:
+ *     c0t0 c1t0 c0t2 c1t2 | c0t1 c1t1 c0t3 c1t3 | c2t0 c3t0 c2t2 c3t2 | c2t1 c3t1 c2t3 c3t3
+ * so SXTB16 of a word, and of the word rotated by 8, gives one channel's
+ * weights for taps (t0, t2) or (t1, t3) as an int16 pair.
+ *
+ *  - Cortex-M4/M33 (TF_KERNELS_DSP): the pixel pair's input is expanded once
+ *    into int16 pairs in scratch, [p0 (t0,t2), p1 (t0,t2), p0 (t1,t3),
+ *    p1 (t1,t3)] per quad, and SMLAD does two multiply-accumulates: per quad
+ *    and channel pair, two weight words and eight SMLAD for 16 products.
+ *  - Cortex-M3 and the plain C path: one 32x32->64 multiply-accumulate
+ *    (SMLAL) for both pixels. Scratch holds X = x0 + x1 * 2^23 per input
+ *    channel, so (int64)X * w = w * x0 + (w * x1) * 2^23: one instruction for
+ *    two products. The low lane, sum w * x0, stays inside [-2^22, 2^22)
+ *    because codegen allows at most 256 input channels (|w * x| <= 2^14); its
+ *    sign-extended 23 bits are split off exactly at the end. X fits int32
+ *    with x1 * 2^23 in [-2^30, 2^30).
  *
  * In place: the pair's input bytes are copied into scratch before its
  * outputs are written, so when out_c <= in_c the outputs of pixels p, p+1
@@ -29,8 +36,135 @@
 #include "core_features.h"
 #include "requantize.h"
 
-/* -O3 keeps the four two-lane sums and both pointers in registers. */
+/* -O3 keeps the accumulators and pointers in registers. */
 #pragma GCC optimize("O3")
+
+/* Input channels t0..t3 of quad q as one word; channels past in_c read as 0 (their weights are 0 too,
+ * and reading them could run past the tensor). */
+static inline int32_t quad_word(const int8_t *x, int32_t q, int32_t in_c)
+{
+    int32_t word = 0, k;
+    if (4 * q + 4 <= in_c) {
+        return tf_load_word(x + 4 * q);
+    }
+    for (k = 0; 4 * q + k < in_c; ++k) {
+        word |= (int32_t)((uint32_t)(uint8_t)x[4 * q + k] << (8 * k));
+    }
+    return word;
+}
+
+#if TF_KERNELS_DSP
+
+/* The output stage of one channel pair for both pixels. */
+static inline void store_pair(int8_t *out0, int32_t out_c, int32_t oc, int32_t both, int32_t count,
+                              const int32_t *acc, const tf_channel_requant *ch, int32_t output_offset,
+                              int32_t act_min, int32_t act_max, const int full_range)
+{
+    int32_t j;
+    for (j = 0; j < count; ++j) {
+        if (full_range) {
+            out0[oc + j] = tf_channel_output_full_range(acc[2 * j], &ch[j], output_offset);
+            if (both) {
+                out0[out_c + oc + j] = tf_channel_output_full_range(acc[2 * j + 1], &ch[j], output_offset);
+            }
+        } else {
+            out0[oc + j] = tf_channel_output(acc[2 * j], &ch[j], output_offset, act_min, act_max);
+            if (both) {
+                out0[out_c + oc + j] = tf_channel_output(acc[2 * j + 1], &ch[j], output_offset, act_min, act_max);
+            }
+        }
+    }
+}
+
+static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                                   const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch,
+                                   const int full_range)
+{
+    const int32_t pixels = params->pixels;
+    const int32_t in_c = params->in_c;
+    const int32_t out_c = params->out_c;
+    const int32_t quads = (in_c + 3) >> 2;
+    int32_t p, q, oc;
+
+    for (p = 0; p < pixels; p += 2) {
+        const int32_t both = pixels - p >= 2;
+        const int8_t *x0 = input + p * in_c;
+        int8_t *out0 = output + p * out_c;
+        for (q = 0; q < quads; ++q) {
+            const int32_t w0 = quad_word(x0, q, in_c);
+            const int32_t w1 = both ? quad_word(x0 + in_c, q, in_c) : 0;
+            scratch[4 * q] = tf_sxtb16(w0);
+            scratch[4 * q + 1] = tf_sxtb16(w1);
+            scratch[4 * q + 2] = tf_sxtb16_ror8(w0);
+            scratch[4 * q + 3] = tf_sxtb16_ror8(w1);
+        }
+        for (oc = 0; oc < out_c; oc += 2) {
+            /* Channel pair oc, oc+1 is the first or second half of its group's 16-byte quads. */
+            const int8_t *w = filter + (oc >> 2) * quads * 16 + (oc & 2) * 4;
+            const int32_t *x = scratch;
+            int32_t acc[4] = {0, 0, 0, 0};
+            int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;   /* a<channel><pixel> */
+#if TF_KERNELS_THUMB2_ASM
+            /* Per quad: two LDRD of int16 pairs, two weight words, four SXTB16 and eight SMLAD, plus the
+             * counter: 18 instructions for 16 products. (GCC 12 spills the counter in the C loop.) */
+            {
+                int32_t n = quads, xa, xb, k, c;
+                __asm__ volatile(
+                    "1:\n\t"
+                    "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
+                    "ldr    %[k], [%[w]], #16\n\t"
+                    "sxtb16 %[c], %[k]\n\t"
+                    "smlad  %[a00], %[xa], %[c], %[a00]\n\t"
+                    "smlad  %[a01], %[xb], %[c], %[a01]\n\t"
+                    "sxtb16 %[c], %[k], ror #8\n\t"
+                    "smlad  %[a10], %[xa], %[c], %[a10]\n\t"
+                    "smlad  %[a11], %[xb], %[c], %[a11]\n\t"
+                    "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
+                    "ldr    %[k], [%[w], #-12]\n\t"
+                    "sxtb16 %[c], %[k]\n\t"
+                    "smlad  %[a00], %[xa], %[c], %[a00]\n\t"
+                    "smlad  %[a01], %[xb], %[c], %[a01]\n\t"
+                    "sxtb16 %[c], %[k], ror #8\n\t"
+                    "smlad  %[a10], %[xa], %[c], %[a10]\n\t"
+                    "smlad  %[a11], %[xb], %[c], %[a11]\n\t"
+                    "subs   %[n], %[n], #1\n\t"
+                    "bne    1b\n\t"
+                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
+                      [w] "+r"(w), [n] "+r"(n), [xa] "=&r"(xa), [xb] "=&r"(xb), [k] "=&r"(k), [c] "=&r"(c)
+                    :
+                    : "cc", "memory");
+            }
+#else
+            int32_t left;
+            for (left = quads; left > 0; --left) {
+                const int32_t wt02 = tf_load_word(w);
+                const int32_t wt13 = tf_load_word(w + 4);
+                int32_t c0 = tf_sxtb16(wt02), c1 = tf_sxtb16_ror8(wt02);
+                a00 = tf_smlad(x[0], c0, a00);
+                a01 = tf_smlad(x[1], c0, a01);
+                a10 = tf_smlad(x[0], c1, a10);
+                a11 = tf_smlad(x[1], c1, a11);
+                c0 = tf_sxtb16(wt13);
+                c1 = tf_sxtb16_ror8(wt13);
+                a00 = tf_smlad(x[2], c0, a00);
+                a01 = tf_smlad(x[3], c0, a01);
+                a10 = tf_smlad(x[2], c1, a10);
+                a11 = tf_smlad(x[3], c1, a11);
+                x += 4;
+                w += 16;
+            }
+#endif
+            acc[0] = a00;
+            acc[1] = a01;
+            acc[2] = a10;
+            acc[3] = a11;
+            store_pair(out0, out_c, oc, both, out_c - oc < 2 ? 1 : 2, acc, &channels[oc], params->output_offset,
+                       params->act_min, params->act_max, full_range);
+        }
+    }
+}
+
+#else /* SMLAL on two pixels */
 
 #define PAIR_SHIFT 23
 
@@ -47,12 +181,14 @@ static inline int32_t high_lane(int64_t lanes, int32_t low)
     return floor_div + (low < 0 ? 1 : 0);
 }
 
-void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requant *channels,
-                       const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch)
+static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                                   const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch,
+                                   const int full_range)
 {
     const int32_t pixels = params->pixels;
     const int32_t in_c = params->in_c;
     const int32_t out_c = params->out_c;
+    const int32_t quads = (in_c + 3) >> 2;
     const int32_t output_offset = params->output_offset;
     const int32_t act_min = params->act_min;
     const int32_t act_max = params->act_max;
@@ -63,36 +199,59 @@ void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requa
         const int8_t *x0 = input + p * in_c;
         int8_t *out0 = output + p * out_c;
         /* X = x0 + x1 * 2^23, formed in uint32 (wrapping is the intended two's complement). */
-        if (both) {
-            const int8_t *x1 = x0 + in_c;
-            for (i = 0; i < in_c; ++i) {
-                scratch[i] = (int32_t)((uint32_t)(int32_t)x0[i] + ((uint32_t)(int32_t)x1[i] << PAIR_SHIFT));
-            }
-        } else {
-            for (i = 0; i < in_c; ++i) {
-                scratch[i] = x0[i];
-            }
+        for (i = 0; i < 4 * quads; ++i) {
+            const uint32_t lo = i < in_c ? (uint32_t)(int32_t)x0[i] : 0u;
+            const uint32_t hi = i < in_c && both ? (uint32_t)(int32_t)x0[in_c + i] : 0u;
+            scratch[i] = (int32_t)(lo + (hi << PAIR_SHIFT));
         }
         const int8_t *w = filter;
         for (oc = 0; oc < out_c; oc += 4) {
             int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
             const int32_t *x = scratch;
 #if TF_KERNELS_THUMB2_ASM
-            /* Nine instructions per input channel (one word, four weights, four SMLAL) plus the
-             * down-counter's two; GCC 12's own schedule of the C loop spills and takes 11.5. */
+            /* Per quad: four words of X, sixteen weight bytes at fixed offsets (see the layout above),
+             * sixteen SMLAL, and the pointer and counter: 39 instructions for 32 products. */
             {
-                int32_t n = in_c, v, k;
+                int32_t n = quads, v, k;
                 __asm__ volatile(
                     "1:\n\t"
                     "ldr    %[v], [%[x]], #4\n\t"
-                    "ldrsb  %[k], [%[w]], #1\n\t"
+                    "ldrsb  %[k], [%[w], #0]\n\t"
                     "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w]], #1\n\t"
+                    "ldrsb  %[k], [%[w], #1]\n\t"
                     "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w]], #1\n\t"
+                    "ldrsb  %[k], [%[w], #8]\n\t"
                     "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w]], #1\n\t"
+                    "ldrsb  %[k], [%[w], #9]\n\t"
                     "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
+                    "ldr    %[v], [%[x]], #4\n\t"
+                    "ldrsb  %[k], [%[w], #4]\n\t"
+                    "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
+                    "ldrsb  %[k], [%[w], #5]\n\t"
+                    "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
+                    "ldrsb  %[k], [%[w], #12]\n\t"
+                    "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
+                    "ldrsb  %[k], [%[w], #13]\n\t"
+                    "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
+                    "ldr    %[v], [%[x]], #4\n\t"
+                    "ldrsb  %[k], [%[w], #2]\n\t"
+                    "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
+                    "ldrsb  %[k], [%[w], #3]\n\t"
+                    "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
+                    "ldrsb  %[k], [%[w], #10]\n\t"
+                    "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
+                    "ldrsb  %[k], [%[w], #11]\n\t"
+                    "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
+                    "ldr    %[v], [%[x]], #4\n\t"
+                    "ldrsb  %[k], [%[w], #6]\n\t"
+                    "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
+                    "ldrsb  %[k], [%[w], #7]\n\t"
+                    "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
+                    "ldrsb  %[k], [%[w], #14]\n\t"
+                    "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
+                    "ldrsb  %[k], [%[w], #15]\n\t"
+                    "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
+                    "adds   %[w], %[w], #16\n\t"
                     "subs   %[n], %[n], #1\n\t"
                     "bne    1b\n\t"
                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),
@@ -102,13 +261,19 @@ void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requa
             }
 #else
             int32_t left;
-            for (left = in_c; left > 0; --left) {
-                const int32_t v = *x++;
-                a0 += (int64_t)v * w[0];
-                a1 += (int64_t)v * w[1];
-                a2 += (int64_t)v * w[2];
-                a3 += (int64_t)v * w[3];
-                w += 4;
+            for (left = quads; left > 0; --left) {
+                /* Byte of channel j, tap k within the quad: (j / 2) * 8 + (k % 2) * 4 + (k / 2) * 2 + j % 2. */
+                static const int8_t at[4][4] = {{0, 1, 8, 9}, {4, 5, 12, 13}, {2, 3, 10, 11}, {6, 7, 14, 15}};
+                int32_t k;
+                for (k = 0; k < 4; ++k) {
+                    const int32_t v = x[k];
+                    a0 += (int64_t)v * w[at[k][0]];
+                    a1 += (int64_t)v * w[at[k][1]];
+                    a2 += (int64_t)v * w[at[k][2]];
+                    a3 += (int64_t)v * w[at[k][3]];
+                }
+                x += 4;
+                w += 16;
             }
 #endif
             {
@@ -117,13 +282,33 @@ void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requa
                 for (j = 0; j < count; ++j) {
                     const tf_channel_requant *ch = &channels[oc + j];
                     const int32_t lo = low_lane(lanes[j]);
-                    out0[oc + j] = tf_channel_output(lo, ch, output_offset, act_min, act_max);
-                    if (both) {
-                        out0[out_c + oc + j] = tf_channel_output(high_lane(lanes[j], lo), ch, output_offset,
-                                                                 act_min, act_max);
+                    const int32_t hi = high_lane(lanes[j], lo);
+                    if (full_range) {
+                        out0[oc + j] = tf_channel_output_full_range(lo, ch, output_offset);
+                        if (both) {
+                            out0[out_c + oc + j] = tf_channel_output_full_range(hi, ch, output_offset);
+                        }
+                    } else {
+                        out0[oc + j] = tf_channel_output(lo, ch, output_offset, act_min, act_max);
+                        if (both) {
+                            out0[out_c + oc + j] = tf_channel_output(hi, ch, output_offset, act_min, act_max);
+                        }
                     }
                 }
             }
         }
+    }
+}
+
+#endif
+
+void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                       const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch)
+{
+    /* Two copies of the loops, so the common full int8 range clamps with one SSAT. */
+    if (tf_full_range(params->act_min, params->act_max)) {
+        pointwise_pairs(params, channels, filter, input, output, scratch, 1);
+    } else {
+        pointwise_pairs(params, channels, filter, input, output, scratch, 0);
     }
 }

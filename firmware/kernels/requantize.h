@@ -16,6 +16,10 @@
 
 #include "tinyforge/kernels.h"
 
+#if defined(__ARM_FEATURE_DSP) || defined(__ARM_FEATURE_SAT)
+#include <arm_acle.h>
+#endif
+
 #define TF_INT32_MAX ((int32_t)0x7fffffff)
 #define TF_INT32_MIN ((int32_t)(-TF_INT32_MAX - 1))
 
@@ -110,18 +114,39 @@ static inline int32_t tf_mbqm_single(int32_t x, int32_t multiplier, int32_t shif
  * tf_mbqm for what every tuned convolution kernel meets, checked by codegen
  * before it selects one (codegen/ops/_channel_requant.py): a multiplier
  * >= 0, a right shift of 1..31 (real multiplier below 1/2) and
- * |acc| < 2^30. Same double rounding, fewer instructions: the high multiply
- * skips the INT32_MIN * INT32_MIN case (the multiplier is not negative), and
- * RoundingDivideByPOT becomes one flooring shift of x + 2^(s-1) - (x < 0),
- * which rounds half away from zero exactly as its mask-and-threshold form,
- * and cannot overflow for |x| < 2^30.
+ * |acc| < 2^30. Same double rounding, fewer instructions:
+ *  - The high multiply is floor((acc * m + 2^30) / 2^31) =
+ *    floor((2 * acc * m + 2^31) / 2^32), with 2 * acc still an int32: one
+ *    SMMULR on cores with the DSP extension, and on the others SMULL plus the
+ *    carry of adding 2^31 to the low word, which is its top bit. The
+ *    INT32_MIN * INT32_MIN case cannot occur (the multiplier is not
+ *    negative).
+ *  - RoundingDivideByPOT becomes one flooring shift of x + 2^(s-1) - (x < 0),
+ *    which rounds half away from zero exactly as its mask-and-threshold
+ *    form, and cannot overflow for |x| < 2^30.
  */
 static inline int32_t tf_mbqm_fast(int32_t acc, int32_t multiplier, int32_t right_shift)
 {
-    const int64_t v = (int64_t)acc * (int64_t)multiplier + ((int64_t)1 << 30);
-    const int32_t high = (int32_t)(((uint32_t)v >> 31) | ((uint32_t)((uint64_t)v >> 32) << 1));
+    const int32_t doubled = (int32_t)((uint32_t)acc << 1);
+#if defined(__ARM_FEATURE_DSP)
+    int32_t high;
+    __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(doubled), "r"(multiplier));   /* not in GCC 12's ACLE */
+#else
+    const int64_t product = (int64_t)doubled * (int64_t)multiplier;
+    const int32_t high = (int32_t)((uint64_t)product >> 32) + (int32_t)((uint32_t)product >> 31);
+#endif
     const int32_t nudge = (int32_t)(((uint32_t)1 << right_shift) >> 1);
     return tf_asr(high + nudge + tf_asr(high, 31), right_shift);
+}
+
+/* Clamp to int8: one SSAT on ARM. */
+static inline int32_t tf_saturate_s8(int32_t x)
+{
+#if defined(__ARM_FEATURE_SAT)
+    return __ssat(x, 8);
+#else
+    return x < -128 ? -128 : (x > 127 ? 127 : x);
+#endif
 }
 
 /* Add the output zero point to a requantized accumulator and clamp to the
@@ -147,6 +172,23 @@ static inline int8_t tf_channel_output(int32_t sum, const tf_channel_requant *ch
 {
     return tf_offset_clamp(tf_mbqm_fast(sum + channel->bias, channel->multiplier, channel->right_shift),
                            output_offset, act_min, act_max);
+}
+
+/* tf_channel_output for a layer whose activation range is all of int8 (no fused activation, or a
+ * ReLU whose zero point is -128): the clamp is one SSAT. Kernels test the range once per layer and
+ * take this in their output loop, where it saves the two compare-and-select pairs and the
+ * registers that held the range. */
+static inline int8_t tf_channel_output_full_range(int32_t sum, const tf_channel_requant *channel,
+                                                  int32_t output_offset)
+{
+    return (int8_t)tf_saturate_s8(tf_mbqm_fast(sum + channel->bias, channel->multiplier, channel->right_shift) +
+                                  output_offset);
+}
+
+/* True when tf_channel_output_full_range may stand in for tf_channel_output. */
+static inline int tf_full_range(int32_t act_min, int32_t act_max)
+{
+    return act_min == -128 && act_max == 127;
 }
 
 #endif /* TINYFORGE_KERNELS_REQUANTIZE_H */

@@ -62,7 +62,7 @@ def test_bit_exact_on_device(case, board, converted, kernel_library, request):
     inputs = seeded_inputs(model, int(case.key()[:8], 16))
     out_dir = WORK / board / case.key()
     target = load_board(board)
-    generated = generate_firmware(target, compile_model(model),
+    generated = generate_firmware(target, compile_model(model, dsp=target.dsp),
                                   [model_inputs.TestCase(f"seeded{i}", "seeded", t) for i, t in enumerate(inputs)],
                                   None, out_dir, [])
     # firmware_build links its own startup; the kernels come from the board's library.

@@ -116,12 +116,22 @@ typedef struct {
     int32_t act_min, act_max;
 } tf_pointwise_params;
 
+/* CONV_2D, or DEPTHWISE_CONV_2D over one input channel, on cores with the DSP
+ * extension (plain C elsewhere): taps in SMLAD pairs (see conv2d_tap_pairs_s8.c).
+ * k_w * in_c must be a multiple of 4 and the receptive field at most
+ * TF_TAP_PAIRS_MAX_TAPS bytes (a stack patch for border pixels); no width
+ * dilation. The filter has pointwise_conv_s8's layout over the taps in
+ * (ky, kx, ic) order; channels[].bias includes input_offset * sum(weights). */
+#define TF_TAP_PAIRS_MAX_TAPS 128
+void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant *channels,
+                         const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
+                         const int8_t *filter, const tf_dims *output_dims, int8_t *output);
+
 /* CONV_2D with a 1x1 filter and stride 1 (padding is then irrelevant), at most 256 input
- * channels: two pixels per 32x32->64 multiply-accumulate (see
- * pointwise_conv_s8.c). The filter holds groups of four output channels, each
- * [in_c][4] int8 (codegen/ops/_pointwise.py); channels[].bias includes
- * input_offset * sum(weights). scratch holds in_c words; output may be input
- * itself when out_c <= in_c (in-place). */
+ * channels, two pixels at a time (see pointwise_conv_s8.c). The filter holds groups of four
+ * output channels by quads of four input channels, 16 bytes each (codegen/ops/_pointwise.py);
+ * channels[].bias includes input_offset * sum(weights). scratch holds in_c words, in_c rounded
+ * up to a multiple of 4; output may be input itself when out_c <= in_c (in-place). */
 void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requant *channels,
                        const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch);
 

@@ -1,0 +1,227 @@
+/*
+ * CONV_2D (and one-channel DEPTHWISE_CONV_2D) for cores with the DSP
+ * extension: taps taken in pairs by SMLAD. Codegen chooses it on boards whose
+ * CPU has the extension, for filters whose rows are whole words
+ * (k_w * in_c a multiple of 4) and whose receptive field fits
+ * TF_TAP_PAIRS_MAX_TAPS: micro_speech's 10x8 and DS-CNN's first 10x4 layer.
+ * The same source compiles to plain C elsewhere (core_features.h), which is
+ * how the host tests check it.
+ *
+ * One filter row of the receptive field is a contiguous run of k_w * in_c
+ * input bytes, read a word (four taps t0..t3) at a time: SXTB16 of the word,
+ * and of the word rotated by 8, gives taps (t0, t2) and (t1, t3) as int16
+ * pairs. The filter is laid out to match (codegen/ops/_pointwise.py, shared
+ * with pointwise_conv_s8): groups of four output channels, then quads of four
+ * taps in (ky, kx, ic) order, 16 bytes per quad, so each weight word gives two
+ * channels' pairs. Per quad and four channels: one input word, four weight
+ * words, ten SXTB16 and eight SMLAD for 16 products.
+ *
+ * The input offset is folded into each channel's bias by codegen:
+ * sum w * (x + offset) = sum w * x + offset * sum w. So a tap outside the
+ * input must contribute w * zero_point, not be skipped: an output pixel whose
+ * receptive field crosses the border copies it into a patch on the stack,
+ * padded with the zero point. TFLite skips those taps, and
+ * w * (zero_point + offset) = 0 is what a skipped tap adds; the results are
+ * bit-exact (tests/test_kernels.py, the on-device conformance suite).
+ */
+#include <string.h>
+
+#include "tinyforge/kernels.h"
+
+#include "core_features.h"
+#include "requantize.h"
+
+#pragma GCC optimize("O3")
+
+/* Four channels' sums over one receptive field: k_h runs of `quads` words, row_stride bytes apart. */
+static inline void accumulate_group(const int8_t *x_row, int32_t row_stride, int32_t k_h, int32_t quads,
+                                    const int8_t *w, int32_t *acc)
+{
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#if TF_KERNELS_DSP && TF_KERNELS_THUMB2_ASM
+    /* Per quad: one input word and four weight words, ten SXTB16 and eight SMLAD, 23 instructions for 16
+     * products. Rows of one or two quads (micro_speech's 10x8, DS-CNN's 10x4) are unrolled, so a row
+     * costs only its step; GCC 12 spills three of the sums in the C loop below. */
+#define TF_TAP_PAIRS_QUAD                          \
+    "ldr    %[t], [%[x]], #4\n\t"                  \
+    "ldr    %[k], [%[w]], #16\n\t"                 \
+    "sxtb16 %[ta], %[t]\n\t"                       \
+    "sxtb16 %[t], %[t], ror #8\n\t"                \
+    "sxtb16 %[c], %[k]\n\t"                        \
+    "smlad  %[a0], %[ta], %[c], %[a0]\n\t"         \
+    "sxtb16 %[c], %[k], ror #8\n\t"                \
+    "smlad  %[a1], %[ta], %[c], %[a1]\n\t"         \
+    "ldr    %[k], [%[w], #-12]\n\t"                \
+    "sxtb16 %[c], %[k]\n\t"                        \
+    "smlad  %[a0], %[t], %[c], %[a0]\n\t"          \
+    "sxtb16 %[c], %[k], ror #8\n\t"                \
+    "smlad  %[a1], %[t], %[c], %[a1]\n\t"          \
+    "ldr    %[k], [%[w], #-8]\n\t"                 \
+    "sxtb16 %[c], %[k]\n\t"                        \
+    "smlad  %[a2], %[ta], %[c], %[a2]\n\t"         \
+    "sxtb16 %[c], %[k], ror #8\n\t"                \
+    "smlad  %[a3], %[ta], %[c], %[a3]\n\t"         \
+    "ldr    %[k], [%[w], #-4]\n\t"                 \
+    "sxtb16 %[c], %[k]\n\t"                        \
+    "smlad  %[a2], %[t], %[c], %[a2]\n\t"          \
+    "sxtb16 %[c], %[k], ror #8\n\t"                \
+    "smlad  %[a3], %[t], %[c], %[a3]\n\t"
+#define TF_TAP_PAIRS_OPERANDS                                                                          \
+    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),            \
+      [n] "+r"(n), [t] "=&r"(t), [ta] "=&r"(ta), [k] "=&r"(k), [c] "=&r"(c)
+    {
+        const int8_t *x = x_row;
+        int32_t n = k_h, t, ta, k, c;   /* rows left; in the general case, the row's quads left */
+        if (quads == 1) {
+            __asm__ volatile("1:\n\t" TF_TAP_PAIRS_QUAD
+                             "add    %[x], %[x], %[skip]\n\t"
+                             "subs   %[n], %[n], #1\n\t"
+                             "bne    1b\n\t" TF_TAP_PAIRS_OPERANDS
+                             : [skip] "r"(row_stride - 4) : "cc", "memory");
+        } else if (quads == 2) {
+            __asm__ volatile("1:\n\t" TF_TAP_PAIRS_QUAD TF_TAP_PAIRS_QUAD
+                             "add    %[x], %[x], %[skip]\n\t"
+                             "subs   %[n], %[n], #1\n\t"
+                             "bne    1b\n\t" TF_TAP_PAIRS_OPERANDS
+                             : [skip] "r"(row_stride - 8) : "cc", "memory");
+        } else {
+            int32_t ky;
+            for (ky = 0; ky < k_h; ++ky, x_row += row_stride) {
+                x = x_row;
+                n = quads;
+                __asm__ volatile("1:\n\t" TF_TAP_PAIRS_QUAD
+                                 "subs   %[n], %[n], #1\n\t"
+                                 "bne    1b\n\t" TF_TAP_PAIRS_OPERANDS
+                                 : : "cc", "memory");
+            }
+        }
+    }
+#undef TF_TAP_PAIRS_QUAD
+#undef TF_TAP_PAIRS_OPERANDS
+#else
+    int32_t ky, q;
+    for (ky = 0; ky < k_h; ++ky, x_row += row_stride) {
+        const int8_t *x = x_row;
+        for (q = 0; q < quads; ++q, x += 4, w += 16) {
+            const int32_t taps = tf_load_word(x);
+            const int32_t t02 = tf_sxtb16(taps);
+            const int32_t t13 = tf_sxtb16_ror8(taps);
+            int32_t k = tf_load_word(w);
+            a0 = tf_smlad(t02, tf_sxtb16(k), a0);
+            a1 = tf_smlad(t02, tf_sxtb16_ror8(k), a1);
+            k = tf_load_word(w + 4);
+            a0 = tf_smlad(t13, tf_sxtb16(k), a0);
+            a1 = tf_smlad(t13, tf_sxtb16_ror8(k), a1);
+            k = tf_load_word(w + 8);
+            a2 = tf_smlad(t02, tf_sxtb16(k), a2);
+            a3 = tf_smlad(t02, tf_sxtb16_ror8(k), a3);
+            k = tf_load_word(w + 12);
+            a2 = tf_smlad(t13, tf_sxtb16(k), a2);
+            a3 = tf_smlad(t13, tf_sxtb16_ror8(k), a3);
+        }
+    }
+#endif
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* One row of a border pixel's patch: the input row's bytes from kx0 to kx1 (none when in_row is NULL, a
+ * row above or below the input), the zero point elsewhere. Word stores: newlib's byte-wise memset and
+ * memcpy cost more than the convolution of a border pixel. */
+static inline void fill_patch_row(int8_t *row, const int8_t *in_row, int32_t in_x0, int32_t kx0, int32_t kx1,
+                           int32_t in_c, int32_t run, int32_t zero_word)
+{
+    int32_t i;
+    if (in_row != 0 && kx0 == 0 && kx1 * in_c == run) {
+        for (i = 0; i < run; i += 4) {
+            const int32_t word = tf_load_word(in_row + in_x0 * in_c + i);
+            memcpy(row + i, &word, sizeof word);
+        }
+        return;
+    }
+    for (i = 0; i < run; i += 4) {
+        memcpy(row + i, &zero_word, sizeof zero_word);
+    }
+    if (in_row != 0) {
+        for (i = kx0 * in_c; i < kx1 * in_c; ++i) {
+            row[i] = in_row[in_x0 * in_c + i];
+        }
+    }
+}
+
+static inline void conv_pixels(const tf_conv_params *params, const tf_channel_requant *channels,
+                               const tf_dims *input_dims, const int8_t *input, int32_t k_h, int32_t k_w,
+                               const int8_t *filter, const tf_dims *output_dims, int8_t *output,
+                               const int full_range)
+{
+    const int32_t in_h = input_dims->h;
+    const int32_t in_w = input_dims->w;
+    const int32_t in_c = input_dims->c;
+    const int32_t out_h = output_dims->h;
+    const int32_t out_w = output_dims->w;
+    const int32_t out_c = output_dims->c;
+    const int32_t run = k_w * in_c;
+    const int32_t quads = run >> 2;
+    const int32_t group_bytes = k_h * run * 4;
+    const int32_t dil_h = params->dilation_h;
+    const int32_t output_offset = params->output_offset;
+    const int32_t act_min = params->act_min;
+    const int32_t act_max = params->act_max;
+    int8_t patch[TF_TAP_PAIRS_MAX_TAPS];
+    int32_t b, oy, ox, oc, j, ky;
+
+    for (b = 0; b < input_dims->n; ++b) {
+        const int8_t *in_batch = input + b * in_h * in_w * in_c;
+        for (oy = 0; oy < out_h; ++oy) {
+            const int32_t in_y0 = oy * params->stride_h - params->pad_h;
+            for (ox = 0; ox < out_w; ++ox) {
+                const int32_t in_x0 = ox * params->stride_w - params->pad_w;
+                int8_t *out_px = output + ((b * out_h + oy) * out_w + ox) * out_c;
+                const int8_t *x_row = patch;
+                int32_t row_stride = run;
+                if (in_y0 < 0 || in_y0 + dil_h * (k_h - 1) >= in_h || in_x0 < 0 || in_x0 + k_w > in_w) {
+                    /* The receptive field crosses the border: its rows, zero-point padded, into the patch. */
+                    const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
+                    const int32_t kx1 = in_x0 + k_w > in_w ? in_w - in_x0 : k_w;
+                    const int32_t zero_word = (int32_t)((uint32_t)(uint8_t)(int8_t)(-params->input_offset) *
+                                                        0x01010101u);
+                    for (ky = 0; ky < k_h; ++ky) {
+                        const int32_t y = in_y0 + dil_h * ky;
+                        fill_patch_row(patch + ky * run, y >= 0 && y < in_h ? in_batch + y * in_w * in_c : 0,
+                                       in_x0, kx0, kx1, in_c, run, zero_word);
+                    }
+                } else {
+                    x_row = in_batch + (in_y0 * in_w + in_x0) * in_c;
+                    row_stride = dil_h * in_w * in_c;
+                }
+                for (oc = 0; oc < out_c; oc += 4) {
+                    const tf_channel_requant *chan = channels + oc;
+                    const int32_t count = out_c - oc < 4 ? out_c - oc : 4;
+                    int32_t acc[4];
+                    accumulate_group(x_row, row_stride, k_h, quads, filter + (oc >> 2) * group_bytes, acc);
+                    for (j = 0; j < count; ++j) {
+                        out_px[oc + j] = full_range ? tf_channel_output_full_range(acc[j], &chan[j], output_offset)
+                                                    : tf_channel_output(acc[j], &chan[j], output_offset, act_min,
+                                                                        act_max);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant *channels,
+                         const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
+                         const int8_t *filter, const tf_dims *output_dims, int8_t *output)
+{
+    /* filter_dims is OHWI for CONV_2D and 1HWO for DEPTHWISE_CONV_2D; h and w are the kernel's either way. */
+    if (tf_full_range(params->act_min, params->act_max)) {
+        conv_pixels(params, channels, input_dims, input, filter_dims->h, filter_dims->w, filter, output_dims,
+                    output, 1);
+    } else {
+        conv_pixels(params, channels, input_dims, input, filter_dims->h, filter_dims->w, filter, output_dims,
+                    output, 0);
+    }
+}
