@@ -14,6 +14,7 @@ class ConstArray:
     ctype: str
     values: list
     comment: str = ""
+    align: int = 0        # bytes, when a kernel reads the array with wider loads than its type (0: the type's)
 
     @property
     def nbytes(self) -> int:

@@ -192,7 +192,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         layer.kind = "conv2d_tap_pairs"
         layer.consts = [ConstArray(f"{sym}_filter", "int8_t", _pointwise.interleave(filter_ohwi.reshape(g.out_c, -1)),
                                    f"{weights.name} {list(weights.shape)}, four output channels by four taps "
-                                   "per block"),
+                                   "per block", align=8),   # LDRD reads it
                         _channel_requant.channel_const(sym, table, "per output channel: bias + input offset * "
                                                        "sum(weights), multiplier, right shift")]
         return

@@ -14,7 +14,9 @@
  * with pointwise_conv_s8): groups of four output channels, then quads of four
  * taps in (ky, kx, ic) order, 16 bytes per quad, so each weight word gives two
  * channels' pairs. Per quad and four channels: one input word, four weight
- * words, ten SXTB16 and eight SMLAD for 16 products.
+ * words, ten SXTB16 and eight SMLAD for 16 products. The Thumb-2 loop reads
+ * the weights with LDRD, so the filter must be 8-byte aligned (codegen
+ * aligns it).
  *
  * The input offset is folded into each channel's bias by codegen:
  * sum w * (x + offset) = sum w * x + offset * sum w. So a tap outside the
@@ -33,45 +35,45 @@
 
 #pragma GCC optimize("O3")
 
-/* Four channels' sums over one receptive field: k_h runs of `quads` words, row_stride bytes apart. */
-static inline void accumulate_group(const int8_t *x_row, int32_t row_stride, int32_t k_h, int32_t quads,
+/* Four channels' sums over one receptive field: k_h runs of `quads` words, row_stride bytes apart. Returns
+ * the next group's weights, which follow this group's. */
+static inline const int8_t *accumulate_group(const int8_t *x_row, int32_t row_stride, int32_t k_h, int32_t quads,
                                     const int8_t *w, int32_t *acc)
 {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 #if TF_KERNELS_DSP && TF_KERNELS_THUMB2_ASM
-    /* Per quad: one input word and four weight words, ten SXTB16 and eight SMLAD, 23 instructions for 16
-     * products. Rows of one or two quads (micro_speech's 10x8, DS-CNN's 10x4) are unrolled, so a row
+    /* Per quad: one input word, four weight words in two LDRD (codegen aligns the filter to 8 bytes), ten
+     * SXTB16 and eight SMLAD, 21 instructions for 16 products. Rows of one or two quads (micro_speech's 10x8, DS-CNN's 10x4) are unrolled, so a row
      * costs only its step; GCC 12 spills three of the sums in the C loop below. */
 #define TF_TAP_PAIRS_QUAD                          \
     "ldr    %[t], [%[x]], #4\n\t"                  \
-    "ldr    %[k], [%[w]], #16\n\t"                 \
+    "ldrd   %[k], %[k2], [%[w]], #16\n\t"          \
     "sxtb16 %[ta], %[t]\n\t"                       \
     "sxtb16 %[t], %[t], ror #8\n\t"                \
     "sxtb16 %[c], %[k]\n\t"                        \
     "smlad  %[a0], %[ta], %[c], %[a0]\n\t"         \
     "sxtb16 %[c], %[k], ror #8\n\t"                \
     "smlad  %[a1], %[ta], %[c], %[a1]\n\t"         \
-    "ldr    %[k], [%[w], #-12]\n\t"                \
-    "sxtb16 %[c], %[k]\n\t"                        \
+    "sxtb16 %[c], %[k2]\n\t"                       \
     "smlad  %[a0], %[t], %[c], %[a0]\n\t"          \
-    "sxtb16 %[c], %[k], ror #8\n\t"                \
+    "sxtb16 %[c], %[k2], ror #8\n\t"               \
     "smlad  %[a1], %[t], %[c], %[a1]\n\t"          \
-    "ldr    %[k], [%[w], #-8]\n\t"                 \
+    "ldrd   %[k], %[k2], [%[w], #-8]\n\t"          \
     "sxtb16 %[c], %[k]\n\t"                        \
     "smlad  %[a2], %[ta], %[c], %[a2]\n\t"         \
     "sxtb16 %[c], %[k], ror #8\n\t"                \
     "smlad  %[a3], %[ta], %[c], %[a3]\n\t"         \
-    "ldr    %[k], [%[w], #-4]\n\t"                 \
-    "sxtb16 %[c], %[k]\n\t"                        \
+    "sxtb16 %[c], %[k2]\n\t"                       \
     "smlad  %[a2], %[t], %[c], %[a2]\n\t"          \
-    "sxtb16 %[c], %[k], ror #8\n\t"                \
+    "sxtb16 %[c], %[k2], ror #8\n\t"               \
     "smlad  %[a3], %[t], %[c], %[a3]\n\t"
 #define TF_TAP_PAIRS_OPERANDS                                                                          \
     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),            \
-      [n] "+r"(n), [t] "=&r"(t), [ta] "=&r"(ta), [k] "=&r"(k), [c] "=&r"(c)
+      [n] "+r"(n), [t] "=&r"(t), [ta] "=&r"(ta), [k] "=&r"(k), [k2] "=&r"(k2),   \
+      [c] "=&r"(c)
     {
         const int8_t *x = x_row;
-        int32_t n = k_h, t, ta, k, c;   /* rows left; in the general case, the row's quads left */
+        int32_t n = k_h, t, ta, k, k2, c;   /* rows left; in the general case, the row's quads left */
         if (quads == 1) {
             __asm__ volatile("1:\n\t" TF_TAP_PAIRS_QUAD
                              "add    %[x], %[x], %[skip]\n\t"
@@ -125,7 +127,10 @@ static inline void accumulate_group(const int8_t *x_row, int32_t row_stride, int
     acc[1] = a1;
     acc[2] = a2;
     acc[3] = a3;
+    return w;
 }
+
+
 
 /* One row of a border pixel's patch: the input row's bytes from kx0 to kx1 (none when in_row is NULL, a
  * row above or below the input), the zero point elsewhere. Word stores: newlib's byte-wise memset and
@@ -151,11 +156,14 @@ static inline void fill_patch_row(int8_t *row, const int8_t *in_row, int32_t in_
     }
 }
 
-static inline void conv_pixels(const tf_conv_params *params, const tf_channel_requant *channels,
-                               const tf_dims *input_dims, const int8_t *input, int32_t k_h, int32_t k_w,
-                               const int8_t *filter, const tf_dims *output_dims, int8_t *output,
-                               const int full_range)
+void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant *channels,
+                         const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
+                         const int8_t *filter, const tf_dims *output_dims, int8_t *output)
 {
+    /* filter_dims is OHWI for CONV_2D and 1HWO for DEPTHWISE_CONV_2D; h and w are the kernel's either way. */
+    const int32_t k_h = filter_dims->h;
+    const int32_t k_w = filter_dims->w;
+    const int full_range = tf_full_range(params->act_min, params->act_max);
     const int32_t in_h = input_dims->h;
     const int32_t in_w = input_dims->w;
     const int32_t in_c = input_dims->c;
@@ -164,12 +172,12 @@ static inline void conv_pixels(const tf_conv_params *params, const tf_channel_re
     const int32_t out_c = output_dims->c;
     const int32_t run = k_w * in_c;
     const int32_t quads = run >> 2;
-    const int32_t group_bytes = k_h * run * 4;
     const int32_t dil_h = params->dilation_h;
     const int32_t output_offset = params->output_offset;
     const int32_t act_min = params->act_min;
     const int32_t act_max = params->act_max;
     int8_t patch[TF_TAP_PAIRS_MAX_TAPS];
+    const int8_t *w;
     int32_t b, oy, ox, oc, j, ky;
 
     for (b = 0; b < input_dims->n; ++b) {
@@ -196,32 +204,24 @@ static inline void conv_pixels(const tf_conv_params *params, const tf_channel_re
                     x_row = in_batch + (in_y0 * in_w + in_x0) * in_c;
                     row_stride = dil_h * in_w * in_c;
                 }
+                w = filter;
                 for (oc = 0; oc < out_c; oc += 4) {
                     const tf_channel_requant *chan = channels + oc;
-                    const int32_t count = out_c - oc < 4 ? out_c - oc : 4;
                     int32_t acc[4];
-                    accumulate_group(x_row, row_stride, k_h, quads, filter + (oc >> 2) * group_bytes, acc);
-                    for (j = 0; j < count; ++j) {
-                        out_px[oc + j] = full_range ? tf_channel_output_full_range(acc[j], &chan[j], output_offset)
-                                                    : tf_channel_output(acc[j], &chan[j], output_offset, act_min,
-                                                                        act_max);
+                    w = accumulate_group(x_row, row_stride, k_h, quads, w, acc);
+                    if (full_range && out_c - oc >= 4) {
+                        /* The common case, unrolled: four channels, the clamp one SSAT. */
+                        out_px[oc] = tf_channel_output_full_range(acc[0], &chan[0], output_offset);
+                        out_px[oc + 1] = tf_channel_output_full_range(acc[1], &chan[1], output_offset);
+                        out_px[oc + 2] = tf_channel_output_full_range(acc[2], &chan[2], output_offset);
+                        out_px[oc + 3] = tf_channel_output_full_range(acc[3], &chan[3], output_offset);
+                    } else {
+                        for (j = 0; j < 4 && oc + j < out_c; ++j) {
+                            out_px[oc + j] = tf_channel_output(acc[j], &chan[j], output_offset, act_min, act_max);
+                        }
                     }
                 }
             }
         }
-    }
-}
-
-void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant *channels,
-                         const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
-                         const int8_t *filter, const tf_dims *output_dims, int8_t *output)
-{
-    /* filter_dims is OHWI for CONV_2D and 1HWO for DEPTHWISE_CONV_2D; h and w are the kernel's either way. */
-    if (tf_full_range(params->act_min, params->act_max)) {
-        conv_pixels(params, channels, input_dims, input, filter_dims->h, filter_dims->w, filter, output_dims,
-                    output, 1);
-    } else {
-        conv_pixels(params, channels, input_dims, input, filter_dims->h, filter_dims->w, filter, output_dims,
-                    output, 0);
     }
 }
