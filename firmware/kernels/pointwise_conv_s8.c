@@ -53,28 +53,25 @@ static inline int32_t quad_word(const int8_t *x, int32_t q, int32_t in_c)
     return word;
 }
 
-#if TF_KERNELS_DSP
-
-/* The output stage of one channel pair for both pixels. */
-static inline void store_pair(int8_t *out0, int32_t out_c, int32_t oc, int32_t both, int32_t count,
-                              const int32_t *acc, const tf_channel_requant *ch, int32_t output_offset,
-                              int32_t act_min, int32_t act_max, const int full_range)
+/* One channel's outputs for the pixel pair (the second only when there is one): its sums are sum0, sum1. */
+static inline void store_channel(int8_t *out0, int32_t out_c, int32_t oc, int32_t both, int32_t sum0, int32_t sum1,
+                                 const tf_channel_requant *ch, int32_t output_offset, int32_t act_min,
+                                 int32_t act_max, const int full_range)
 {
-    int32_t j;
-    for (j = 0; j < count; ++j) {
-        if (full_range) {
-            out0[oc + j] = tf_channel_output_full_range(acc[2 * j], &ch[j], output_offset);
-            if (both) {
-                out0[out_c + oc + j] = tf_channel_output_full_range(acc[2 * j + 1], &ch[j], output_offset);
-            }
-        } else {
-            out0[oc + j] = tf_channel_output(acc[2 * j], &ch[j], output_offset, act_min, act_max);
-            if (both) {
-                out0[out_c + oc + j] = tf_channel_output(acc[2 * j + 1], &ch[j], output_offset, act_min, act_max);
-            }
+    if (full_range) {
+        out0[oc] = tf_channel_output_full_range(sum0, ch, output_offset);
+        if (both) {
+            out0[out_c + oc] = tf_channel_output_full_range(sum1, ch, output_offset);
+        }
+    } else {
+        out0[oc] = tf_channel_output(sum0, ch, output_offset, act_min, act_max);
+        if (both) {
+            out0[out_c + oc] = tf_channel_output(sum1, ch, output_offset, act_min, act_max);
         }
     }
 }
+
+#if TF_KERNELS_DSP
 
 static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
                                    const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch,
@@ -102,7 +99,6 @@ static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_c
             /* Channel pair oc, oc+1 is the first or second half of its group's 16-byte quads. */
             const int8_t *w = filter + (oc >> 2) * quads * 16 + (oc & 2) * 4;
             const int32_t *x = scratch;
-            int32_t acc[4] = {0, 0, 0, 0};
             int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;   /* a<channel><pixel> */
 #if TF_KERNELS_THUMB2_ASM
             /* Per quad: two LDRD of int16 pairs, two weight words, four SXTB16 and eight SMLAD, plus the
@@ -154,12 +150,12 @@ static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_c
                 w += 16;
             }
 #endif
-            acc[0] = a00;
-            acc[1] = a01;
-            acc[2] = a10;
-            acc[3] = a11;
-            store_pair(out0, out_c, oc, both, out_c - oc < 2 ? 1 : 2, acc, &channels[oc], params->output_offset,
-                       params->act_min, params->act_max, full_range);
+            store_channel(out0, out_c, oc, both, a00, a01, &channels[oc], params->output_offset, params->act_min,
+                          params->act_max, full_range);
+            if (oc + 1 < out_c) {
+                store_channel(out0, out_c, oc + 1, both, a10, a11, &channels[oc + 1], params->output_offset,
+                              params->act_min, params->act_max, full_range);
+            }
         }
     }
 }
@@ -280,20 +276,9 @@ static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_c
                 const int64_t lanes[4] = {a0, a1, a2, a3};
                 const int32_t count = out_c - oc < 4 ? out_c - oc : 4;
                 for (j = 0; j < count; ++j) {
-                    const tf_channel_requant *ch = &channels[oc + j];
                     const int32_t lo = low_lane(lanes[j]);
-                    const int32_t hi = high_lane(lanes[j], lo);
-                    if (full_range) {
-                        out0[oc + j] = tf_channel_output_full_range(lo, ch, output_offset);
-                        if (both) {
-                            out0[out_c + oc + j] = tf_channel_output_full_range(hi, ch, output_offset);
-                        }
-                    } else {
-                        out0[oc + j] = tf_channel_output(lo, ch, output_offset, act_min, act_max);
-                        if (both) {
-                            out0[out_c + oc + j] = tf_channel_output(hi, ch, output_offset, act_min, act_max);
-                        }
-                    }
+                    store_channel(out0, out_c, oc + j, both, lo, high_lane(lanes[j], lo), &channels[oc + j],
+                                  output_offset, act_min, act_max, full_range);
                 }
             }
         }
