@@ -71,91 +71,68 @@ static inline void store_channel(int8_t *out0, int32_t out_c, int32_t oc, int32_
     }
 }
 
-#if TF_KERNELS_DSP
+#if TF_KERNELS_DSP && TF_KERNELS_THUMB2_ASM   /* Cortex-M4, M33 */
 
-static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
-                                   const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch,
-                                   const int full_range)
+/* The pixel pair's input as int16 pairs: per quad, p0 (t0,t2), p1 (t0,t2), p0 (t1,t3), p1 (t1,t3). */
+static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t in_c, int32_t quads, int32_t both)
 {
-    const int32_t pixels = params->pixels;
-    const int32_t in_c = params->in_c;
-    const int32_t out_c = params->out_c;
-    const int32_t quads = (in_c + 3) >> 2;
-    int32_t p, q, oc;
+    int32_t q;
+    for (q = 0; q < quads; ++q) {
+        const int32_t w0 = quad_word(x0, q, in_c);
+        const int32_t w1 = both ? quad_word(x0 + in_c, q, in_c) : 0;
+        scratch[4 * q] = tf_sxtb16(w0);
+        scratch[4 * q + 1] = tf_sxtb16(w1);
+        scratch[4 * q + 2] = tf_sxtb16_ror8(w0);
+        scratch[4 * q + 3] = tf_sxtb16_ror8(w1);
+    }
+}
 
-    for (p = 0; p < pixels; p += 2) {
-        const int32_t both = pixels - p >= 2;
-        const int8_t *x0 = input + p * in_c;
-        int8_t *out0 = output + p * out_c;
-        for (q = 0; q < quads; ++q) {
-            const int32_t w0 = quad_word(x0, q, in_c);
-            const int32_t w1 = both ? quad_word(x0 + in_c, q, in_c) : 0;
-            scratch[4 * q] = tf_sxtb16(w0);
-            scratch[4 * q + 1] = tf_sxtb16(w1);
-            scratch[4 * q + 2] = tf_sxtb16_ror8(w0);
-            scratch[4 * q + 3] = tf_sxtb16_ror8(w1);
+/* Every output channel of the pixel pair, a channel pair at a time. */
+static inline void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                                      const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
+                                      int32_t both, const int full_range)
+{
+    const int32_t out_c = params->out_c;
+    int32_t oc;
+    for (oc = 0; oc < out_c; oc += 2) {
+        /* Channel pair oc, oc+1 is the first or second half of its group's 16-byte quads. */
+        const int8_t *w = filter + (oc >> 2) * quads * 16 + (oc & 2) * 4;
+        const int32_t *x = scratch;
+        int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;   /* a<channel><pixel> */
+        /* Per quad: two LDRD of int16 pairs, two weight words, four SXTB16 and eight SMLAD, plus the
+         * counter: 18 instructions for 16 products (GCC 12 spilled the counter of the same loop in C). */
+        {
+            int32_t n = quads, xa, xb, k, c;
+            __asm__ volatile(
+                "1:\n\t"
+                "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
+                "ldr    %[k], [%[w]], #16\n\t"
+                "sxtb16 %[c], %[k]\n\t"
+                "smlad  %[a00], %[xa], %[c], %[a00]\n\t"
+                "smlad  %[a01], %[xb], %[c], %[a01]\n\t"
+                "sxtb16 %[c], %[k], ror #8\n\t"
+                "smlad  %[a10], %[xa], %[c], %[a10]\n\t"
+                "smlad  %[a11], %[xb], %[c], %[a11]\n\t"
+                "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
+                "ldr    %[k], [%[w], #-12]\n\t"
+                "sxtb16 %[c], %[k]\n\t"
+                "smlad  %[a00], %[xa], %[c], %[a00]\n\t"
+                "smlad  %[a01], %[xb], %[c], %[a01]\n\t"
+                "sxtb16 %[c], %[k], ror #8\n\t"
+                "smlad  %[a10], %[xa], %[c], %[a10]\n\t"
+                "smlad  %[a11], %[xb], %[c], %[a11]\n\t"
+                "subs   %[n], %[n], #1\n\t"
+                "bne    1b\n\t"
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
+                  [w] "+r"(w), [n] "+r"(n), [xa] "=&r"(xa), [xb] "=&r"(xb), [k] "=&r"(k), [c] "=&r"(c)
+                :
+                : "cc", "memory");
         }
-        for (oc = 0; oc < out_c; oc += 2) {
-            /* Channel pair oc, oc+1 is the first or second half of its group's 16-byte quads. */
-            const int8_t *w = filter + (oc >> 2) * quads * 16 + (oc & 2) * 4;
-            const int32_t *x = scratch;
-            int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;   /* a<channel><pixel> */
-#if TF_KERNELS_THUMB2_ASM
-            /* Per quad: two LDRD of int16 pairs, two weight words, four SXTB16 and eight SMLAD, plus the
-             * counter: 18 instructions for 16 products. (GCC 12 spills the counter in the C loop.) */
-            {
-                int32_t n = quads, xa, xb, k, c;
-                __asm__ volatile(
-                    "1:\n\t"
-                    "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
-                    "ldr    %[k], [%[w]], #16\n\t"
-                    "sxtb16 %[c], %[k]\n\t"
-                    "smlad  %[a00], %[xa], %[c], %[a00]\n\t"
-                    "smlad  %[a01], %[xb], %[c], %[a01]\n\t"
-                    "sxtb16 %[c], %[k], ror #8\n\t"
-                    "smlad  %[a10], %[xa], %[c], %[a10]\n\t"
-                    "smlad  %[a11], %[xb], %[c], %[a11]\n\t"
-                    "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
-                    "ldr    %[k], [%[w], #-12]\n\t"
-                    "sxtb16 %[c], %[k]\n\t"
-                    "smlad  %[a00], %[xa], %[c], %[a00]\n\t"
-                    "smlad  %[a01], %[xb], %[c], %[a01]\n\t"
-                    "sxtb16 %[c], %[k], ror #8\n\t"
-                    "smlad  %[a10], %[xa], %[c], %[a10]\n\t"
-                    "smlad  %[a11], %[xb], %[c], %[a11]\n\t"
-                    "subs   %[n], %[n], #1\n\t"
-                    "bne    1b\n\t"
-                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
-                      [w] "+r"(w), [n] "+r"(n), [xa] "=&r"(xa), [xb] "=&r"(xb), [k] "=&r"(k), [c] "=&r"(c)
-                    :
-                    : "cc", "memory");
-            }
-#else
-            int32_t left;
-            for (left = quads; left > 0; --left) {
-                const int32_t wt02 = tf_load_word(w);
-                const int32_t wt13 = tf_load_word(w + 4);
-                int32_t c0 = tf_sxtb16(wt02), c1 = tf_sxtb16_ror8(wt02);
-                a00 = tf_smlad(x[0], c0, a00);
-                a01 = tf_smlad(x[1], c0, a01);
-                a10 = tf_smlad(x[0], c1, a10);
-                a11 = tf_smlad(x[1], c1, a11);
-                c0 = tf_sxtb16(wt13);
-                c1 = tf_sxtb16_ror8(wt13);
-                a00 = tf_smlad(x[2], c0, a00);
-                a01 = tf_smlad(x[3], c0, a01);
-                a10 = tf_smlad(x[2], c1, a10);
-                a11 = tf_smlad(x[3], c1, a11);
-                x += 4;
-                w += 16;
-            }
-#endif
-            store_channel(out0, out_c, oc, both, a00, a01, &channels[oc], params->output_offset, params->act_min,
-                          params->act_max, full_range);
-            if (oc + 1 < out_c) {
-                store_channel(out0, out_c, oc + 1, both, a10, a11, &channels[oc + 1], params->output_offset,
-                              params->act_min, params->act_max, full_range);
-            }
+        store_channel(out0, out_c, oc, both, a00, a01, &channels[oc], params->output_offset, params->act_min,
+                      params->act_max, full_range);
+        if (oc + 1 < out_c) {
+            store_channel(out0, out_c, oc + 1, both, a10, a11, &channels[oc + 1], params->output_offset,
+                          params->act_min, params->act_max, full_range);
         }
     }
 }
@@ -177,115 +154,124 @@ static inline int32_t high_lane(int64_t lanes, int32_t low)
     return floor_div + (low < 0 ? 1 : 0);
 }
 
-static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
-                                   const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch,
-                                   const int full_range)
+/* X = x0 + x1 * 2^23 per input channel, formed in uint32 (wrapping is the intended two's complement). */
+static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t in_c, int32_t quads, int32_t both)
 {
-    const int32_t pixels = params->pixels;
-    const int32_t in_c = params->in_c;
-    const int32_t out_c = params->out_c;
-    const int32_t quads = (in_c + 3) >> 2;
-    const int32_t output_offset = params->output_offset;
-    const int32_t act_min = params->act_min;
-    const int32_t act_max = params->act_max;
-    int32_t p, i, oc, j;
+    int32_t i;
+    for (i = 0; i < 4 * quads; ++i) {
+        const uint32_t lo = i < in_c ? (uint32_t)(int32_t)x0[i] : 0u;
+        const uint32_t hi = i < in_c && both ? (uint32_t)(int32_t)x0[in_c + i] : 0u;
+        scratch[i] = (int32_t)(lo + (hi << PAIR_SHIFT));
+    }
+}
 
-    for (p = 0; p < pixels; p += 2) {
-        const int32_t both = pixels - p >= 2;
-        const int8_t *x0 = input + p * in_c;
-        int8_t *out0 = output + p * out_c;
-        /* X = x0 + x1 * 2^23, formed in uint32 (wrapping is the intended two's complement). */
-        for (i = 0; i < 4 * quads; ++i) {
-            const uint32_t lo = i < in_c ? (uint32_t)(int32_t)x0[i] : 0u;
-            const uint32_t hi = i < in_c && both ? (uint32_t)(int32_t)x0[in_c + i] : 0u;
-            scratch[i] = (int32_t)(lo + (hi << PAIR_SHIFT));
-        }
-        const int8_t *w = filter;
-        for (oc = 0; oc < out_c; oc += 4) {
-            int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-            const int32_t *x = scratch;
+/* Every output channel of the pixel pair, a group of four at a time. */
+static inline void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                                      const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
+                                      int32_t both, const int full_range)
+{
+    const int32_t out_c = params->out_c;
+    const int8_t *w = filter;
+    int32_t oc, j;
+    for (oc = 0; oc < out_c; oc += 4) {
+        int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        const int32_t *x = scratch;
 #if TF_KERNELS_THUMB2_ASM
-            /* Per quad: four words of X, sixteen weight bytes at fixed offsets (see the layout above),
-             * sixteen SMLAL, and the pointer and counter: 39 instructions for 32 products. */
-            {
-                int32_t n = quads, v, k;
-                __asm__ volatile(
-                    "1:\n\t"
-                    "ldr    %[v], [%[x]], #4\n\t"
-                    "ldrsb  %[k], [%[w], #0]\n\t"
-                    "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #1]\n\t"
-                    "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #8]\n\t"
-                    "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #9]\n\t"
-                    "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
-                    "ldr    %[v], [%[x]], #4\n\t"
-                    "ldrsb  %[k], [%[w], #4]\n\t"
-                    "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #5]\n\t"
-                    "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #12]\n\t"
-                    "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #13]\n\t"
-                    "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
-                    "ldr    %[v], [%[x]], #4\n\t"
-                    "ldrsb  %[k], [%[w], #2]\n\t"
-                    "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #3]\n\t"
-                    "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #10]\n\t"
-                    "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #11]\n\t"
-                    "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
-                    "ldr    %[v], [%[x]], #4\n\t"
-                    "ldrsb  %[k], [%[w], #6]\n\t"
-                    "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #7]\n\t"
-                    "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #14]\n\t"
-                    "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
-                    "ldrsb  %[k], [%[w], #15]\n\t"
-                    "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
-                    "adds   %[w], %[w], #16\n\t"
-                    "subs   %[n], %[n], #1\n\t"
-                    "bne    1b\n\t"
-                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),
-                      [n] "+r"(n), [v] "=&r"(v), [k] "=&r"(k)
-                    :
-                    : "cc", "memory");
-            }
+        /* Per quad: four words of X, sixteen weight bytes at fixed offsets (see the layout above),
+         * sixteen SMLAL, and the pointer and counter: 39 instructions for 32 products. */
+        {
+            int32_t n = quads, v, k;
+            __asm__ volatile(
+                "1:\n\t"
+                "ldr    %[v], [%[x]], #4\n\t"
+                "ldrsb  %[k], [%[w], #0]\n\t"
+                "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #1]\n\t"
+                "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #8]\n\t"
+                "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #9]\n\t"
+                "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
+                "ldr    %[v], [%[x]], #4\n\t"
+                "ldrsb  %[k], [%[w], #4]\n\t"
+                "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #5]\n\t"
+                "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #12]\n\t"
+                "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #13]\n\t"
+                "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
+                "ldr    %[v], [%[x]], #4\n\t"
+                "ldrsb  %[k], [%[w], #2]\n\t"
+                "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #3]\n\t"
+                "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #10]\n\t"
+                "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #11]\n\t"
+                "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
+                "ldr    %[v], [%[x]], #4\n\t"
+                "ldrsb  %[k], [%[w], #6]\n\t"
+                "smlal  %Q[a0], %R[a0], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #7]\n\t"
+                "smlal  %Q[a1], %R[a1], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #14]\n\t"
+                "smlal  %Q[a2], %R[a2], %[v], %[k]\n\t"
+                "ldrsb  %[k], [%[w], #15]\n\t"
+                "smlal  %Q[a3], %R[a3], %[v], %[k]\n\t"
+                "adds   %[w], %[w], #16\n\t"
+                "subs   %[n], %[n], #1\n\t"
+                "bne    1b\n\t"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),
+                  [n] "+r"(n), [v] "=&r"(v), [k] "=&r"(k)
+                :
+                : "cc", "memory");
+        }
 #else
-            int32_t left;
-            for (left = quads; left > 0; --left) {
-                /* Byte of channel j, tap k within the quad: (j / 2) * 8 + (k % 2) * 4 + (k / 2) * 2 + j % 2. */
-                static const int8_t at[4][4] = {{0, 1, 8, 9}, {4, 5, 12, 13}, {2, 3, 10, 11}, {6, 7, 14, 15}};
-                int32_t k;
-                for (k = 0; k < 4; ++k) {
-                    const int32_t v = x[k];
-                    a0 += (int64_t)v * w[at[k][0]];
-                    a1 += (int64_t)v * w[at[k][1]];
-                    a2 += (int64_t)v * w[at[k][2]];
-                    a3 += (int64_t)v * w[at[k][3]];
-                }
-                x += 4;
-                w += 16;
+        int32_t left;
+        for (left = quads; left > 0; --left) {
+            /* Byte of channel j, tap k within the quad: (j / 2) * 8 + (k % 2) * 4 + (k / 2) * 2 + j % 2. */
+            static const int8_t at[4][4] = {{0, 1, 8, 9}, {4, 5, 12, 13}, {2, 3, 10, 11}, {6, 7, 14, 15}};
+            int32_t k;
+            for (k = 0; k < 4; ++k) {
+                const int32_t v = x[k];
+                a0 += (int64_t)v * w[at[k][0]];
+                a1 += (int64_t)v * w[at[k][1]];
+                a2 += (int64_t)v * w[at[k][2]];
+                a3 += (int64_t)v * w[at[k][3]];
             }
+            x += 4;
+            w += 16;
+        }
 #endif
-            {
-                const int64_t lanes[4] = {a0, a1, a2, a3};
-                const int32_t count = out_c - oc < 4 ? out_c - oc : 4;
-                for (j = 0; j < count; ++j) {
-                    const int32_t lo = low_lane(lanes[j]);
-                    store_channel(out0, out_c, oc + j, both, lo, high_lane(lanes[j], lo), &channels[oc + j],
-                                  output_offset, act_min, act_max, full_range);
-                }
+        {
+            const int64_t lanes[4] = {a0, a1, a2, a3};
+            const int32_t count = out_c - oc < 4 ? out_c - oc : 4;
+            for (j = 0; j < count; ++j) {
+                const int32_t lo = low_lane(lanes[j]);
+                store_channel(out0, out_c, oc + j, both, lo, high_lane(lanes[j], lo), &channels[oc + j],
+                              params->output_offset, params->act_min, params->act_max, full_range);
             }
         }
     }
 }
 
 #endif
+
+static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                                   const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch,
+                                   const int full_range)
+{
+    const int32_t in_c = params->in_c;
+    const int32_t quads = (in_c + 3) >> 2;
+    int32_t p;
+    for (p = 0; p < params->pixels; p += 2) {
+        const int32_t both = params->pixels - p >= 2;
+        /* The pair's input is in scratch before any of its outputs is written (in place). */
+        load_pixel_pair(scratch, input + p * in_c, in_c, quads, both);
+        pixel_pair_outputs(params, channels, filter, scratch, quads, output + p * params->out_c, both, full_range);
+    }
+}
 
 void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requant *channels,
                        const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch)
