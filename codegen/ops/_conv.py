@@ -190,6 +190,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     table = tap_pairs_table(model, op, g, layer.core_dsp)
     if table is not None:
         layer.kind = "conv2d_tap_pairs"
+        layer.params["taps"] = g.f_h * g.f_w * g.in_c
         layer.consts = [ConstArray(f"{sym}_filter", "int8_t", _pointwise.interleave(filter_ohwi.reshape(g.out_c, -1)),
                                    f"{weights.name} {list(weights.shape)}, four output channels by four taps "
                                    "per block", align=8),   # LDRD reads it

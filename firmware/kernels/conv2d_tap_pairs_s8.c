@@ -35,16 +35,52 @@
 
 #pragma GCC optimize("O3")
 
-/* Four channels' sums over one receptive field: k_h runs of `quads` words, row_stride bytes apart. Returns
- * the next group's weights, which follow this group's. */
-static inline const int8_t *accumulate_group(const int8_t *x_row, int32_t row_stride, int32_t k_h, int32_t quads,
-                                    const int8_t *w, int32_t *acc)
+/* Four channels' sums over one receptive field: k_h runs of `quads` words, row_stride bytes apart, in plain C
+ * (ACLE intrinsics on DSP cores). Returns the next group's weights, which follow this group's. Out of line, so
+ * its spills do not enlarge the frame of the unrolled path below: micro_speech's RAM target counts the peak
+ * stack. */
+static __attribute__((noinline)) const int8_t *accumulate_rows(const int8_t *x_row, int32_t row_stride,
+                                                               int32_t k_h, int32_t quads, const int8_t *w,
+                                                               int32_t *acc)
 {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t ky, q;
+    for (ky = 0; ky < k_h; ++ky, x_row += row_stride) {
+        const int8_t *x = x_row;
+        for (q = 0; q < quads; ++q, x += 4, w += 16) {
+            const int32_t taps = tf_load_word(x);
+            const int32_t t02 = tf_sxtb16(taps);
+            const int32_t t13 = tf_sxtb16_ror8(taps);
+            int32_t k = tf_load_word(w);
+            a0 = tf_smlad(t02, tf_sxtb16(k), a0);
+            a1 = tf_smlad(t02, tf_sxtb16_ror8(k), a1);
+            k = tf_load_word(w + 4);
+            a0 = tf_smlad(t13, tf_sxtb16(k), a0);
+            a1 = tf_smlad(t13, tf_sxtb16_ror8(k), a1);
+            k = tf_load_word(w + 8);
+            a2 = tf_smlad(t02, tf_sxtb16(k), a2);
+            a3 = tf_smlad(t02, tf_sxtb16_ror8(k), a3);
+            k = tf_load_word(w + 12);
+            a2 = tf_smlad(t13, tf_sxtb16(k), a2);
+            a3 = tf_smlad(t13, tf_sxtb16_ror8(k), a3);
+        }
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    return w;
+}
+
+/* accumulate_rows, with the rows of one or two quads unrolled in Thumb-2 on DSP cores. */
+static inline const int8_t *accumulate_group(const int8_t *x_row, int32_t row_stride, int32_t k_h, int32_t quads,
+                                             const int8_t *w, int32_t *acc)
+{
 #if TF_KERNELS_DSP && TF_KERNELS_THUMB2_ASM
     /* Per quad: one input word, four weight words in two LDRD (codegen aligns the filter to 8 bytes), ten
-     * SXTB16 and eight SMLAD, 21 instructions for 16 products. Rows of one or two quads (micro_speech's 10x8, DS-CNN's 10x4) are unrolled, so a row
-     * costs only its step; GCC 12 spills three of the sums in the C loop below. */
+     * SXTB16 and eight SMLAD, 21 instructions for 16 products. Rows of one or two quads (DS-CNN's 10x4,
+     * micro_speech's 10x8) are unrolled, so a row costs only its step; GCC 12 spills three of the sums in
+     * accumulate_rows, which takes the other shapes. */
 #define TF_TAP_PAIRS_QUAD                          \
     "ldr    %[t], [%[x]], #4\n\t"                  \
     "ldrd   %[k], %[k2], [%[w]], #16\n\t"          \
@@ -69,74 +105,42 @@ static inline const int8_t *accumulate_group(const int8_t *x_row, int32_t row_st
     "smlad  %[a3], %[t], %[c], %[a3]\n\t"
 #define TF_TAP_PAIRS_OPERANDS                                                                          \
     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),            \
-      [n] "+r"(n), [t] "=&r"(t), [ta] "=&r"(ta), [k] "=&r"(k), [k2] "=&r"(k2),   \
+      [n] "+r"(n), [t] "=&r"(t), [ta] "=&r"(ta), [k] "=&r"(k), [k2] "=&r"(k2),          \
       [c] "=&r"(c)
-    {
+    if (quads <= 2) {
         const int8_t *x = x_row;
-        int32_t n = k_h, t, ta, k, k2, c;   /* rows left; in the general case, the row's quads left */
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int32_t n = k_h, t, ta, k, k2, c;   /* rows left */
         if (quads == 1) {
             __asm__ volatile("1:\n\t" TF_TAP_PAIRS_QUAD
                              "add    %[x], %[x], %[skip]\n\t"
                              "subs   %[n], %[n], #1\n\t"
                              "bne    1b\n\t" TF_TAP_PAIRS_OPERANDS
                              : [skip] "r"(row_stride - 4) : "cc", "memory");
-        } else if (quads == 2) {
+        } else {
             __asm__ volatile("1:\n\t" TF_TAP_PAIRS_QUAD TF_TAP_PAIRS_QUAD
                              "add    %[x], %[x], %[skip]\n\t"
                              "subs   %[n], %[n], #1\n\t"
                              "bne    1b\n\t" TF_TAP_PAIRS_OPERANDS
                              : [skip] "r"(row_stride - 8) : "cc", "memory");
-        } else {
-            int32_t ky;
-            for (ky = 0; ky < k_h; ++ky, x_row += row_stride) {
-                x = x_row;
-                n = quads;
-                __asm__ volatile("1:\n\t" TF_TAP_PAIRS_QUAD
-                                 "subs   %[n], %[n], #1\n\t"
-                                 "bne    1b\n\t" TF_TAP_PAIRS_OPERANDS
-                                 : : "cc", "memory");
-            }
         }
+        acc[0] = a0;
+        acc[1] = a1;
+        acc[2] = a2;
+        acc[3] = a3;
+        return w;
     }
 #undef TF_TAP_PAIRS_QUAD
 #undef TF_TAP_PAIRS_OPERANDS
-#else
-    int32_t ky, q;
-    for (ky = 0; ky < k_h; ++ky, x_row += row_stride) {
-        const int8_t *x = x_row;
-        for (q = 0; q < quads; ++q, x += 4, w += 16) {
-            const int32_t taps = tf_load_word(x);
-            const int32_t t02 = tf_sxtb16(taps);
-            const int32_t t13 = tf_sxtb16_ror8(taps);
-            int32_t k = tf_load_word(w);
-            a0 = tf_smlad(t02, tf_sxtb16(k), a0);
-            a1 = tf_smlad(t02, tf_sxtb16_ror8(k), a1);
-            k = tf_load_word(w + 4);
-            a0 = tf_smlad(t13, tf_sxtb16(k), a0);
-            a1 = tf_smlad(t13, tf_sxtb16_ror8(k), a1);
-            k = tf_load_word(w + 8);
-            a2 = tf_smlad(t02, tf_sxtb16(k), a2);
-            a3 = tf_smlad(t02, tf_sxtb16_ror8(k), a3);
-            k = tf_load_word(w + 12);
-            a2 = tf_smlad(t13, tf_sxtb16(k), a2);
-            a3 = tf_smlad(t13, tf_sxtb16_ror8(k), a3);
-        }
-    }
 #endif
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-    return w;
+    return accumulate_rows(x_row, row_stride, k_h, quads, w, acc);
 }
-
-
 
 /* One row of a border pixel's patch: the input row's bytes from kx0 to kx1 (none when in_row is NULL, a
  * row above or below the input), the zero point elsewhere. Word stores: newlib's byte-wise memset and
  * memcpy cost more than the convolution of a border pixel. */
 static inline void fill_patch_row(int8_t *row, const int8_t *in_row, int32_t in_x0, int32_t kx0, int32_t kx1,
-                           int32_t in_c, int32_t run, int32_t zero_word)
+                                  int32_t in_c, int32_t run, int32_t zero_word)
 {
     int32_t i;
     if (in_row != 0 && kx0 == 0 && kx1 * in_c == run) {
