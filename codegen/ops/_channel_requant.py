@@ -3,8 +3,9 @@
 The tuned kernels requantize with ``tf_mbqm_fast`` (firmware/kernels/requantize.h): TFLite's double
 rounding, in fewer instructions, valid when every multiplier is >= 0, every right shift is 1..31 and
 every sum stays below 2^30 in magnitude. Codegen checks those here from the layer's actual numbers;
-a layer that fails them keeps the reference kernel. One table of (bias, multiplier, right shift) per
-output channel lets the kernel walk a single pointer.
+a layer that fails them keeps the reference kernel. One table of (bias, multiplier, right shift - 1) per
+output channel lets the kernel walk a single pointer; the shift is stored less one because the kernels
+round in two halvings (tf_mbqm_fast_halves).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ SUM_LIMIT = 1 << 30
 
 def channel_table(bias: list[int], multipliers: list[int], shifts: list[int], out_c: int,
                   sum_bound: int) -> list[tuple[int, int, int]] | None:
-    """(bias, multiplier, right_shift) per output channel, or None when tf_mbqm_fast does not apply.
+    """(bias, multiplier, right_shift - 1) per output channel, or None when tf_mbqm_fast does not apply.
 
     ``multipliers``/``shifts`` have one entry per channel or one for the tensor; ``sum_bound`` bounds the
     magnitude of the kernel's sums before the bias is added."""
@@ -27,7 +28,7 @@ def channel_table(bias: list[int], multipliers: list[int], shifts: list[int], ou
         return None
     if sum_bound + max((abs(b) for b in bias), default=0) >= SUM_LIMIT:
         return None
-    return [(int(b), int(m), -int(s)) for b, m, s in zip(bias, multipliers, shifts)]
+    return [(int(b), int(m), -int(s) - 1) for b, m, s in zip(bias, multipliers, shifts)]
 
 
 def conv_table(weights: np.ndarray, bias: np.ndarray | None, multipliers: list[int], shifts: list[int],

@@ -177,7 +177,7 @@ void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant 
     const int32_t run = k_w * in_c;
     const int32_t quads = run >> 2;
     const int32_t dil_h = params->dilation_h;
-    const int32_t output_offset = params->output_offset;
+    const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
     const int32_t act_min = params->act_min;
     const int32_t act_max = params->act_max;
     int8_t patch[TF_TAP_PAIRS_MAX_TAPS];
@@ -215,13 +215,13 @@ void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant 
                     w = accumulate_group(x_row, row_stride, k_h, quads, w, acc);
                     if (full_range && out_c - oc >= 4) {
                         /* The common case, unrolled: four channels, the clamp one SSAT. */
-                        out_px[oc] = tf_channel_output_full_range(acc[0], &chan[0], output_offset);
-                        out_px[oc + 1] = tf_channel_output_full_range(acc[1], &chan[1], output_offset);
-                        out_px[oc + 2] = tf_channel_output_full_range(acc[2], &chan[2], output_offset);
-                        out_px[oc + 3] = tf_channel_output_full_range(acc[3], &chan[3], output_offset);
+                        out_px[oc] = tf_channel_output_full_range(acc[0], &chan[0], rounding_offset);
+                        out_px[oc + 1] = tf_channel_output_full_range(acc[1], &chan[1], rounding_offset);
+                        out_px[oc + 2] = tf_channel_output_full_range(acc[2], &chan[2], rounding_offset);
+                        out_px[oc + 3] = tf_channel_output_full_range(acc[3], &chan[3], rounding_offset);
                     } else {
                         for (j = 0; j < 4 && oc + j < out_c; ++j) {
-                            out_px[oc + j] = tf_channel_output(acc[j], &chan[j], output_offset, act_min, act_max);
+                            out_px[oc + j] = tf_channel_output(acc[j], &chan[j], rounding_offset, act_min, act_max);
                         }
                     }
                 }

@@ -107,7 +107,7 @@ void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_req
     const int32_t left_bytes = params->pad_w * ch;
     const int32_t padded_bytes = ((out_w - 1) * params->stride_w + k_w) * ch;
     const int8_t zero_point = (int8_t)(-params->input_offset);
-    const int32_t output_offset = params->output_offset;
+    const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
     const int32_t act_min = params->act_min;
     const int32_t act_max = params->act_max;
     int32_t b, oy, ox, c, j, ky;
@@ -142,7 +142,7 @@ void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_req
                         accumulate_window(rows, ox * step + c, filter + c, ch, k_h, k_w, acc);
                     }
                     for (j = 0; j < 4; ++j, ++chan) {
-                        out_px[c + j] = tf_channel_output(acc[j], chan, output_offset, act_min, act_max);
+                        out_px[c + j] = tf_channel_output(acc[j], chan, rounding_offset, act_min, act_max);
                     }
                 }
             }

@@ -192,7 +192,8 @@ void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
                         const tf_channel_requant *chan = channels + oc0;
                         const int32_t count = out_c - oc0 < 2 * pairs ? out_c - oc0 : 2 * pairs;
                         for (j = 0; j < count; ++j, ++chan) {
-                            out_px[oc0 + j] = tf_channel_output(acc[j], chan, output_offset, act_min, act_max);
+                            out_px[oc0 + j] = tf_channel_output(acc[j], chan, tf_rounding_offset(output_offset),
+                                                                act_min, act_max);
                         }
                     } else {
                         for (j = 0; j < 2 * pairs && oc0 + j < out_c; ++j) {

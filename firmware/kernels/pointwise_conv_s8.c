@@ -55,18 +55,18 @@ static inline int32_t quad_word(const int8_t *x, int32_t q, int32_t in_c)
 
 /* One channel's outputs for the pixel pair (the second only when there is one): its sums are sum0, sum1. */
 static inline void store_channel(int8_t *out0, int32_t out_c, int32_t oc, int32_t both, int32_t sum0, int32_t sum1,
-                                 const tf_channel_requant *ch, int32_t output_offset, int32_t act_min,
+                                 const tf_channel_requant *ch, int32_t rounding_offset, int32_t act_min,
                                  int32_t act_max, const int full_range)
 {
     if (full_range) {
-        out0[oc] = tf_channel_output_full_range(sum0, ch, output_offset);
+        out0[oc] = tf_channel_output_full_range(sum0, ch, rounding_offset);
         if (both) {
-            out0[out_c + oc] = tf_channel_output_full_range(sum1, ch, output_offset);
+            out0[out_c + oc] = tf_channel_output_full_range(sum1, ch, rounding_offset);
         }
     } else {
-        out0[oc] = tf_channel_output(sum0, ch, output_offset, act_min, act_max);
+        out0[oc] = tf_channel_output(sum0, ch, rounding_offset, act_min, act_max);
         if (both) {
-            out0[out_c + oc] = tf_channel_output(sum1, ch, output_offset, act_min, act_max);
+            out0[out_c + oc] = tf_channel_output(sum1, ch, rounding_offset, act_min, act_max);
         }
     }
 }
@@ -128,11 +128,11 @@ static inline void pixel_pair_outputs(const tf_pointwise_params *params, const t
                 :
                 : "cc", "memory");
         }
-        store_channel(out0, out_c, oc, both, a00, a01, &channels[oc], params->output_offset, params->act_min,
-                      params->act_max, full_range);
+        store_channel(out0, out_c, oc, both, a00, a01, &channels[oc], tf_rounding_offset(params->output_offset),
+                      params->act_min, params->act_max, full_range);
         if (oc + 1 < out_c) {
-            store_channel(out0, out_c, oc + 1, both, a10, a11, &channels[oc + 1], params->output_offset,
-                          params->act_min, params->act_max, full_range);
+            store_channel(out0, out_c, oc + 1, both, a10, a11, &channels[oc + 1],
+                          tf_rounding_offset(params->output_offset), params->act_min, params->act_max, full_range);
         }
     }
 }
@@ -250,7 +250,7 @@ static inline void pixel_pair_outputs(const tf_pointwise_params *params, const t
             for (j = 0; j < count; ++j) {
                 const int32_t lo = low_lane(lanes[j]);
                 store_channel(out0, out_c, oc + j, both, lo, high_lane(lanes[j], lo), &channels[oc + j],
-                              params->output_offset, params->act_min, params->act_max, full_range);
+                              tf_rounding_offset(params->output_offset), params->act_min, params->act_max, full_range);
             }
         }
     }

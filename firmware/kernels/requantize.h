@@ -113,19 +113,24 @@ static inline int32_t tf_mbqm_single(int32_t x, int32_t multiplier, int32_t shif
 /*
  * tf_mbqm for what every tuned convolution kernel meets, checked by codegen
  * before it selects one (codegen/ops/_channel_requant.py): a multiplier
- * >= 0, a right shift of 1..31 (real multiplier below 1/2) and
+ * >= 0, a right shift s of 1..31 (real multiplier below 1/2) and
  * |acc| < 2^30. Same double rounding, fewer instructions:
- *  - The high multiply is floor((acc * m + 2^30) / 2^31) =
+ *  - The high multiply h is floor((acc * m + 2^30) / 2^31) =
  *    floor((2 * acc * m + 2^31) / 2^32), with 2 * acc still an int32: one
  *    SMMULR on cores with the DSP extension, and on the others SMULL plus the
  *    carry of adding 2^31 to the low word, which is its top bit. The
  *    INT32_MIN * INT32_MIN case cannot occur (the multiplier is not
  *    negative).
- *  - RoundingDivideByPOT becomes one flooring shift of x + 2^(s-1) - (x < 0),
- *    which rounds half away from zero exactly as its mask-and-threshold
- *    form, and cannot overflow for |x| < 2^30.
+ *  - RoundingDivideByPOT(h, s) rounds half away from zero:
+ *    floor((h' + 2^(s-1)) / 2^s) with h' = h - (h < 0). With d = 2^(s-1)
+ *    that is floor((floor(h' / d) + 1) / 2), since nested floors by
+ *    integers compose. This returns the inner floor, "halves":
+ *    the channel table stores s - 1, so no per-channel nudge is built, and
+ *    the caller's final halving absorbs the +1 and the output zero point in
+ *    one constant (tf_rounding_offset) and, on ARM, rides on SSAT's shifted
+ *    operand.
  */
-static inline int32_t tf_mbqm_fast(int32_t acc, int32_t multiplier, int32_t right_shift)
+static inline int32_t tf_mbqm_fast_halves(int32_t acc, int32_t multiplier, int32_t shift_less_one)
 {
     const int32_t doubled = (int32_t)((uint32_t)acc << 1);
 #if defined(__ARM_FEATURE_DSP)
@@ -135,8 +140,14 @@ static inline int32_t tf_mbqm_fast(int32_t acc, int32_t multiplier, int32_t righ
     const int64_t product = (int64_t)doubled * (int64_t)multiplier;
     const int32_t high = (int32_t)((uint64_t)product >> 32) + (int32_t)((uint32_t)product >> 31);
 #endif
-    const int32_t nudge = (int32_t)(((uint32_t)1 << right_shift) >> 1);
-    return tf_asr(high + nudge + tf_asr(high, 31), right_shift);
+    return tf_asr(high + tf_asr(high, 31), shift_less_one);
+}
+
+/* The constant a kernel adds to tf_mbqm_fast_halves before halving: the rounding's +1 and twice the
+ * output zero point. Computed once per layer. */
+static inline int32_t tf_rounding_offset(int32_t output_offset)
+{
+    return 2 * output_offset + 1;
 }
 
 /* Clamp to int8: one SSAT on ARM. */
@@ -166,23 +177,33 @@ static inline int8_t tf_offset_clamp(int32_t acc, int32_t output_offset,
 }
 
 /* The output stage of the tuned convolutions: the channel's bias, its
- * tf_mbqm_fast requantization, the zero point and the activation clamp. */
-static inline int8_t tf_channel_output(int32_t sum, const tf_channel_requant *channel, int32_t output_offset,
+ * tf_mbqm_fast_halves requantization, the final halving with the zero point
+ * (rounding_offset = tf_rounding_offset(output_offset)) and the activation
+ * clamp. */
+static inline int8_t tf_channel_output(int32_t sum, const tf_channel_requant *channel, int32_t rounding_offset,
                                        int32_t act_min, int32_t act_max)
 {
-    return tf_offset_clamp(tf_mbqm_fast(sum + channel->bias, channel->multiplier, channel->right_shift),
-                           output_offset, act_min, act_max);
+    int32_t out = tf_asr(tf_mbqm_fast_halves(sum + channel->bias, channel->multiplier, channel->shift_less_one) +
+                         rounding_offset, 1);
+    if (out < act_min) {
+        out = act_min;
+    }
+    if (out > act_max) {
+        out = act_max;
+    }
+    return (int8_t)out;
 }
 
 /* tf_channel_output for a layer whose activation range is all of int8 (no fused activation, or a
- * ReLU whose zero point is -128): the clamp is one SSAT. Kernels test the range once per layer and
- * take this in their output loop, where it saves the two compare-and-select pairs and the
- * registers that held the range. */
+ * ReLU whose zero point is -128): the clamp is one SSAT, whose operand shift does the halving.
+ * Kernels test the range once per layer and take this in their output loop, where it saves the two
+ * compare-and-select pairs and the registers that held the range. */
 static inline int8_t tf_channel_output_full_range(int32_t sum, const tf_channel_requant *channel,
-                                                  int32_t output_offset)
+                                                  int32_t rounding_offset)
 {
-    return (int8_t)tf_saturate_s8(tf_mbqm_fast(sum + channel->bias, channel->multiplier, channel->right_shift) +
-                                  output_offset);
+    return (int8_t)tf_saturate_s8(
+        tf_asr(tf_mbqm_fast_halves(sum + channel->bias, channel->multiplier, channel->shift_less_one) +
+                   rounding_offset, 1));
 }
 
 /* True when tf_channel_output_full_range may stand in for tf_channel_output. */

@@ -90,12 +90,12 @@ void fully_connected_s8(const tf_fc_params *params, const tf_requant *requant,
 
 /* One output channel's bias and requantization, for the tuned convolution
  * kernels. codegen selects those kernels only when every channel meets
- * tf_mbqm_fast's conditions (multiplier >= 0, right_shift 1..31, sums
+ * tf_mbqm_fast's conditions (multiplier >= 0, right shift 1..31, sums
  * below 2^30), so they need no fallback. */
 typedef struct {
-    int32_t bias;         /* the layer's bias, plus any constant term the kernel leaves out of its sums */
-    int32_t multiplier;   /* QuantizeMultiplier's significand */
-    int32_t right_shift;  /* -QuantizeMultiplier's shift */
+    int32_t bias;            /* the layer's bias, plus any constant term the kernel leaves out of its sums */
+    int32_t multiplier;      /* QuantizeMultiplier's significand */
+    int32_t shift_less_one;  /* the right shift (-QuantizeMultiplier's shift) minus one: tf_mbqm_fast_halves */
 } tf_channel_requant;
 
 /* DEPTHWISE_CONV_2D with depth multiplier 1, dilation 1 and a multiple of 4
