@@ -2,21 +2,14 @@
  * DEPTHWISE_CONV_2D with depth multiplier 1 and no dilation, tuned: the same
  * arithmetic as depthwise_conv2d_s8.c (the reference). Codegen sends it only
  * layers whose channel count is a multiple of 4 (DS-CNN's 64) and whose
- * requantization tf_mbqm_fast can do (codegen/ops/_channel_requant.py).
+ * requantization tf_mbqm_fast can do (codegen/ops/_channel_requant.py);
+ * on cores with the DSP extension, 3x3 filters go to depthwise_conv2d_3x3_s8
+ * instead.
  *
- * The receptive field is read from a ring of k_h input rows in scratch, each
- * padded left and right with the input zero point, and rows above or below
- * the input are all zero point. A padding byte then contributes
- * w * (zero_point + input_offset) = 0, exactly what TFLite's skipped taps
- * contribute, so every output pixel runs the same full k_h x k_w loop with no
- * bounds, and the input offset leaves the loop: sum w * (x + offset) =
- * sum w * x + offset * sum w, the second term folded into each channel's
- * bias by codegen.
- *
- * In place: output row y is written over input row y only after input rows
- * up to y - pad_h + k_h - 1 (the newest its window reads) are in the ring, and
- * later rows are still untouched in the input. So DS-CNN's depthwise layers
- * need one activation tensor and a 1,344-byte ring instead of two tensors.
+ * The receptive field is read from a ring of k_h zero-point-padded input
+ * rows (depthwise_ring.h), so every output pixel runs the same full
+ * k_h x k_w loop with no bounds, the input offset folded into the bias, and
+ * the layer can write its output over its input.
  *
  * Four channels are one 32-bit word of input and of filter: each tap loads
  * two words for four multiply-accumulates.
@@ -25,18 +18,14 @@
  *    rotated by 8, bytes 1,3) as int16 pairs; SMLABB/SMLATT multiply the
  *    bottom or top halves.
  */
-#include <string.h>
-
 #include "tinyforge/kernels.h"
 
 #include "core_features.h"
+#include "depthwise_ring.h"
 #include "requantize.h"
 
 /* -O3 keeps the four accumulators and both pointers in registers (GCC 12). */
 #pragma GCC optimize("O3")
-
-/* A receptive field's row pointers live in a small array: codegen's FAST_DEPTHWISE_MAX_KERNEL_H. */
-#define TF_DW_MAX_KERNEL_H 16
 
 /* Four channels' sums over a k_h x k_w window; rows[ky] + x_offset is the window's first tap in row ky.
  * Inlined, so a constant k_h and k_w unroll completely. */
@@ -74,62 +63,29 @@ static inline void accumulate_window(const int8_t *const *rows, int32_t x_offset
     acc[3] = acc3;
 }
 
-/* Copy input row y (or zero point for a row outside the input) into its ring slot, padded. */
-static void fill_ring_row(int8_t *slot, const int8_t *in_batch, int32_t y, int32_t in_h, int32_t row_bytes,
-                          int32_t left_bytes, int32_t padded_bytes, int8_t zero_point)
-{
-    if (y < 0 || y >= in_h) {
-        memset(slot, zero_point, (size_t)padded_bytes);
-        return;
-    }
-    {
-        const int32_t copy = left_bytes + row_bytes > padded_bytes ? padded_bytes - left_bytes : row_bytes;
-        memset(slot, zero_point, (size_t)left_bytes);
-        memcpy(slot + left_bytes, in_batch + y * row_bytes, (size_t)copy);
-        memset(slot + left_bytes + copy, zero_point, (size_t)(padded_bytes - left_bytes - copy));
-    }
-}
-
 void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_requant *channels,
                               const tf_dims *input_dims, const int8_t *input,
                               const tf_dims *filter_dims, const int8_t *filter,
                               const tf_dims *output_dims, int8_t *output, int8_t *ring)
 {
-    const int32_t in_h = input_dims->h;
     const int32_t ch = input_dims->c;
-    const int32_t row_bytes = input_dims->w * ch;
     const int32_t k_h = filter_dims->h;
     const int32_t k_w = filter_dims->w;
     const int32_t out_h = output_dims->h;
     const int32_t out_w = output_dims->w;
-    const int32_t stride_h = params->stride_h;
     const int32_t step = params->stride_w * ch;
-    const int32_t left_bytes = params->pad_w * ch;
-    const int32_t padded_bytes = ((out_w - 1) * params->stride_w + k_w) * ch;
-    const int8_t zero_point = (int8_t)(-params->input_offset);
     const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
     const int32_t act_min = params->act_min;
     const int32_t act_max = params->act_max;
-    int32_t b, oy, ox, c, j, ky;
+    tf_dw_ring ring_rows = tf_dw_ring_init(ring, params, input_dims, filter_dims, output_dims);
+    int32_t b, oy, ox, c, j;
 
     for (b = 0; b < input_dims->n; ++b) {
-        const int8_t *in_batch = input + b * in_h * row_bytes;
         int8_t *out_row = output + b * out_h * out_w * ch;
-        /* Rows [next_row - k_h, next_row) are in the ring; row y is in slot y mod k_h. */
-        int32_t next_row = -params->pad_h;
+        tf_dw_ring_batch(&ring_rows, input + b * input_dims->h * ring_rows.row_bytes, params->pad_h);
         for (oy = 0; oy < out_h; ++oy, out_row += out_w * ch) {
-            const int32_t top = oy * stride_h - params->pad_h;
             const int8_t *rows[TF_DW_MAX_KERNEL_H];
-            if (next_row < top) {
-                next_row = top;
-            }
-            for (; next_row < top + k_h; ++next_row) {
-                fill_ring_row(ring + ((next_row % k_h + k_h) % k_h) * padded_bytes, in_batch, next_row, in_h,
-                              row_bytes, left_bytes, padded_bytes, zero_point);
-            }
-            for (ky = 0; ky < k_h; ++ky) {
-                rows[ky] = ring + (((top + ky) % k_h + k_h) % k_h) * padded_bytes;
-            }
+            tf_dw_ring_window(&ring_rows, oy * params->stride_h - params->pad_h, rows);
             for (ox = 0; ox < out_w; ++ox) {
                 int8_t *out_px = out_row + ox * ch;
                 const tf_channel_requant *chan = channels;
