@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from codegen import quant
-from codegen.ops import _channel_requant, _conv, _packed, _pointwise
+from codegen.ops import _channel_requant, _conv, _depthwise_pairs, _packed, _pointwise
 
 REPO = Path(__file__).resolve().parent.parent
 KERNEL_DIR = REPO / "firmware" / "kernels"
@@ -118,6 +118,9 @@ def kernels(tmp_path_factory):
                                         ctypes.POINTER(Dims), P_I8, ctypes.POINTER(Dims), P_I8]
     lib.conv2d_tap_pairs_s8.restype = None
     lib.depthwise_conv2d_fast_s8.restype = None
+    lib.depthwise_conv2d_3x3_s8.argtypes = [ctypes.POINTER(ConvParams), P_I32, ctypes.POINTER(Dims), P_I8,
+                                            ctypes.POINTER(Dims), P_I32, ctypes.POINTER(Dims), P_I8, P_I8]
+    lib.depthwise_conv2d_3x3_s8.restype = None
     lib.packed_conv_s8.argtypes = [ctypes.POINTER(PackedParams), ctypes.POINTER(Requant), ctypes.POINTER(Dims),
                                    P_I8, I32, I32, P_I32, P_I32, P_I32, ctypes.POINTER(Dims), P_I8]
     for fn in (lib.conv2d_s8, lib.depthwise_conv2d_s8, lib.fully_connected_s8, lib.softmax_s8,
@@ -260,22 +263,31 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
         table = _channel_requant.conv_table(w.reshape(-1, w.shape[3]).T, bias, mults, shifts, params.input_offset,
                                             fold_offset=True)
         if table is not None:
-            assert_bytes_equal(run_fast_depthwise(kernels, x, w, table, params, out_shape, in_place=False), out)
-            if stride == 1 and out_shape == x.shape:
-                assert_bytes_equal(run_fast_depthwise(kernels, x, w, table, params, out_shape, in_place=True), out)
+            # depthwise_conv2d_fast_s8 everywhere but 3x3 on DSP cores, which take depthwise_conv2d_3x3_s8
+            # (its plain C path here).
+            kernels_to_run = [(kernels.depthwise_conv2d_fast_s8, w)]
+            if _depthwise_pairs.eligible(True, kh, kw):
+                kernels_to_run.append((kernels.depthwise_conv2d_3x3_s8,
+                                       np.asarray(_depthwise_pairs.pair_words(w), dtype=np.int32)))
+            for kernel, filt in kernels_to_run:
+                in_place_too = stride == 1 and out_shape == x.shape
+                for in_place in (False, True) if in_place_too else (False,):
+                    assert_bytes_equal(run_ring_depthwise(kernel, x, w.shape, filt, table, params, out_shape,
+                                                          in_place), out)
     return out, expected
 
 
-def run_fast_depthwise(kernels, x, w, table, params, out_shape, in_place):
-    """depthwise_conv2d_fast_s8 with codegen's channel table and ring, writing over its input when in_place
-    (as the planner runs it)."""
+def run_ring_depthwise(kernel, x, w_shape, filt, table, params, out_shape, in_place):
+    """A depthwise kernel that reads a ring of input rows (depthwise_conv2d_fast_s8 or _3x3_s8) with codegen's
+    channel table and the kernel's filter layout, writing over its input when in_place (as the planner runs
+    it)."""
     channels = np.asarray(table, dtype=np.int32)
-    ring = np.zeros(w.shape[1] * ((out_shape[2] - 1) * params.stride_w + w.shape[2]) * x.shape[3], dtype=np.int8)
+    ring = np.zeros(w_shape[1] * ((out_shape[2] - 1) * params.stride_w + w_shape[2]) * x.shape[3], dtype=np.int8)
     arena = np.ascontiguousarray(x.copy())
     out = arena if in_place else np.zeros(out_shape, dtype=np.int8)
-    kernels.depthwise_conv2d_fast_s8(ctypes.byref(params), _i32(channels), ctypes.byref(Dims(*x.shape)),
-                                     _i8(arena), ctypes.byref(Dims(*w.shape)), _i8(w),
-                                     ctypes.byref(Dims(*out_shape)), _i8(out), _i8(ring))
+    pointer = _i32 if filt.dtype == np.int32 else _i8
+    kernel(ctypes.byref(params), _i32(channels), ctypes.byref(Dims(*x.shape)), _i8(arena),
+           ctypes.byref(Dims(*w_shape)), pointer(filt), ctypes.byref(Dims(*out_shape)), _i8(out), _i8(ring))
     return out
 
 
@@ -442,12 +454,21 @@ def _depthwise_cases():
                  activation=(None, "relu", "relu6")[i % 3], batch=2 if i % 4 == 0 else 1,
                  per_tensor=i % 7 == 3, seed=500 + i),
             id=f"k{k[0]}x{k[1]}-s{stride}-{padding}-dm{dm}-d{dilation}-{i}"))
-    # Channel counts that are a multiple of 4 take depthwise_conv2d_fast_s8 (DS-CNN's shape among them).
-    for j, (stride, padding) in enumerate(((1, "same"), (2, "valid"), (2, "same"))):
+    # Channel counts that are a multiple of 4 take depthwise_conv2d_fast_s8, and 3x3 filters on DSP cores
+    # depthwise_conv2d_3x3_s8 (DS-CNN's shape among them); ReLU6 keeps a clamp in their output stage.
+    for j, (stride, padding, activation) in enumerate(((1, "same", "relu"), (2, "valid", "relu"),
+                                                       (2, "same", "relu"), (1, "same", "relu6"),
+                                                       (1, "valid", None))):
         cases.append(pytest.param(
-            dict(kernel=(3, 3), stride=stride, padding=padding, dm=1, dilation=1, in_hw=(25, 5), in_c=8 * (j + 1),
-                 bias=True, activation="relu", batch=1 + j % 2, per_tensor=j == 1, seed=700 + j),
-            id=f"fast-k3x3-s{stride}-{padding}-c{8 * (j + 1)}"))
+            dict(kernel=(3, 3), stride=stride, padding=padding, dm=1, dilation=1, in_hw=(25, 5),
+                 in_c=8 * (j % 3 + 1), bias=True, activation=activation, batch=1 + j % 2, per_tensor=j == 1,
+                 seed=700 + j),
+            id=f"fast-k3x3-s{stride}-{padding}-c{8 * (j % 3 + 1)}-{activation}"))
+    # Other filter sizes keep depthwise_conv2d_fast_s8 on every core.
+    cases.append(pytest.param(
+        dict(kernel=(5, 3), stride=1, padding="same", dm=1, dilation=1, in_hw=(12, 7), in_c=12, bias=True,
+             activation="relu6", batch=1, per_tensor=False, seed=720),
+        id="fast-k5x3-s1-same-c12-relu6"))
     return cases
 
 

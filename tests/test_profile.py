@@ -66,16 +66,16 @@ def test_profile_micro_speech_adds_up_and_is_bit_exact():
 @needs_build
 @pytest.mark.parametrize("board", ["efr32mg12", "efr32mg24"])
 def test_dsp_kernels_are_bit_exact_in_the_emulator(board):
-    """DS-CNN takes every tuned DSP path (tap-pairs conv, SMLAD pointwise, four-channel depthwise, blocked FC)
-    on a core whose board file declares the DSP extension."""
+    """DS-CNN takes every tuned DSP path (tap-pairs conv, SMLAD pointwise, the 3x3 depthwise with int16-pair
+    weights, blocked FC) on a core whose board file declares the DSP extension."""
     if not (ROOT / "boards" / f"{board}.toml").is_file():
         pytest.skip(f"no boards/{board}.toml")
     proc, p = profile(board, "kws_ref_model")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert p["bit_exact"]
     kernels = {layer["kernel"] for layer in p["layers"]}
-    assert {"conv2d_tap_pairs", "pointwise_conv", "depthwise_conv2d", "fully_connected"} <= kernels
-    assert "packed_conv" not in kernels
+    assert {"conv2d_tap_pairs", "pointwise_conv", "depthwise_conv2d_3x3", "fully_connected"} <= kernels
+    assert not {"packed_conv", "depthwise_conv2d"} & kernels
 
 
 def test_profile_cli_says_what_is_missing(tmp_path):

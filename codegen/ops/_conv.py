@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from .. import quant
 from ..layer import ConstArray, Layer, MemoryNeeds
 from ..tflite_model import Model, Operator
-from . import _channel_requant, _packed, _pointwise, unsupported
+from . import _channel_requant, _depthwise_pairs, _packed, _pointwise, unsupported
 from ._common import (activation_range, bias_const, dims4, optional_input, require_int8_activations,
                       require_weights, requant_consts)
 
@@ -85,7 +85,7 @@ def _requant(model: Model, op: Operator) -> tuple[list[int], list[int]]:
 
 
 def _channel_table(model: Model, op: Operator, fold_offset: bool) -> list[tuple[int, int, int]] | None:
-    """The tuned kernels' (bias, multiplier, right shift) per output channel, or None when the layer's
+    """The tuned kernels' (bias, multiplier, right shift - 1) per output channel, or None when the layer's
     numbers do not allow tf_mbqm_fast."""
     inp, weights = model.op_inputs(op)[:2]
     bias = optional_input(model, op, 2)
@@ -175,14 +175,21 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
                                    _pointwise.interleave(weights.data.reshape(g.out_c, g.in_c)),
                                    f"{weights.name} {list(weights.shape)}, four output channels by four input channels per block"),
                         _channel_requant.channel_const(sym, table, "per output channel: bias + input offset * "
-                                                       "sum(weights), multiplier, right shift")]
+                                                       "sum(weights), multiplier, right shift - 1")]
         layer.params.update(pixels=g.n * g.out_h * g.out_w)
         return
     table = fast_depthwise_table(model, op, g)
     if table is not None:
-        layer.params["kernel"] = "depthwise_conv2d_fast_s8"
-        layer.consts = [layer.consts[0], _channel_requant.channel_const(
-            sym, table, "per output channel: bias + input offset * sum(weights), multiplier, right shift")]
+        channels = _channel_requant.channel_const(
+            sym, table, "per output channel: bias + input offset * sum(weights), multiplier, right shift - 1")
+        if _depthwise_pairs.eligible(layer.core_dsp, g.f_h, g.f_w):
+            layer.kind = "depthwise_conv2d_3x3"
+            layer.consts = [ConstArray(f"{sym}_filter", "int32_t", _depthwise_pairs.pair_words(weights.data),
+                                       f"{weights.name} {list(weights.shape)}, int16 pairs (c0, c2) (c1, c3) per "
+                                       "tap, 18 words per four channels"), channels]
+        else:
+            layer.params["kernel"] = "depthwise_conv2d_fast_s8"
+            layer.consts = [layer.consts[0], channels]
         return
     # A depthwise layer over one input channel is a convolution whose output channels all read the same
     # input byte, so both take the tap-pairs kernel or the packed one.
@@ -195,7 +202,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
                                    f"{weights.name} {list(weights.shape)}, four output channels by four taps "
                                    "per block", align=8),   # LDRD reads it
                         _channel_requant.channel_const(sym, table, "per output channel: bias + input offset * "
-                                                       "sum(weights), multiplier, right shift")]
+                                                       "sum(weights), multiplier, right shift - 1")]
         return
     # The packed kernel when the width dilation keeps a filter row one run.
     if (not g.depthwise or g.in_c == 1) and g.dil_w == 1:
@@ -208,7 +215,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
             layer.params["channels"] = table is not None
             if table is not None:
                 layer.consts = [layer.consts[0], _channel_requant.channel_const(
-                    sym, table, "per output channel: bias, multiplier, right shift")]
+                    sym, table, "per output channel: bias, multiplier, right shift - 1")]
             layer.params.update(kernel_h=g.f_h, kernel_w=g.f_w, packed=_packed.params(
                 input_offset=-inp.zero_point, output_offset=out.zero_point, stride_h=g.stride_h,
                 stride_w=g.stride_w, dilation_h=g.dil_h, pad_h=g.pad_h, pad_w=g.pad_w, act_min=act_min,

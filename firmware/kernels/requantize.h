@@ -176,15 +176,15 @@ static inline int8_t tf_offset_clamp(int32_t acc, int32_t output_offset,
     return (int8_t)acc;
 }
 
-/* The output stage of the tuned convolutions: the channel's bias, its
- * tf_mbqm_fast_halves requantization, the final halving with the zero point
- * (rounding_offset = tf_rounding_offset(output_offset)) and the activation
- * clamp. */
-static inline int8_t tf_channel_output(int32_t sum, const tf_channel_requant *channel, int32_t rounding_offset,
-                                       int32_t act_min, int32_t act_max)
+/* The output stage of the tuned convolutions for a sum that already holds
+ * the channel's bias: its tf_mbqm_fast_halves requantization, the final
+ * halving with the zero point (rounding_offset =
+ * tf_rounding_offset(output_offset)) and the activation clamp. */
+static inline int8_t tf_biased_output(int32_t biased, const tf_channel_requant *channel, int32_t rounding_offset,
+                                      int32_t act_min, int32_t act_max)
 {
-    int32_t out = tf_asr(tf_mbqm_fast_halves(sum + channel->bias, channel->multiplier, channel->shift_less_one) +
-                         rounding_offset, 1);
+    int32_t out = tf_asr(tf_mbqm_fast_halves(biased, channel->multiplier, channel->shift_less_one) + rounding_offset,
+                         1);
     if (out < act_min) {
         out = act_min;
     }
@@ -194,19 +194,31 @@ static inline int8_t tf_channel_output(int32_t sum, const tf_channel_requant *ch
     return (int8_t)out;
 }
 
-/* tf_channel_output for a layer whose activation range is all of int8 (no fused activation, or a
+/* tf_biased_output for a layer whose activation range is all of int8 (no fused activation, or a
  * ReLU whose zero point is -128): the clamp is one SSAT, whose operand shift does the halving.
  * Kernels test the range once per layer and take this in their output loop, where it saves the two
  * compare-and-select pairs and the registers that held the range. */
+static inline int8_t tf_biased_output_full_range(int32_t biased, const tf_channel_requant *channel,
+                                                 int32_t rounding_offset)
+{
+    return (int8_t)tf_saturate_s8(
+        tf_asr(tf_mbqm_fast_halves(biased, channel->multiplier, channel->shift_less_one) + rounding_offset, 1));
+}
+
+/* The same for a sum without the bias. */
+static inline int8_t tf_channel_output(int32_t sum, const tf_channel_requant *channel, int32_t rounding_offset,
+                                       int32_t act_min, int32_t act_max)
+{
+    return tf_biased_output(sum + channel->bias, channel, rounding_offset, act_min, act_max);
+}
+
 static inline int8_t tf_channel_output_full_range(int32_t sum, const tf_channel_requant *channel,
                                                   int32_t rounding_offset)
 {
-    return (int8_t)tf_saturate_s8(
-        tf_asr(tf_mbqm_fast_halves(sum + channel->bias, channel->multiplier, channel->shift_less_one) +
-                   rounding_offset, 1));
+    return tf_biased_output_full_range(sum + channel->bias, channel, rounding_offset);
 }
 
-/* True when tf_channel_output_full_range may stand in for tf_channel_output. */
+/* True when the _full_range output stages may stand in for the clamping ones. */
 static inline int tf_full_range(int32_t act_min, int32_t act_max)
 {
     return act_min == -128 && act_max == 127;

@@ -70,6 +70,11 @@ CASES = [
     *[Case("DEPTHWISE_CONV_2D", "depthwise_conv2d", dict(kernel=3, strides=s, padding="same", dilation=1,
                                                          channels=5, depth_multiplier=1, activation=act))
       for s, act in itertools.product([1, 2], ["relu", "relu6"])],
+    # Channels in fours take the tuned kernels (depthwise_conv2d_3x3_s8 on DSP cores, depthwise_conv2d_fast_s8
+    # elsewhere); last of the operator's cases, so the on-device subset runs them, ReLU6 clamp included.
+    *[Case("DEPTHWISE_CONV_2D", "depthwise_conv2d", dict(kernel=k, strides=1, padding="same", dilation=1,
+                                                         channels=8, depth_multiplier=1, activation="relu6"))
+      for k in (5, 3)],
     *[Case("FULLY_CONNECTED", "fully_connected", dict(input_shape=list(shape), units=units, activation=act,
                                                       use_bias=bias))
       for shape, units, act, bias in itertools.product([(10,), (4, 6), (2, 3, 5)], [1, 7, 16], ACTIVATIONS,

@@ -109,6 +109,15 @@ void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_req
                               const tf_dims *filter_dims, const int8_t *filter,
                               const tf_dims *output_dims, int8_t *output, int8_t *ring);
 
+/* DEPTHWISE_CONV_2D with a 3x3 filter, depth multiplier 1, dilation 1 and a
+ * multiple of 4 channels, on cores with the DSP extension (plain C
+ * elsewhere): depthwise_conv2d_fast_s8's ring and channel table, and a filter
+ * of int16 pairs, 18 words per group of four channels (see
+ * depthwise_conv2d_3x3_s8.c). */
+void depthwise_conv2d_3x3_s8(const tf_conv_params *params, const tf_channel_requant *channels,
+                             const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
+                             const int32_t *filter, const tf_dims *output_dims, int8_t *output, int8_t *ring);
+
 typedef struct {
     int32_t pixels;            /* batches * height * width */
     int32_t in_c, out_c;
