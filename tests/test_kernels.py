@@ -331,7 +331,7 @@ def run_tap_pairs(kernels, x, filter_ohwi, bias, params, mults, shifts, out_shap
 def run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape,
                max_taps: int | None = None, table=None):
     """packed_conv_s8 with codegen's packing; max_taps overrides codegen's bound (to force lane splits);
-    with a channel table, the tf_mbqm_fast output stage codegen gives convolutions that allow it."""
+    with a channel table, the tf_mbqm_fast_halves output stage codegen gives convolutions that allow it."""
     words = _packed.pack_filter(filter_ohwi)
     assert words is not None
     packed = np.asarray(words, dtype=np.int32)

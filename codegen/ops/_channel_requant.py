@@ -1,6 +1,6 @@
 """Per-channel bias and requantization for the tuned convolution kernels (``tf_channel_requant``).
 
-The tuned kernels requantize with ``tf_mbqm_fast`` (firmware/kernels/requantize.h): TFLite's double
+The tuned kernels requantize with ``tf_mbqm_fast_halves`` (firmware/kernels/requantize.h): TFLite's double
 rounding, in fewer instructions, valid when every multiplier is >= 0, every right shift is 1..31 and
 every sum stays below 2^30 in magnitude. Codegen checks those here from the layer's actual numbers;
 a layer that fails them keeps the reference kernel. One table of (bias, multiplier, right shift - 1) per
@@ -18,7 +18,7 @@ SUM_LIMIT = 1 << 30
 
 def channel_table(bias: list[int], multipliers: list[int], shifts: list[int], out_c: int,
                   sum_bound: int) -> list[tuple[int, int, int]] | None:
-    """(bias, multiplier, right_shift - 1) per output channel, or None when tf_mbqm_fast does not apply.
+    """(bias, multiplier, right_shift - 1) per output channel, or None when tf_mbqm_fast_halves does not apply.
 
     ``multipliers``/``shifts`` have one entry per channel or one for the tensor; ``sum_bound`` bounds the
     magnitude of the kernel's sums before the bias is added."""

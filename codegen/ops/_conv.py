@@ -86,7 +86,7 @@ def _requant(model: Model, op: Operator) -> tuple[list[int], list[int]]:
 
 def _channel_table(model: Model, op: Operator, fold_offset: bool) -> list[tuple[int, int, int]] | None:
     """The tuned kernels' (bias, multiplier, right shift - 1) per output channel, or None when the layer's
-    numbers do not allow tf_mbqm_fast."""
+    numbers do not allow tf_mbqm_fast_halves."""
     inp, weights = model.op_inputs(op)[:2]
     bias = optional_input(model, op, 2)
     channels = weights.shape[3] if op.opcode == "DEPTHWISE_CONV_2D" else weights.shape[0]

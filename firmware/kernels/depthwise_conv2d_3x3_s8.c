@@ -3,7 +3,7 @@
  * for cores with the DSP extension (Cortex-M4, M33): the same arithmetic as
  * depthwise_conv2d_s8.c (the reference). Codegen sends it DS-CNN's and
  * MobileNet's depthwise layers when the channel count is a multiple of 4 and
- * tf_mbqm_fast can requantize them; other cores, and other filter sizes,
+ * tf_mbqm_fast_halves can requantize them; other cores, and other filter sizes,
  * take depthwise_conv2d_fast_s8.
  *
  * The receptive field is read from a ring of 3 zero-point-padded input rows

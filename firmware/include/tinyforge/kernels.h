@@ -90,7 +90,7 @@ void fully_connected_s8(const tf_fc_params *params, const tf_requant *requant,
 
 /* One output channel's bias and requantization, for the tuned convolution
  * kernels. codegen selects those kernels only when every channel meets
- * tf_mbqm_fast's conditions (multiplier >= 0, right shift 1..31, sums
+ * tf_mbqm_fast_halves's conditions (multiplier >= 0, right shift 1..31, sums
  * below 2^30), so they need no fallback. */
 typedef struct {
     int32_t bias;            /* the layer's bias, plus any constant term the kernel leaves out of its sums */
@@ -155,7 +155,7 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
 /* CONV_2D (one group, width dilation 1) or DEPTHWISE_CONV_2D with one input
  * channel, with two output channels' weights packed per int32 word by codegen
  * (codegen/ops/_packed.py); the filter is k_h x k_w x input C per channel.
- * With a channels table (layers whose requantization tf_mbqm_fast can do),
+ * With a channels table (layers whose requantization tf_mbqm_fast_halves can do),
  * requant and bias are not read; otherwise channels is NULL. */
 void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
                     const tf_dims *input_dims, const int8_t *input,
