@@ -24,6 +24,14 @@ def depthwise_conv2d(kernel, strides, padding, dilation, channels, depth_multipl
     return keras.Model(x, y)
 
 
+def depthwise_stack(kernels, channels, activation):
+    import keras
+    y = x = keras.Input((9, 8, channels), batch_size=1)
+    for kernel in kernels:
+        y = keras.layers.DepthwiseConv2D(kernel, padding="same", activation=activation)(y)
+    return keras.Model(x, y)
+
+
 def fully_connected(input_shape, units, activation, use_bias):
     import keras
     x = keras.Input(tuple(input_shape), batch_size=1)
@@ -70,11 +78,9 @@ CASES = [
     *[Case("DEPTHWISE_CONV_2D", "depthwise_conv2d", dict(kernel=3, strides=s, padding="same", dilation=1,
                                                          channels=5, depth_multiplier=1, activation=act))
       for s, act in itertools.product([1, 2], ["relu", "relu6"])],
-    # Channels in fours take the tuned kernels (depthwise_conv2d_3x3_s8 on DSP cores, depthwise_conv2d_fast_s8
-    # elsewhere); last of the operator's cases, so the on-device subset runs them, ReLU6 clamp included.
-    *[Case("DEPTHWISE_CONV_2D", "depthwise_conv2d", dict(kernel=k, strides=1, padding="same", dilation=1,
-                                                         channels=8, depth_multiplier=1, activation="relu6"))
-      for k in (5, 3)],
+    # Channels in fours take the tuned kernels: a 5x5 layer depthwise_conv2d_fast_s8 on every core, a 3x3 one
+    # depthwise_conv2d_3x3_s8 on DSP cores. Last of the operator's cases, so the on-device subset runs both.
+    Case("DEPTHWISE_CONV_2D", "depthwise_stack", dict(kernels=[5, 3], channels=8, activation="relu6")),
     *[Case("FULLY_CONNECTED", "fully_connected", dict(input_shape=list(shape), units=units, activation=act,
                                                       use_bias=bias))
       for shape, units, act, bias in itertools.product([(10,), (4, 6), (2, 3, 5)], [1, 7, 16], ACTIVATIONS,
