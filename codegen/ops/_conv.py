@@ -104,7 +104,8 @@ def pointwise_table(model: Model, op: Operator, g: Geometry) -> list[tuple[int, 
     return _channel_table(model, op, fold_offset=True)
 
 
-# A receptive field's row pointers live in a small array in depthwise_conv2d_fast_s8.
+# The ring-reading depthwise kernels keep a window's row pointers in a small array (TF_DW_MAX_KERNEL_H,
+# firmware/kernels/depthwise_ring.h).
 FAST_DEPTHWISE_MAX_KERNEL_H = 16
 
 
