@@ -46,7 +46,7 @@ def boards() -> list[str]:
 
 def board_has_dsp(board: str) -> bool:
     sys.path.insert(0, str(ROOT))
-    from codegen.boards import load_board
+    from codegen.target.boards import load_board
     return load_board(board).core != "cortex-m3"
 
 

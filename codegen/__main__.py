@@ -12,9 +12,9 @@ import importlib
 import pkgutil
 import sys
 
-from . import cli
-from .environment import require_packages
-from .errors import TinyforgeError
+from codegen import cli
+from codegen.target.host_tools import require_packages
+from codegen.errors import TinyforgeError
 
 
 def verbs() -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import TinyforgeError
+from codegen.errors import TinyforgeError
 
 SAMPLE_RATE = 16000
 EXPECTED = "expected 16 kHz mono 16-bit PCM"

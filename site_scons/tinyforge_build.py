@@ -20,8 +20,8 @@ ROOT = Path(S.Dir("#").abspath)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from codegen.boards import Board, load_board  # noqa: E402
-from codegen.environment import require_packages, require_writable_dir  # noqa: E402
+from codegen.target.boards import Board, load_board  # noqa: E402
+from codegen.target.host_tools import require_packages, require_writable_dir  # noqa: E402
 from codegen.errors import TinyforgeError  # noqa: E402
 
 DEFAULT_MODEL = ROOT / "models" / "kws_yes_no.tflite"
@@ -31,6 +31,13 @@ GENERATED = ["model.c", "model.h", "test_inputs.c", "test_inputs.h", "test_expec
 COMMON_CFLAGS = ["-std=c99", "-Os", "-g", "-Wall", "-Wextra", "-Werror", "-ffunction-sections",
                  "-fdata-sections", "-fno-common"]
 LINK_FLAGS = ["-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections"]
+
+
+def codegen_sources() -> list[Path]:
+    """The codegen files a firmware build depends on: everything but training and the command line."""
+    return sorted(p for p in (ROOT / "codegen").rglob("*")
+                  if p.is_file() and p.suffix in (".py", ".toml")
+                  and not {"training", "cli", "__pycache__"}.intersection(p.relative_to(ROOT / "codegen").parts))
 
 
 def fail(message: str) -> None:
@@ -79,7 +86,7 @@ def _debug_argument(arguments) -> bool:
 
 def _audio_arguments(arguments) -> dict:
     """frontend=host|device, app=test|stream, stream=S.wav and the recognizer's settings."""
-    from codegen.streaming import RECOGNIZER_DEFAULTS
+    from codegen.verify.streaming import RECOGNIZER_DEFAULTS
     frontend = arguments.get("frontend", "host")
     app = arguments.get("app", "test")
     if frontend not in ("host", "device"):
@@ -107,7 +114,7 @@ def _audio_arguments(arguments) -> dict:
 def _input_files(args: dict) -> list[Path]:
     if not args["inputs"]:
         return []
-    from codegen.inputs import expand_patterns
+    from codegen.verify.cases import expand_patterns
     try:
         return [p.resolve() for p in expand_patterns(args["inputs"])]
     except TinyforgeError as exc:
@@ -116,18 +123,18 @@ def _input_files(args: dict) -> list[Path]:
 
 def codegen_action(args: dict, gen_dir: Path, input_files: list[Path]):
     def generate(target, source, env):
-        from codegen.generate import generate_firmware
-        from codegen.inputs import resolve_cases
-        from codegen.labels import resolve_labels
-        from codegen.lower import compile_model
-        from codegen.tflite_model import load_model
+        from codegen.emit.generate import generate_firmware
+        from codegen.verify.cases import resolve_cases
+        from codegen.model.labels import resolve_labels
+        from codegen.compiler.lower import compile_model
+        from codegen.model.tflite_model import load_model
         try:
             model = load_model(args["model"])
             compiled = compile_model(model, dsp=args["board"].dsp)
             labels = resolve_labels(model, args["labels"])
             if args["app"] == "stream":
                 from codegen.features.firmware import model_recipe
-                from codegen.streaming import generate_stream_firmware, recognizer_settings
+                from codegen.verify.streaming import generate_stream_firmware, recognizer_settings
                 generate_stream_firmware(args["board"], compiled, labels, model_recipe(model, args["recipe"]),
                                          gen_dir, recognizer_settings(args["recognizer"]), args["inference_every"])
                 return 0
@@ -165,7 +172,7 @@ def _link_action(target, source, env):
 
 
 def size_report(target, source, env):
-    from codegen.size_report import format_size_report, measure
+    from codegen.target.size_report import format_size_report, measure
     board: Board = env["BOARD"]
     report = format_size_report(measure(str(source[0]), board, str(source[1])), board)
     Path(str(target[0])).write_text(report + "\n")
@@ -180,10 +187,10 @@ def show_size_report(target, source, env):
 
 def test_action(args: dict, build_dir: Path):
     def run(target, source, env):
-        from codegen.testrun import run_test
+        from codegen.verify.testrun import run_test
         try:
             if args["app"] == "stream":
-                from codegen.streaming import run_stream
+                from codegen.verify.streaming import run_stream
                 return run_stream(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
                                   args["stream"], build_dir, args["max_instructions"])
             return run_test(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
@@ -196,7 +203,7 @@ def test_action(args: dict, build_dir: Path):
 
 def profile_action(args: dict, build_dir: Path):
     def run(target, source, env):
-        from codegen.profile import profile_firmware
+        from codegen.verify.profile import profile_firmware
         try:
             return profile_firmware(Path(str(source[0])), args["board"], build_dir, args["max_instructions"])
         except TinyforgeError as exc:
@@ -220,7 +227,7 @@ atexit.register(_print_final_errors)
 
 def flash_action(board: Board, image: Path, flasher: str | None, dryrun: bool):
     def run(target, source, env):
-        from codegen.flash import flash
+        from codegen.target.flash import flash
         try:
             flash(board, image, flasher, dryrun)
         except TinyforgeError as exc:
@@ -232,7 +239,7 @@ def flash_action(board: Board, image: Path, flasher: str | None, dryrun: bool):
 
 def renode_files_action(board: Board, elf: Path, build_dir: Path):
     def run(target, source, env):
-        from codegen.renode import render_renode
+        from codegen.emit.renode import render_renode
         try:
             render_renode(board, elf, build_dir / "gen" / "manifest.json", build_dir / "renode")
         except TinyforgeError as exc:
@@ -279,10 +286,9 @@ def firmware(env, args: dict):
     generated = env.Command(
         [str(gen_dir / name) for name in generated_names],
         [str(args["model"]), *map(str, input_files), str(board.path),
-         *S.Glob(str(ROOT / "templates" / "*.j2")), *S.Glob(str(ROOT / "codegen" / "*.py")),
-         # operator modules and their templates shape model.c as much as the files above
-         *S.Glob(str(ROOT / "templates" / "ops" / "*.j2")), *S.Glob(str(ROOT / "codegen" / "ops" / "*.py")),
-         *S.Glob(str(ROOT / "codegen" / "features" / "*")), str(ROOT / "models" / "known_models.toml"),
+         *S.Glob(str(ROOT / "templates" / "*.j2")), *S.Glob(str(ROOT / "templates" / "ops" / "*.j2")),
+         # every pipeline step's Python shapes the generated files (training and the CLI do not)
+         *map(str, codegen_sources()), str(ROOT / "models" / "known_models.toml"),
          env.Value(repr(sorted((k, str(v)) for k, v in args.items() if k not in ("board", "max_instructions"))))],
         codegen_action(args, gen_dir, input_files))
 
@@ -330,7 +336,7 @@ def firmware(env, args: dict):
     renode_files = env.Command(
         [str(renode_dir / f"{board.name}.resc"), str(renode_dir / f"{board.name}.robot")],
         [str(board.path), str(gen_dir / "manifest.json"), *S.Glob(str(ROOT / "templates" / "renode.*.j2")),
-         str(ROOT / "codegen" / "renode.py")],
+         str(ROOT / "codegen" / "emit" / "renode.py")],
         renode_files_action(board, build_dir / "firmware.elf", build_dir))
     env.Default(renode_files)
 

@@ -39,7 +39,7 @@ def compile_kernel_library(out_dir, board="bluepill") -> Path:
     """``firmware/kernels/*.c`` compiled for ``board`` into ``out_dir/libkernels.a``: tests that link many
     model images for one board pass it to ``compile_firmware`` instead of recompiling every kernel for each.
     The linker takes only the kernels a model calls."""
-    from codegen.boards import load_board
+    from codegen.target.boards import load_board
 
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not installed")
@@ -65,8 +65,8 @@ def compile_firmware(sources, out_dir, board="bluepill", name="firmware", extra_
     """Render board support for ``board`` into ``out_dir``, compile and link
     ``sources`` (plus startup, the board's console driver and the runtime) into
     ``out_dir/<name>.elf``. Raises BuildError with gcc's output on failure."""
-    from codegen.board_support import render_board_support
-    from codegen.boards import load_board
+    from codegen.emit.board_support import render_board_support
+    from codegen.target.boards import load_board
 
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not installed")

@@ -230,9 +230,9 @@ class Child:
 
 def judge(model_path: str, work_dir: Path, oracle: Child) -> dict:
     from codegen.errors import TinyforgeError
-    from codegen.hostrun import run_on_host
-    from codegen.lower import compile_model
-    from codegen.tflite_model import load_model
+    from codegen.verify.hostrun import run_on_host
+    from codegen.compiler.lower import compile_model
+    from codegen.model.tflite_model import load_model
 
     try:
         model = load_model(model_path)

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codegen.boards import load_board
-from codegen.emulator import run_firmware
+from codegen.target.boards import load_board
+from codegen.verify.emulator import run_firmware
 from codegen.features import frontend_tables, get_recipe, microfrontend
 from codegen.features.firmware import render_frontend_sources
 from codegen.wav import read_wav
@@ -117,7 +117,7 @@ def test_scons_frontend_device(board, clips, capsys):
 def test_frontend_device_refuses_npy_inputs(tmp_path):
     from codegen.errors import TinyforgeError
     from codegen.features.firmware import check_device_frontend_cases
-    from codegen.inputs import TestCase
+    from codegen.verify.cases import TestCase
     case = TestCase("v", "x.npy", [np.zeros((1, 1960), np.int8)])
     with pytest.raises(TinyforgeError, match="input 'v' is not a .wav clip"):
         check_device_frontend_cases([case], get_recipe("micro_speech"))

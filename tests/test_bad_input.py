@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 import tflite
 
-from codegen.boards import load_board
-from codegen.environment import require_packages, require_writable_dir
+from codegen.target.boards import load_board
+from codegen.target.host_tools import require_packages, require_writable_dir
 from codegen.errors import TinyforgeError
-from codegen.inputs import resolve_cases
-from codegen.lower import compile_model
-from codegen.tflite_model import load_model
+from codegen.verify.cases import resolve_cases
+from codegen.compiler.lower import compile_model
+from codegen.model.tflite_model import load_model
 from codegen.wav import read_wav
 
 REPO = Path(__file__).resolve().parent.parent
@@ -152,7 +152,7 @@ def test_zero_scale(tmp_path):
 
 def test_missing_quantization(tmp_path):
     buf = MODEL.read_bytes()
-    from codegen.ops import SUPPORTED_OPS
+    from codegen.compiler.ops import SUPPORTED_OPS
 
     scale = _vector_start(_tensor(buf, INPUT.index).Quantization(), 8)
     path = damaged(tmp_path, "no_quant", lambda d: struct.pack_into("<I", d, scale - 4, 0))
@@ -177,7 +177,7 @@ def test_zero_points_must_match_scales(tmp_path):
 # checks the same through ``scons`` for a converter-made EXP model.
 
 def _supported() -> str:
-    from codegen.ops import SUPPORTED_OPS
+    from codegen.compiler.ops import SUPPORTED_OPS
     return ", ".join(SUPPORTED_OPS)
 
 
@@ -333,7 +333,7 @@ def _board(tmp_path: Path, text: str) -> Path:
 
 
 def test_unknown_board_lists_known_ones():
-    from codegen.boards import known_boards
+    from codegen.target.boards import known_boards
     assert error_of(load_board, "nosuchboard") == (f"unknown board 'nosuchboard': known boards are "
                                                    f"{', '.join(known_boards())}")
 
@@ -369,7 +369,7 @@ def test_board_not_toml(tmp_path):
 
 def test_missing_python_package_names_bootstrap():
     code = ("import sys; sys.modules['jinja2'] = None; sys.modules['unicorn'] = None\n"
-            "from codegen.environment import require_packages\n"
+            "from codegen.target.host_tools import require_packages\n"
             "from codegen.errors import TinyforgeError\n"
             "try:\n    require_packages()\nexcept TinyforgeError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO).stdout.strip()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen.board_support import render_board_support
-from codegen.boards import known_boards, load_board
-from codegen.emulator import run_firmware
+from codegen.emit.board_support import render_board_support
+from codegen.target.boards import known_boards, load_board
+from codegen.verify.emulator import run_firmware
 
 
 from firmware_build import FIRMWARE, REPO, TEST_FIRMWARE, compile_firmware  # noqa: E402
@@ -83,7 +83,7 @@ def test_firmware_drives_its_own_uart(board, tmp_path):
     spec = load_board(board)
     elf = compile_firmware([TEST_FIRMWARE / "uart_only.c"], tmp_path / board, board=board, name="uart_only")
     # Semihosting only for the exit code: all text must come through the UART's data register.
-    from codegen.emulator.core import Emulator
+    from codegen.verify.emulator.core import Emulator
     emu = Emulator(elf, spec)
     run = emu.run()
     assert run.exit_code == 0, run.fault

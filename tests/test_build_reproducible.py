@@ -93,7 +93,7 @@ def test_model_change_rebuilds_the_model_not_kernels(built_tree):
     scons(built_tree)
     model = built_tree / "models" / "kws_yes_no.tflite"
     data = bytearray(model.read_bytes())
-    from codegen.tflite_model import load_model
+    from codegen.model.tflite_model import load_model
 
     intact = load_model(model)
     fc_weights = next(op.inputs[1] for op in intact.operators if op.opcode == "FULLY_CONNECTED")

@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from codegen.board_support import render_board_support, stack_reserve
-from codegen.boards import load_board
-from codegen.emulator import STACK_PAINT, Emulator, run_firmware, thumb_instruction_count
-from codegen.render import render, write_if_changed
+from codegen.emit.board_support import render_board_support, stack_reserve
+from codegen.target.boards import load_board
+from codegen.verify.emulator import STACK_PAINT, Emulator, run_firmware, thumb_instruction_count
+from codegen.emit.render import render, write_if_changed
 
 from firmware_build import REPO, BuildError
 

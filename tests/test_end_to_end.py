@@ -62,7 +62,7 @@ def test_default_model_demo_prints_right_labels(default_demo):
 
 def test_default_build_prints_size_report(default_demo):
     board, default_demo = default_demo
-    from codegen.boards import load_board
+    from codegen.target.boards import load_board
     spec = load_board(board)
     assert f"size report ({board}):" in default_demo.stdout
     assert f"/ {spec.flash.length:>9,} bytes" in default_demo.stdout
@@ -162,9 +162,9 @@ def test_unsupported_operator_stops_before_compiling(board, exp_model):
 ])
 def test_firmware_that_does_not_fit_says_by_how_much(tmp_path, region, small, board):
     import re
-    from codegen.boards import load_board
-    from codegen.lower import compile_model
-    from codegen.tflite_model import load_model
+    from codegen.target.boards import load_board
+    from codegen.compiler.lower import compile_model
+    from codegen.model.tflite_model import load_model
     reserve = load_board(board).stack_reserve
     arena = compile_model(load_model(ROOT / "models" / "kws_yes_no.tflite")).arena_size
     want = {"FLASH": "FLASH overflowed by ",

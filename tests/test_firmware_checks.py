@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from codegen.boards import load_board
-from codegen.emulator import run_firmware
-from codegen.emulator.elfinfo import ElfInfo
-from codegen.testrun import firmware_fault_report, stack_verdict
+from codegen.target.boards import load_board
+from codegen.verify.emulator import run_firmware
+from codegen.verify.emulator.elfinfo import ElfInfo
+from codegen.verify.testrun import firmware_fault_report, stack_verdict
 
 from firmware_build import FIRMWARE, compile_firmware
 
@@ -61,10 +61,10 @@ def test_stack_beyond_reserve_fails(build_firmware):
 def _debug_firmware(build_firmware, out_dir: Path, corrupt_layer: int | None = None) -> tuple[Path, object]:
     """The default model's test firmware built with TF_DEBUG_ARENA, optionally with one layer's output
     offset moved past the end of the arena (a broken plan)."""
-    from codegen.generate import generate_firmware
-    from codegen.inputs import random_cases
-    from codegen.lower import compile_model
-    from codegen.tflite_model import load_model
+    from codegen.emit.generate import generate_firmware
+    from codegen.verify.cases import random_cases
+    from codegen.compiler.lower import compile_model
+    from codegen.model.tflite_model import load_model
 
     model = load_model(REPO / "models" / "kws_yes_no.tflite")
     compiled = compile_model(model)
@@ -96,9 +96,9 @@ def test_debug_build_stops_a_broken_plan_at_the_layer(build_firmware, tmp_path):
 
 
 def test_release_build_has_no_arena_checks(tmp_path):
-    from codegen.generate import generate_model_sources
-    from codegen.lower import compile_model
-    from codegen.tflite_model import load_model
+    from codegen.emit.generate import generate_model_sources
+    from codegen.compiler.lower import compile_model
+    from codegen.model.tflite_model import load_model
 
     model = load_model(REPO / "models" / "kws_yes_no.tflite")
     compiled = compile_model(model)

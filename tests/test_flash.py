@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from codegen.boards import load_board
-from codegen.build_info import read_build_info
+from codegen.target.boards import load_board
+from codegen.emit.build_info import read_build_info
 from codegen.errors import TinyforgeError
-from codegen.flash import choose_flasher, flash, flash_command
+from codegen.target.flash import choose_flasher, flash, flash_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SCONS = Path(sys.executable).with_name("scons")

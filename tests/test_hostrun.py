@@ -1,4 +1,4 @@
-"""codegen.hostrun: the generated model.c built with the host's gcc gives TFLite's reference bytes."""
+"""codegen.verify.hostrun: the generated model.c built with the host's gcc gives TFLite's reference bytes."""
 from __future__ import annotations
 
 import os
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from codegen.errors import TinyforgeError
-from codegen.hostrun import build_host_executable, run_on_host
-from codegen.reference import reference_outputs
-from codegen.tflite_model import load_model
+from codegen.verify.hostrun import build_host_executable, run_on_host
+from codegen.verify.reference import reference_outputs
+from codegen.model.tflite_model import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_MODELS = ROOT.parent / "shared" / "models"

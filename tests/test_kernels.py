@@ -1,10 +1,10 @@
-"""The int8 kernels and codegen/quant.py are bit-exact with TFLite's BUILTIN_REF kernels.
+"""The int8 kernels and codegen/compiler/quant.py are bit-exact with TFLite's BUILTIN_REF kernels.
 
 The judge is TensorFlow Lite itself: every case builds a one-op Keras model,
 converts it to a full-integer int8 .tflite, and runs it in the interpreter
 with the reference op resolver. Our side takes only what codegen will take
 from the model (float scales, zero points, int8 weights, int32 biases),
-derives the integer parameters with codegen.quant, runs the C kernels built
+derives the integer parameters with codegen.compiler.quant, runs the C kernels built
 for the host through ctypes, and must reproduce the interpreter's output
 bytes exactly.
 """
@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codegen import quant
-from codegen.ops import _channel_requant, _conv, _depthwise_pairs, _packed, _pointwise
+from codegen.compiler import quant
+from codegen.compiler.ops import _channel_requant, _conv, _depthwise_pairs, _packed, _pointwise
 
 REPO = Path(__file__).resolve().parent.parent
 KERNEL_DIR = REPO / "firmware" / "kernels"
@@ -614,7 +614,7 @@ def test_softmax_matches_tflite(kernels, case):
 
 
 # --------------------------------------------------------------------------
-# codegen.quant against hand-checked values from TFLite's definitions
+# codegen.compiler.quant against hand-checked values from TFLite's definitions
 # --------------------------------------------------------------------------
 
 def test_quantize_multiplier_edges():

@@ -1,7 +1,7 @@
 """The memory planner never lets two live tensors share bytes, and reaches the bound on chains."""
 from hypothesis import given, settings, strategies as st
 
-from codegen.planner import Buffer, align_up, lower_bound, plan_memory
+from codegen.plan.place import Buffer, align_up, lower_bound, plan_memory
 
 
 def _check_no_overlap(buffers, plan):
@@ -51,8 +51,8 @@ def test_disjoint_lifetimes_share_bytes():
 # --------------------------------------------------------------------------
 
 def _compiled(tmp_path, tensors, ops, inputs, outputs):
-    from codegen.lower import compile_model
-    from codegen.tflite_model import load_model
+    from codegen.compiler.lower import compile_model
+    from codegen.model.tflite_model import load_model
     from tflite_builder import build
     path = tmp_path / "model.tflite"
     path.write_bytes(build(tensors, ops, inputs, outputs))
@@ -86,8 +86,8 @@ def test_ds_cnn_runs_its_depthwise_and_pointwise_layers_in_place():
     """MLPerf Tiny's DS-CNN: one 8,000-byte activation tensor where TFLM keeps two."""
     import pytest
     from pathlib import Path
-    from codegen.lower import compile_model
-    from codegen.tflite_model import load_model
+    from codegen.compiler.lower import compile_model
+    from codegen.model.tflite_model import load_model
     model = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "kws_ref_model.tflite"
     if not model.is_file():
         pytest.skip(f"{model} is not there")

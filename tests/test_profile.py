@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from codegen.errors import TinyforgeError
-from codegen.profile import layer_counts
+from codegen.verify.profile import layer_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT.parent / "shared" / "models"

@@ -15,7 +15,7 @@ import pytest
 
 from codegen.errors import TinyforgeError
 from codegen.features import compute_features, float_features, get_recipe, tf_reference
-from codegen.tflite_model import load_model
+from codegen.model.tflite_model import load_model
 from codegen.wav import read_wav
 
 from test_microfrontend import synthesized_clips
@@ -80,7 +80,7 @@ def test_int8_identical_after_quantization(name):
 @pytest.mark.skipif(not (SHARED / "models").is_dir(), reason="../shared models absent")
 def test_float_recipes_classify_the_shared_clips():
     # the recipe is the one these models were trained on: their reference outputs name the clips
-    from codegen.reference import reference_outputs
+    from codegen.verify.reference import reference_outputs
     for name, model_name, want in [("mlperf_tiny_mfcc", "kws_ref_model",
                                     {"yes_1000ms": 9, "silence_1000ms": 10, "noise_1000ms": 11}),
                                    ("stft_magnitude_257", "micro_speech_lstm", {"yes_1000ms": 0, "no_1000ms": 1})]:

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from codegen.features import get_recipe
-from codegen.streaming import RECOGNIZER_DEFAULTS, Recognizer, recognizer_settings, simulate_stream, split_spans
+from codegen.verify.streaming import RECOGNIZER_DEFAULTS, Recognizer, recognizer_settings, simulate_stream, split_spans
 from codegen.errors import TinyforgeError
 from codegen.wav import read_wav, write_wav
 

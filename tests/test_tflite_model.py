@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from codegen.errors import TinyforgeError
-from codegen.tflite_model import load_model
+from codegen.model.tflite_model import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_MODELS = ROOT.parent / "shared" / "models"

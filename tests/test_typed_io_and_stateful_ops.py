@@ -1,6 +1,6 @@
 """QUANTIZE/DEQUANTIZE (float32 and int16 model inputs and outputs, requantization), FULLY_CONNECTED,
 LOGISTIC and TANH with int16 activations, UNIDIRECTIONAL_SEQUENCE_LSTM and SVDF: every output
-byte-identical to TFLite's BUILTIN_REF, on the host build (codegen.hostrun) for the many cases and in
+byte-identical to TFLite's BUILTIN_REF, on the host build (codegen.verify.hostrun) for the many cases and in
 the emulator on Cortex-M3 (bluepill) for one model of each family.
 
 The elementwise int8 activations and the Keras-made LSTMs have generated cases in
@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 
 from codegen.errors import TinyforgeError
-from codegen.generate import generate_model_sources
-from codegen.hostrun import INCLUDE_DIR, KERNEL_DIR, run_on_host
-from codegen.inputs import random_cases
-from codegen.lower import compile_model
-from codegen.reference import reference_outputs
-from codegen.tflite_model import load_model
+from codegen.emit.generate import generate_model_sources
+from codegen.verify.hostrun import INCLUDE_DIR, KERNEL_DIR, run_on_host
+from codegen.verify.cases import random_cases
+from codegen.compiler.lower import compile_model
+from codegen.verify.reference import reference_outputs
+from codegen.model.tflite_model import load_model
 from tflite_builder import Op, T, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,8 +137,8 @@ def test_sigmoid_table_is_the_reference_interpreters(tmp_path):
     16384 and shift 13, so the rescaled input is exactly 2x and TANH(128 k) = table[k] - 32768. The last
     entry only enters interpolations: TANH(32767) = table[254] + (254 * (table[255] - table[254]) + 128) // 256
     - 32768."""
-    from codegen.ops._sigmoid_s16 import SIGMOID_TABLE_UINT16
-    from codegen.quant import sigmoid_s16_multiplier
+    from codegen.compiler.ops._sigmoid_s16 import SIGMOID_TABLE_UINT16
+    from codegen.compiler.quant import sigmoid_s16_multiplier
     scale = 16384.5 / (3 * 4096 * 2 ** 13)
     assert sigmoid_s16_multiplier(scale, 1) == (16384, 13)
     path = tmp_path / "tanh.tflite"

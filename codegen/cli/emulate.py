@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sys
 
-from ..boards import load_board
-from ..emulator import run_firmware
+from codegen.target.boards import load_board
+from codegen.verify.emulator import run_firmware
 
 SUMMARY = "run a firmware ELF in the emulator; exit with its semihosting exit code"
 EXAMPLE = "python -m codegen emulate build/bluepill/kws/firmware.elf --board bluepill"

@@ -25,9 +25,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..boards import load_board
-    from ..errors import TinyforgeError
-    from ..training.evaluate import EvalSettings, evaluate
+    from codegen.target.boards import load_board
+    from codegen.errors import TinyforgeError
+    from codegen.training.evaluate import EvalSettings, evaluate
 
     if args.board:
         load_board(args.board)  # an unknown board fails here, before any work

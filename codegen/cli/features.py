@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import TinyforgeError
+from codegen.errors import TinyforgeError
 
 SUMMARY = "compute a clip's int8 model-input features (.npy, or a C array for .c/.h)"
 EXAMPLE = "python -m codegen features yes.wav --recipe micro_speech -o build/yes_features.c"
@@ -28,8 +28,8 @@ def _c_name(stem: str) -> str:
 
 
 def run(args) -> int:
-    from ..features import compute_features, get_recipe
-    from ..wav import read_wav
+    from codegen.features import compute_features, get_recipe
+    from codegen.wav import read_wav
 
     recipe = get_recipe(args.recipe)
     out = args.output or args.wav.with_suffix(".npy")
@@ -43,7 +43,7 @@ def run(args) -> int:
         np.save(out, features)
         written = [out]
     else:
-        from ..c_array import write_c_array
+        from codegen.emit.c_array import write_c_array
         out_c, out_h = out.with_suffix(".c"), out.with_suffix(".h")
         write_c_array(args.name or _c_name(out.stem), features.tobytes(), out_c, out_h,
                       source=args.wav)

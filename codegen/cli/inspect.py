@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import TinyforgeError
-from ..lower import SUPPORTED_OPS, check_supported, compile_model
-from ..tflite_model import load_model
+from codegen.errors import TinyforgeError
+from codegen.compiler.lower import SUPPORTED_OPS, check_supported, compile_model
+from codegen.model.tflite_model import load_model
 
 SUMMARY = "print a model's operators, tensors and quantization, what is supported, and the planned arena"
 EXAMPLE = "python -m codegen inspect ../shared/models/micro_speech_quantized.tflite"

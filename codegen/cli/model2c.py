@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..c_array import write_c_array
-from ..errors import TinyforgeError
-from ..lower import c_identifier
+from codegen.emit.c_array import write_c_array
+from codegen.errors import TinyforgeError
+from codegen.compiler.lower import c_identifier
 
 SUMMARY = "write a .tflite file as an aligned C array (const unsigned char + length) and a header"
 EXAMPLE = "python -m codegen model2c ../shared/models/micro_speech_quantized.tflite -o build/arrays"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..boards import load_board
-from ..errors import TinyforgeError
-from ..profile import profile_firmware
+from codegen.target.boards import load_board
+from codegen.errors import TinyforgeError
+from codegen.verify.profile import profile_firmware
 
 SUMMARY = "profile one inference of a built firmware per layer (checks outputs against TFLite); writes profile.json/png"
 EXAMPLE = ("scons board=bluepill model=../shared/models/micro_speech_quantized.tflite vectors=1 && "

@@ -9,7 +9,7 @@ EXAMPLE = "python -m codegen synth-dataset build/dataset --words yes,no"
 
 
 def add_arguments(parser) -> None:
-    from ..training.synth import SynthSettings
+    from codegen.training.synth import SynthSettings
     d = SynthSettings()
     parser.add_argument("dir", type=Path, help="output folder (one subfolder per word, _background_noise_/, split lists)")
     parser.add_argument("--words", default=",".join(d.words), help="keywords, comma-separated (default: yes,no)")
@@ -29,8 +29,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..errors import TinyforgeError
-    from ..training.synth import SynthSettings, synthesize
+    from codegen.errors import TinyforgeError
+    from codegen.training.synth import SynthSettings, synthesize
 
     words = tuple(w.strip() for w in args.words.split(",") if w.strip())
     if not words:

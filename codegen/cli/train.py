@@ -9,9 +9,9 @@ EXAMPLE = "python -m codegen train --data build/dataset --words yes,no --arch ds
 
 
 def add_arguments(parser) -> None:
-    from ..training.archs import ARCHS
-    from ..training.prepare import Augmentation
-    from ..training.train import TrainSettings
+    from codegen.training.archs import ARCHS
+    from codegen.training.prepare import Augmentation
+    from codegen.training.train import TrainSettings
     d = TrainSettings(data=Path("."), words=[], out=Path("."))
     a = Augmentation()
     parser.add_argument("--data", type=Path, required=True, help="dataset folder (one subfolder per word)")
@@ -47,9 +47,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..errors import TinyforgeError
-    from ..training.prepare import Augmentation
-    from ..training.train import TrainSettings, train
+    from codegen.errors import TinyforgeError
+    from codegen.training.prepare import Augmentation
+    from codegen.training.train import TrainSettings, train
 
     words = [w.strip() for w in args.words.split(",") if w.strip()]
     for name, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--augment-copies", args.augment_copies)):

@@ -17,8 +17,8 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from ..errors import TinyforgeError
-from . import microfrontend
+from codegen.errors import TinyforgeError
+from codegen.features import microfrontend
 
 RECIPES_FILE = Path(__file__).resolve().parent / "recipes.toml"
 
@@ -199,7 +199,7 @@ def compute_features(samples_int16: np.ndarray, recipe, input_quantization: tupl
 
 def float_features(samples: np.ndarray, recipe: Recipe) -> np.ndarray:
     """The float32 (frames, channels) of an mfcc or stft_magnitude recipe, before quantization."""
-    from . import spectral
+    from codegen.features import spectral
     params = dict(recipe.frontend)
     try:
         if recipe.family == "mfcc":
@@ -210,7 +210,7 @@ def float_features(samples: np.ndarray, recipe: Recipe) -> np.ndarray:
 
 
 def _float_features(samples: np.ndarray, recipe: Recipe, input_quantization) -> np.ndarray:
-    from . import spectral
+    from codegen.features import spectral
     if input_quantization is None:
         raise TinyforgeError(f"feature recipe '{recipe.name}' quantizes with the model's input scale and zero "
                              "point; it needs the model")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import TinyforgeError
-from ..generate import c_values  # noqa: F401  (importing it registers the c_values filter)
-from ..render import render
-from . import RECIPES_FILE, Recipe, frontend_tables, kissfft, quantize
+from codegen.errors import TinyforgeError
+from codegen.emit.generate import c_values  # noqa: F401  (importing it registers the c_values filter)
+from codegen.emit.render import render
+from codegen.features import RECIPES_FILE, Recipe, frontend_tables, kissfft, quantize
 
 FIRMWARE_SOURCES = ["audio/microfrontend.c"]      # relative to firmware/
 GENERATED = ["audio_frontend_config.h", "audio_frontend_tables.h", "audio_frontend_tables.c"]
@@ -41,7 +41,7 @@ def render_frontend_sources(recipe: Recipe, out_dir: Path) -> list[Path]:
 
 def model_recipe(model, recipe_name: str | None) -> Recipe:
     """The recipe named on the command line, else the one the model's input shape implies."""
-    from . import get_recipe, infer_recipe
+    from codegen.features import get_recipe, infer_recipe
     return get_recipe(recipe_name) if recipe_name else infer_recipe(model.tensors[model.inputs[0]].shape)
 
 

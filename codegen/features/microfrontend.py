@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import kissfft
+from codegen.features import kissfft
 
 WINDOW_BITS = 12            # kFrontendWindowBits
 FILTERBANK_BITS = 12        # kFilterbankBits

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..errors import TinyforgeError
+from codegen.errors import TinyforgeError
 
 
 def _tiny_conv(L, classes):

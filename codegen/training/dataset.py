@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import TinyforgeError
+from codegen.errors import TinyforgeError
 
 SILENCE = "silence"
 UNKNOWN = "unknown"

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import TinyforgeError
-from .dataset import SILENCE, UNKNOWN, load_dataset
-from .prepare import Augmentation, AudioSource, prepare_split
+from codegen.errors import TinyforgeError
+from codegen.training.dataset import SILENCE, UNKNOWN, load_dataset
+from codegen.training.prepare import Augmentation, AudioSource, prepare_split
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from codegen.paths import REPO_ROOT as ROOT  # noqa: E402
 # Inputs per firmware image: 8 clips of 49x40 int8 features are 15.7 KB of flash,
 # which fits beside a 25 KB model in the bluepill's 64 KB.
 CLIPS_PER_FIRMWARE = 8
@@ -141,9 +141,9 @@ def run_firmware_sample(model: Path, board: str, clips: list[Path], labels: list
 
 
 def evaluate(s: EvalSettings, echo=print) -> dict:
-    from ..features import get_recipe
-    from .train import configure_tensorflow, predict_int8
-    from ..wav import write_wav
+    from codegen.features import get_recipe
+    from codegen.training.train import configure_tensorflow, predict_int8
+    from codegen.wav import write_wav
 
     if not s.model.is_file():
         raise TinyforgeError(f"{s.model}: no such model")
@@ -173,7 +173,7 @@ def evaluate(s: EvalSettings, echo=print) -> dict:
     matrices: dict[str, np.ndarray] = {}
     keras_path = s.model.with_suffix(".keras")
     if keras_path.is_file():
-        from .archs import keras
+        from codegen.training.archs import keras
         float_model = keras().models.load_model(keras_path)
         preds = []
         for start in range(0, len(test.y), 256):

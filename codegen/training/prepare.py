@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import TinyforgeError
-from .dataset import Dataset, Item
+from codegen.errors import TinyforgeError
+from codegen.training.dataset import Dataset, Item
 
 CACHE_DIR = "_tinyforge_cache_"
 
@@ -44,7 +44,7 @@ class AudioSource:
     """Reads clips and background noise of one dataset; one per worker process."""
 
     def __init__(self, root: Path, background: list[str], clip_samples: int):
-        from ..wav import read_wav
+        from codegen.wav import read_wav
         self.root, self.clip_samples, self.read_wav = Path(root), clip_samples, read_wav
         self.background = [read_wav(self.root / p).astype(np.float32) / 32768 for p in background]
 
@@ -84,14 +84,14 @@ _WORKER: dict = {}
 
 
 def _init_worker(root, background, recipe_name, aug, seed):
-    from ..features import get_recipe
+    from codegen.features import get_recipe
     recipe = get_recipe(recipe_name)
     _WORKER.update(source=AudioSource(Path(root), background, recipe.clip_samples),
                    recipe=recipe, aug=aug, seed=seed)
 
 
 def _features(task):
-    from ..features import compute_features
+    from codegen.features import compute_features
     index, item, copy, augment = task
     w = _WORKER
     audio = w["source"].render(item, copy, augment, w["aug"], w["seed"], w["recipe"].sample_rate)
@@ -122,7 +122,7 @@ def _cache_key(dataset: Dataset, split: str, recipe, aug: Augmentation, seed: in
             st = (dataset.root / it.path).stat()
             h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
     # The front end's own code is part of what the numbers depend on.
-    from .. import features as features_module
+    from codegen import features as features_module
     for source in sorted(Path(features_module.__file__).parent.glob("*.py")):
         h.update(source.read_bytes())
     return h.hexdigest()[:16]

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import TinyforgeError
-from ..wav import write_wav
+from codegen.errors import TinyforgeError
+from codegen.wav import write_wav
 
 RATE = 16000
 CLIP = RATE  # 1 s

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import TinyforgeError
-from .archs import build_model, keras
-from .dataset import load_dataset
-from .prepare import Augmentation, SplitFeatures, prepare_split
+from codegen.errors import TinyforgeError
+from codegen.training.archs import build_model, keras
+from codegen.training.dataset import load_dataset
+from codegen.training.prepare import Augmentation, SplitFeatures, prepare_split
 
 INPUT_SCALE = 1.0 / 128
 REPRESENTATIVE_SAMPLES = 400
@@ -141,7 +141,7 @@ def model_ops(tf, model_bytes: bytes) -> list[str]:
 
 def train(s: TrainSettings, echo=print) -> dict:
     """Train, convert, write ``out`` (.tflite), ``.labels``, ``.keras`` and ``.train.json``."""
-    from ..features import get_recipe
+    from codegen.features import get_recipe
     recipe = get_recipe(s.recipe)
     if s.out.suffix != ".tflite":
         raise TinyforgeError(f"--out {s.out}: the model file must end in .tflite")

@@ -11,7 +11,7 @@
 #include "tinyforge/semihost.h"
 
 /* Pattern painted over the unused stack so the peak can be measured after a
- * run (codegen/emulator/core.py STACK_PAINT must match). Not a byte-repeated
+ * run (codegen/verify/emulator/core.py STACK_PAINT must match). Not a byte-repeated
  * value, so GCC never turns the paint loop into a memset call. */
 #define TF_STACK_PAINT 0xDEADBEEFu
 

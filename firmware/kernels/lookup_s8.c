@@ -4,7 +4,7 @@
  *
  * Each of these maps one int8 input to one int8 output with per-tensor
  * parameters, so codegen evaluates TFLite's exact arithmetic for every
- * input byte (codegen/fixedpoint.py, codegen/ops/_lookup.py) and the device
+ * input byte (codegen/compiler/fixedpoint.py, codegen/compiler/ops/_lookup.py) and the device
  * does one load per value. The interpreter runs int8 LOGISTIC and TANH from
  * such a table too (activations.cc, PopulateLookupTable).
  *

@@ -112,7 +112,7 @@ static inline int32_t tf_mbqm_single(int32_t x, int32_t multiplier, int32_t shif
 
 /*
  * tf_mbqm for what every tuned convolution kernel meets, checked by codegen
- * before it selects one (codegen/ops/_channel_requant.py): a multiplier
+ * before it selects one (codegen/compiler/ops/_channel_requant.py): a multiplier
  * >= 0, a right shift s of 1..31 (real multiplier below 1/2) and
  * |acc| < 2^30. Same double rounding, fewer instructions:
  *  - The high multiply h is floor((acc * m + 2^30) / 2^31) =

@@ -1,4 +1,4 @@
-"""Every conformance case, run natively through the generated C (codegen.hostrun), must give TFLite's
+"""Every conformance case, run natively through the generated C (codegen.verify.hostrun), must give TFLite's
 BUILTIN_REF output bytes on seeded int8 inputs. Cases come from the cases_*.py files (see README.md)."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from cases import CACHE, RESULTS, load_cases
-from codegen.hostrun import run_on_host
-from codegen.reference import reference_outputs
-from codegen.tflite_model import load_model
+from codegen.verify.hostrun import run_on_host
+from codegen.verify.reference import reference_outputs
+from codegen.model.tflite_model import load_model
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 INPUTS_PER_CASE = 4

@@ -4,8 +4,8 @@ BUILTIN_REF, as on the host (test_conformance.py).
 
 The subset is a rule, not a list: the first and the last case of every operator (and quantization mode) in
 the cases_*.py files, so a new operator or mode is on the devices as soon as it has cases. Each case is its
-own image, built the way tests/test_firmware_checks.py builds one (codegen.generate.generate_firmware,
-tests/firmware_build.py) and judged by codegen.testrun.run_test, as ``scons test`` does; the kernels are
+own image, built the way tests/test_firmware_checks.py builds one (codegen.emit.generate.generate_firmware,
+tests/firmware_build.py) and judged by codegen.verify.testrun.run_test, as ``scons test`` does; the kernels are
 compiled once per board into a library.
 """
 from __future__ import annotations
@@ -15,12 +15,12 @@ import shutil
 import pytest
 
 from cases import CACHE, DEVICE_RESULTS, load_cases
-from codegen.boards import load_board
-from codegen.generate import generate_firmware
-from codegen import inputs as model_inputs
-from codegen.lower import compile_model
-from codegen.testrun import run_test
-from codegen.tflite_model import load_model
+from codegen.target.boards import load_board
+from codegen.emit.generate import generate_firmware
+from codegen.verify import cases as inputs as model_inputs
+from codegen.compiler.lower import compile_model
+from codegen.verify.testrun import run_test
+from codegen.model.tflite_model import load_model
 from firmware_build import compile_firmware, compile_kernel_library
 from test_conformance import seeded_inputs
 

@@ -1,0 +1,54 @@
+"""ADD, SUB and MUL share operand checks and broadcast geometry (TFLite's BroadcastAdd6DSlow / Mul6DSlow)."""
+from __future__ import annotations
+
+from codegen.compiler.layer import Layer, MemoryNeeds
+from codegen.model.tflite_model import Model, Operator
+from codegen.compiler.ops import unsupported
+from codegen.compiler.ops._common import FUSED_ACTIVATIONS, activation_range, require_int8_activations
+from codegen.compiler.ops._shapes import activation_offsets, broadcast_steps, operand, padded, require_dims
+
+
+def check(model: Model, op: Operator) -> None:
+    require_int8_activations(model, op)
+    if len(op.inputs) != 2:
+        raise unsupported(op, f"{len(op.inputs)} inputs, expected 2")
+    out = model.op_outputs(op)[0]
+    for t in [*model.op_inputs(op), out]:
+        if t.type != "INT8" or t.quantization is None:
+            raise unsupported(op, f"tensor '{t.name}' is {t.type}"
+                                  f"{'' if t.quantization else ' without quantization'}; "
+                                  "only quantized int8 operands are implemented")
+        require_dims(op, t)
+    activation = op.options.get("fused_activation_function", "NONE")
+    if activation not in FUSED_ACTIVATIONS:
+        raise unsupported(op, f"fused activation {activation}; supported: {', '.join(FUSED_ACTIVATIONS)}")
+    if all(model.tensors[t].is_constant for t in op.inputs):
+        raise unsupported(op, "both inputs are constants (the converter folds these)")
+    out_shape = padded(out.shape)
+    for t in model.op_inputs(op):
+        broadcast_steps(op, t, out_shape)
+
+
+def lower_geometry(model: Model, op: Operator, layer: Layer) -> dict:
+    """Operands and broadcast steps; constant operands become arrays of the layer."""
+    out = model.op_outputs(op)[0]
+    out_shape = padded(out.shape)
+    in1, in2 = model.op_inputs(op)
+    offsets = activation_offsets(model, op, layer)
+    act_min, act_max = activation_range(op, out)
+    return dict(shape=out_shape, step1=broadcast_steps(op, in1, out_shape),
+                step2=broadcast_steps(op, in2, out_shape),
+                operand1=operand(model, op, 0, offsets, layer.consts, layer.symbol),
+                operand2=operand(model, op, 1, offsets, layer.consts, layer.symbol),
+                input1_offset=-in1.zero_point, input2_offset=-in2.zero_point, output_offset=out.zero_point,
+                act_min=act_min, act_max=act_max, activation=op.options.get("fused_activation_function", "NONE"))
+
+
+def memory(model: Model, op: Operator) -> MemoryNeeds:
+    """Output i is written after both operands' element i is read, so the output may overwrite the first
+    operand when neither operand is broadcast (a constant second operand may be: it stays in flash)."""
+    out_shape = padded(model.op_outputs(op)[0].shape)
+    first, second = model.op_inputs(op)
+    if padded(first.shape) == out_shape and (second.is_constant or padded(second.shape) == out_shape):
+        return MemoryNeeds(in_place_scratch=0)
+    return MemoryNeeds()

@@ -1,0 +1,20 @@
+"""ADD -> add_s8 (firmware/kernels/add_s8.c), with broadcasting."""
+from __future__ import annotations
+
+from codegen.compiler import quant
+from codegen.compiler.layer import Layer
+from codegen.model.tflite_model import Model, Operator
+from codegen.compiler.ops._binary import check, lower_geometry, memory  # noqa: F401
+
+OPCODES = ("ADD",)
+KIND = "add"
+# Either operand may be a constant (e.g. `1 - z` in a lowered GRU); _binary places it in flash.
+CONSTANT_OPERANDS = True
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    in1, in2 = model.op_inputs(op)
+    out = model.op_outputs(op)[0]
+    layer.params = lower_geometry(model, op, layer)
+    layer.params.update(quant.add_params(in1.scale, in2.scale, out.scale, negate_input2=op.opcode == "SUB"))
+    layer.macs = out.size

@@ -1,0 +1,5 @@
+"""AVERAGE_POOL_2D -> average_pool2d_s8 (firmware/kernels/average_pool2d_s8.c)."""
+from codegen.compiler.ops._pool import check, lower  # noqa: F401
+
+OPCODES = ("AVERAGE_POOL_2D",)
+KIND = "average_pool2d"

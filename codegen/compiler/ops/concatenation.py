@@ -1,0 +1,49 @@
+"""CONCATENATION -> concatenation_s8 (firmware/kernels/concatenation_s8.c).
+
+TFLite's int8 Prepare requires every input to share the output's scale and zero point and no fused
+activation, so concatenating is copying runs of bytes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.compiler.layer import Layer
+from codegen.model.tflite_model import Model, Operator
+from codegen.compiler.ops import unsupported
+from codegen.compiler.ops._common import require_int8_activations
+from codegen.compiler.ops._shapes import activation_offsets, operand, same_quantization
+
+OPCODES = ("CONCATENATION",)
+KIND = "concatenation"
+
+
+def _axis(op: Operator, rank: int) -> int:
+    axis = op.options.get("axis", 0)
+    return axis + rank if axis < 0 else axis
+
+
+def check(model: Model, op: Operator) -> None:
+    require_int8_activations(model, op)
+    out = model.op_outputs(op)[0]
+    activation = op.options.get("fused_activation_function", "NONE")
+    if activation != "NONE":
+        raise unsupported(op, f"fused activation {activation}; TFLite's CONCATENATION takes none")
+    axis = _axis(op, len(out.shape))
+    if not 0 <= axis < len(out.shape):
+        raise unsupported(op, f"axis {op.options.get('axis')} for a {len(out.shape)}-D output")
+    for t in model.op_inputs(op):
+        if t.type != "INT8" or not same_quantization(t, out):
+            raise unsupported(op, f"input '{t.name}' ({t.type}) does not share the output's int8 scale and "
+                                  "zero point (TFLite's int8 CONCATENATION does not rescale)")
+        if len(t.shape) != len(out.shape):
+            raise unsupported(op, f"input '{t.name}' has shape {list(t.shape)}, output {list(out.shape)}")
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    out = model.op_outputs(op)[0]
+    axis = _axis(op, len(out.shape))
+    offsets = activation_offsets(model, op, layer)
+    operands = [operand(model, op, k, offsets, layer.consts, layer.symbol) for k in range(len(op.inputs))]
+    runs = [int(np.prod(t.shape[axis:], dtype=np.int64)) for t in model.op_inputs(op)]
+    layer.params = dict(operands=operands, run_bytes=runs, outer=int(np.prod(out.shape[:axis], dtype=np.int64)),
+                        axis=axis)

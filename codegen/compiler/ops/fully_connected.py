@@ -1,0 +1,61 @@
+"""FULLY_CONNECTED -> fully_connected_s8 (firmware/kernels/fully_connected_s8.c)."""
+from __future__ import annotations
+
+from codegen.compiler import quant
+from codegen.compiler.layer import ConstArray, Layer
+from codegen.model.tflite_model import Model, Operator
+from codegen.compiler.ops import _fully_connected_s16, unsupported
+from codegen.compiler.ops._common import (activation_range, require_bias_scale, bias_const, optional_input, require_int8_activations, require_weights,
+                      requant_consts)
+
+OPCODES = ("FULLY_CONNECTED",)
+KIND = "fully_connected"
+
+
+def check(model: Model, op: Operator) -> None:
+    if model.op_inputs(op)[0].type == "INT16":
+        return _fully_connected_s16.check(model, op)
+    require_int8_activations(model, op)
+    require_weights(model, op)
+    if op.options.get("weights_format", 0) != 0:
+        raise unsupported(op, "shuffled weights format")
+    inp, weights = model.op_inputs(op)[:2]
+    if len(weights.shape) != 2:
+        raise unsupported(op, f"weights should be 2-D [out, in], are {list(weights.shape)}")
+    if inp.size % weights.shape[1]:
+        raise unsupported(op, f"input of {inp.size} values does not split into rows of {weights.shape[1]}")
+    # fully_connected.cc Prepare resizes the output to [batches, units] (or the input's leading dimensions
+    # with keep_num_dims); the firmware trusts the declared shape, so it must be that one.
+    out = model.op_outputs(op)[0]
+    units = weights.shape[0]
+    expected = ((*inp.shape[:-1], units) if op.options.get("keep_num_dims") else (inp.size // weights.shape[1], units))
+    if tuple(out.shape) != tuple(expected):
+        raise unsupported(op, f"output shape {list(out.shape)}, TFLite computes {list(expected)}")
+    require_bias_scale(model, op)
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    if model.op_inputs(op)[0].type == "INT16":
+        return _fully_connected_s16.lower(model, op, layer)
+    inp, weights = model.op_inputs(op)[:2]
+    bias = optional_input(model, op, 2)
+    out = model.op_outputs(op)[0]
+    output_depth, input_depth = weights.shape
+    # TFLite flattens every leading dimension into batches, whatever keep_num_dims says about the output shape.
+    batches = inp.size // input_depth
+    multipliers, shifts = quant.fully_connected_requant(inp.scale, weights.quantization.scale.tolist(), out.scale)
+    act_min, act_max = activation_range(op, out)
+    sym = layer.symbol
+    layer.macs = batches * input_depth * output_depth
+    layer.consts = [ConstArray(f"{sym}_weights", "int8_t", weights.data.ravel().tolist(),
+                               f"{weights.name} {list(weights.shape)}"),
+                    *bias_const(sym, bias), *requant_consts(sym, multipliers, shifts)]
+    symmetric_weights = int(weights.quantization.zero_point[0]) == 0
+    layer.params = dict(
+        batches=batches, input_depth=input_depth, output_depth=output_depth,
+        input_offset=-inp.zero_point, filter_offset=-int(weights.quantization.zero_point[0]),
+        output_offset=out.zero_point, act_min=act_min, act_max=act_max,
+        per_channel=int(len(multipliers) > 1), has_bias=bias is not None,
+        activation=op.options.get("fused_activation_function", "NONE"),
+        # The blocked kernel assumes symmetric weights (TFLite's int8 weights always are).
+        kernel="fully_connected_fast_s8" if symmetric_weights else "fully_connected_s8")

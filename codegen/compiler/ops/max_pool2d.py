@@ -1,0 +1,5 @@
+"""MAX_POOL_2D -> max_pool2d_s8 (firmware/kernels/max_pool2d_s8.c)."""
+from codegen.compiler.ops._pool import check, lower  # noqa: F401
+
+OPCODES = ("MAX_POOL_2D",)
+KIND = "max_pool2d"

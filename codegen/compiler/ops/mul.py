@@ -1,0 +1,21 @@
+"""MUL -> mul_s8 (firmware/kernels/mul_s8.c), with broadcasting."""
+from __future__ import annotations
+
+from codegen.compiler import quant
+from codegen.compiler.layer import Layer
+from codegen.model.tflite_model import Model, Operator
+from codegen.compiler.ops._binary import check, lower_geometry, memory  # noqa: F401
+
+OPCODES = ("MUL",)
+KIND = "mul"
+# Either operand may be a constant (e.g. `1 - z` in a lowered GRU); _binary places it in flash.
+CONSTANT_OPERANDS = True
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    in1, in2 = model.op_inputs(op)
+    out = model.op_outputs(op)[0]
+    multiplier, shift = quant.mul_multiplier(in1.scale, in2.scale, out.scale)
+    layer.params = lower_geometry(model, op, layer)
+    layer.params.update(output_multiplier=multiplier, output_shift=shift)
+    layer.macs = out.size

@@ -1,0 +1,60 @@
+"""PAD and PADV2 -> pad_s8 (firmware/kernels/pad_s8.c).
+
+The pad value is the output zero point for PAD and the constant for PADV2, which TFLite's pad.cc requires
+to share the output's quantization, as the input must.
+"""
+from __future__ import annotations
+
+from codegen.compiler.layer import Layer
+from codegen.model.tflite_model import Model, Operator
+from codegen.compiler.ops import unsupported
+from codegen.compiler.ops._common import require_int8_activations
+from codegen.compiler.ops._shapes import MAX_DIMS, padded, require_dims, same_quantization
+
+OPCODES = ("PAD", "PADV2")
+KIND = "pad"
+
+
+def _paddings(model: Model, op: Operator) -> list[tuple[int, int]]:
+    inp = model.op_inputs(op)[0]
+    tensor = model.tensor(op.inputs[1]) if len(op.inputs) > 1 else None
+    if tensor is None or not tensor.is_constant or tensor.type not in ("INT32", "INT64"):
+        raise unsupported(op, "paddings must be a constant int32 or int64 tensor")
+    values = [int(v) for v in tensor.data.ravel()]
+    if len(values) != 2 * len(inp.shape):
+        raise unsupported(op, f"paddings {list(tensor.shape)} for a {len(inp.shape)}-D input")
+    return [(values[2 * i], values[2 * i + 1]) for i in range(len(inp.shape))]
+
+
+def _pad_value(model: Model, op: Operator) -> int:
+    out = model.op_outputs(op)[0]
+    if op.opcode == "PAD" or len(op.inputs) < 3 or op.inputs[2] < 0:
+        return out.zero_point
+    constant = model.tensors[op.inputs[2]]
+    if not constant.is_constant or constant.type != "INT8" or constant.size != 1:
+        raise unsupported(op, "the pad value must be one constant int8")
+    if not same_quantization(constant, out):
+        raise unsupported(op, "the pad value's scale and zero point differ from the output's")
+    return int(constant.data.ravel()[0])
+
+
+def check(model: Model, op: Operator) -> None:
+    require_int8_activations(model, op)
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    require_dims(op, inp)
+    if not same_quantization(inp, out):
+        raise unsupported(op, "input and output scale or zero point differ; int8 PAD does not rescale")
+    paddings = _paddings(model, op)
+    if any(before < 0 or after < 0 for before, after in paddings):
+        raise unsupported(op, f"negative paddings {paddings}")
+    expected = [d + before + after for d, (before, after) in zip(inp.shape, paddings)]
+    if expected != list(out.shape):
+        raise unsupported(op, f"output shape {list(out.shape)} is not the padded input's {expected}")
+    _pad_value(model, op)
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    before = [b for b, _ in _paddings(model, op)]
+    layer.params = dict(input_shape=padded(inp.shape), output_shape=padded(out.shape),
+                        before=[0] * (MAX_DIMS - len(before)) + before, pad_value=_pad_value(model, op))

@@ -1,0 +1,35 @@
+"""RELU, RELU6, RELU_N1_TO_1 (int8) -> lookup_s8.
+
+TFLite rescales and clamps (activations.cc ReluPrepare / QuantizedReluX, reference_ops::ReluX):
+out = clamp(zp_out + MultiplyByQuantizedMultiplier(in - zp_in, m, s)), with m, s from
+in_scale / out_scale divided in float32 and the clamp bounds from CalculateActivationRangeQuantized.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.compiler import quant
+from codegen.compiler.fixedpoint import multiply_by_quantized_multiplier
+from codegen.compiler.layer import Layer
+from codegen.model.tflite_model import Model, Operator
+from codegen.compiler.ops._lookup import INT8_VALUES, KIND, memory, check_elementwise, lower_table  # noqa: F401 (KIND is this module's)
+
+# The clamp of each is the fused activation of the same name.
+OPCODES = ("RELU", "RELU6", "RELU_N1_TO_1")
+
+
+def check(model: Model, op: Operator) -> None:
+    check_elementwise(model, op)
+
+
+def relu_table(opcode: str, in_scale: float, in_zero: int, out_scale: float, out_zero: int) -> list[int]:
+    multiplier, shift = quant.quantize_multiplier(float(np.float32(in_scale) / np.float32(out_scale)))
+    low, high = quant.activation_range(opcode, out_scale, out_zero)
+    return [min(high, max(low, out_zero + multiply_by_quantized_multiplier(v - in_zero, multiplier, shift)))
+            for v in INT8_VALUES]
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    table = relu_table(op.opcode, inp.scale, inp.zero_point, out.scale, out.zero_point)
+    lower_table(model, op, layer, table, f"{op.opcode} rescaled and clamped as TFLite's ReluX")

@@ -1,0 +1,8 @@
+"""SUB -> add_s8 with input 2's multiplier negated, exactly as TFLite's sub.cc does for int8
+("We are using the add kernels"): no kernel of its own, and bit-exact with it by construction."""
+from __future__ import annotations
+
+from codegen.compiler.ops._binary import check, memory  # noqa: F401
+from codegen.compiler.ops.add import CONSTANT_OPERANDS, KIND, lower  # noqa: F401
+
+OPCODES = ("SUB",)

@@ -1,0 +1,26 @@
+"""TANH (int8) -> lookup_s8 with the table TFLite's interpreter builds for it;
+int16 (16x8) -> tanh_s16 (``_sigmoid_s16.py``)."""
+from __future__ import annotations
+
+from codegen.compiler.fixedpoint import tanhf
+from codegen.compiler.layer import Layer
+from codegen.model.tflite_model import Model, Operator
+from codegen.compiler.ops import _sigmoid_s16
+from codegen.compiler.ops._lookup import KIND, memory, check_elementwise, float_table, lower_table  # noqa: F401 (KIND is this module's)
+
+OPCODES = ("TANH",)
+
+
+def check(model: Model, op: Operator) -> None:
+    if model.op_inputs(op)[0].type == "INT16":
+        return _sigmoid_s16.check(model, op)
+    check_elementwise(model, op)
+
+
+def lower(model: Model, op: Operator, layer: Layer) -> None:
+    if model.op_inputs(op)[0].type == "INT16":
+        return _sigmoid_s16.lower(model, op, layer)
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    # activations.cc TanhPrepare: std::tanh(value) in float32.
+    table = float_table(inp, out, tanhf)
+    lower_table(model, op, layer, table, "tanh(x) quantized as TFLite's PopulateLookupTable")

@@ -1,0 +1,119 @@
+"""Write every generated source of one firmware into ``gen/``.
+
+``model.c``/``model.h`` (the compiled model), ``test_inputs.c``/``.h`` (the
+embedded inputs), ``main.c`` (the test application), the board support files
+and ``manifest.json``, which tells the host-side test runner what the firmware
+was built from (inputs as tensors, labels, output quantization).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from codegen.emit.board_support import render_board_support
+from codegen.emit.build_info import render_build_info
+from codegen.target.boards import Board
+from codegen.verify.cases import TestCase
+from codegen.compiler.lower import CompiledModel
+from codegen.emit.render import environment, render, write_if_changed
+
+VALUES_PER_LINE = 16
+
+
+def c_values(values, per_line: int = VALUES_PER_LINE) -> str:
+    """Comma-separated integers, ``per_line`` to a line, indented: the body of a C initializer."""
+    values = [int(v) for v in values]
+    rows = (values[i:i + per_line] for i in range(0, len(values), per_line))
+    return ",\n".join("    " + ", ".join(map(str, row)) for row in rows)
+
+
+def c_double(value: float) -> str:
+    """A C double literal that reads back as exactly ``value`` (repr is the shortest round-trip form)."""
+    return repr(float(value))
+
+
+def c_floats(values, per_line: int = VALUES_PER_LINE // 2) -> str:
+    """The body of a float initializer. Every value is a float32, so its shortest double repr, read
+    as a float literal, is that same float32."""
+    rows = [list(values)[i:i + per_line] for i in range(0, len(values), per_line)]
+    return ",\n".join("    " + ", ".join(f"{float(v)!r}f" for v in row) for row in rows)
+
+
+environment().filters["c_values"] = c_values
+environment().filters["c_double"] = c_double
+environment().filters["c_floats"] = c_floats
+
+
+@dataclass
+class GeneratedFirmware:
+    sources: list[Path]      # C files to compile
+    linker_script: Path
+    manifest: Path
+
+
+def generate_model_sources(compiled: CompiledModel, out_dir: Path, inputs: list[Path]) -> list[Path]:
+    model = compiled.model
+    offsets = compiled.plan.offsets
+    context = dict(
+        model_name=model.name, model_description=model.description or "no description",
+        layer_count=len(compiled.layers), layers=compiled.layers,
+        arena_size=compiled.arena_size, arena_lower_bound=compiled.plan.lower_bound,
+        arena_alignment=compiled.plan.alignment,
+        buffers=sorted(({"name": b.name, "size": b.size, "offset": offsets[b.name], "first": b.first,
+                         "last": b.last} for b in compiled.buffers), key=lambda b: (b["offset"], b["first"])),
+        io_inputs=compiled.inputs, io_outputs=compiled.outputs)
+    return [render("model.h.j2", out_dir / "model.h", "codegen.emit.generate", inputs, **context),
+            render("model.c.j2", out_dir / "model.c", "codegen.emit.generate", inputs, **context)]
+
+
+def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCase], labels: list[str] | None,
+                      out_dir: Path, input_files: list[Path], frontend_recipe=None) -> GeneratedFirmware:
+    """``frontend_recipe``: a feature recipe for frontend=device (embed PCM, compute features on the device)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model_inputs = [compiled.model.path]
+    case_inputs = model_inputs + list(input_files)
+    files = generate_model_sources(compiled, out_dir, model_inputs)
+    cases_context = [{"name": c.name, "source": c.source, "tensors": [t.ravel().tolist() for t in c.tensors],
+                      "audio": None if c.audio is None else c.audio.tolist()} for c in cases]
+    inputs_template = "test_inputs"
+    if frontend_recipe is not None:
+        from codegen.features.firmware import check_device_frontend_cases, render_frontend_sources
+        check_device_frontend_cases(cases, frontend_recipe)
+        files += render_frontend_sources(frontend_recipe, out_dir)
+        inputs_template = "test_audio"
+    files.append(render(f"{inputs_template}.h.j2", out_dir / "test_inputs.h", "codegen.emit.generate", case_inputs,
+                        cases=cases_context))
+    files.append(render(f"{inputs_template}.c.j2", out_dir / "test_inputs.c", "codegen.emit.generate", case_inputs,
+                        cases=cases_context, input_ctypes=[t.ctype for t in compiled.inputs]))
+    from codegen.verify.reference import reference_outputs
+    expected = [{"name": c.name, "expected": [list(r.tobytes()) for r in refs]}
+                for c, refs in zip(cases, reference_outputs(compiled.model.path, [c.tensors for c in cases]))]
+    files.append(render("test_expected.h.j2", out_dir / "test_expected.h", "codegen.emit.generate", case_inputs))
+    files.append(render("test_expected.c.j2", out_dir / "test_expected.c", "codegen.emit.generate", case_inputs,
+                        cases=expected))
+    files.append(render("main.c.j2", out_dir / "main.c", "codegen.emit.generate", [board.path, *model_inputs],
+                        labels=labels or [], board_name=board.name, output_ctype=compiled.outputs[0].ctype,
+                        device_frontend=frontend_recipe is not None))
+    files.append(render_build_info(board, compiled.model.sha256, out_dir, [board.path, *model_inputs]))
+    board_files = render_board_support(board, out_dir)
+    manifest = out_dir / "manifest.json"
+    write_if_changed(manifest, json.dumps({
+        "board": board.name,
+        "model": str(compiled.model.path),
+        "model_sha256": compiled.model.sha256,
+        "labels": labels,
+        "frontend": "host" if frontend_recipe is None else "device",
+        "arena_bytes": compiled.arena_size,
+        "arena_lower_bound": compiled.plan.lower_bound,
+        "weight_bytes": compiled.weight_bytes,
+        "outputs": [{"name": t.name, "shape": list(t.shape), "scale": t.scale, "zero_point": t.zero_point,
+                     "dtype": t.dtype}
+                    for t in compiled.outputs],
+        "cases": [{"name": c.name, "source": c.source, "inputs": [t.ravel().tolist() for t in c.tensors]}
+                  for c in cases],
+    }, indent=1) + "\n")
+    sources = [f for f in files + board_files if f.suffix == ".c"]
+    linker = next(f for f in board_files if f.suffix == ".ld")
+    return GeneratedFirmware(sources=sources, linker_script=linker, manifest=manifest)

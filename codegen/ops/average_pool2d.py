@@ -1,5 +1,0 @@
-"""AVERAGE_POOL_2D -> average_pool2d_s8 (firmware/kernels/average_pool2d_s8.c)."""
-from ._pool import check, lower  # noqa: F401
-
-OPCODES = ("AVERAGE_POOL_2D",)
-KIND = "average_pool2d"

@@ -1,0 +1,175 @@
+"""Board files: ``boards/<name>.toml`` read and checked once for every consumer.
+
+The linker script, startup, console driver, compiler flags, the emulator's
+memory map and UART model and the flasher all read the same ``Board``.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from codegen.errors import TinyforgeError
+
+from codegen.paths import BOARDS_DIR  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    origin: int
+    length: int
+
+    @property
+    def end(self) -> int:
+        return self.origin + self.length
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    path: Path
+    data: dict
+
+    @property
+    def core(self) -> str:
+        return self.data["cpu"]["core"]
+
+    @property
+    def fpu(self) -> str:
+        return self.data["cpu"].get("fpu", "none")
+
+    @property
+    def float_abi(self) -> str:
+        return self.data["cpu"].get("float_abi", "soft")
+
+    @property
+    def dsp(self) -> bool:
+        """The core has the DSP extension (SMLAD, SXTB16): codegen may lay out weights for it."""
+        return self.data["cpu"].get("dsp", False)
+
+    @property
+    def clock_hz(self) -> int:
+        return self.data["cpu"]["clock_hz"]
+
+    @property
+    def flash(self) -> Region:
+        m = self.data["memory"]["flash"]
+        return Region("flash", m["origin"], m["length"])
+
+    @property
+    def ram(self) -> Region:
+        m = self.data["memory"]["ram"]
+        return Region("ram", m["origin"], m["length"])
+
+    @property
+    def stack_reserve(self) -> int:
+        return self.data["stack"]["reserve"]
+
+    @property
+    def peripherals(self) -> list[Region]:
+        return [Region(p["name"], p["origin"], p["length"]) for p in self.data.get("peripherals", [])]
+
+    @property
+    def console(self) -> dict:
+        return self.data["console"]
+
+    @property
+    def clock_init(self) -> list[dict]:
+        return self.data.get("clock_init", [])
+
+    @property
+    def cflags(self) -> list[str]:
+        """Target flags derived from the CPU section (compile and link)."""
+        flags = ["-mthumb", f"-mcpu={self.core}"]
+        if self.fpu != "none":
+            flags += [f"-mfpu={self.fpu}", f"-mfloat-abi={self.float_abi}"]
+        else:
+            flags += ["-mfloat-abi=soft"]
+        return flags
+
+
+# Every field a consumer reads without a default, with its TOML type: a board file is refused at load
+# time, naming the file and the field, rather than deep inside the linker script or the emulator.
+_REQUIRED = {
+    "board": {"name": str},
+    "cpu": {"core": str, "clock_hz": int},
+    "memory.flash": {"origin": int, "length": int},
+    "memory.ram": {"origin": int, "length": int},
+    "stack": {"reserve": int},
+    "console": {"kind": str, "base": int, "baud": int, "clock_hz": int, "tx_data_offset": int,
+                "status_offset": int, "status_ready": int},
+}
+# Fields read with a default: checked for type only when present.
+_OPTIONAL = {
+    "cpu": {"fpu": str, "float_abi": str, "dsp": bool},
+    "renode": {"platform": str, "console": str},
+}
+_PERIPHERAL_FIELDS = {"name": str, "origin": int, "length": int}
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false"}
+
+
+def _check_type(path: Path, where: str, field: str, value, kind: type) -> None:
+    # TOML booleans are Python ints: only a field declared bool may be one.
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise TinyforgeError(f"{path}: field '{field}' in {where} must be {_TYPE_NAMES[kind]}, "
+                             f"got {value!r}")
+
+
+def known_boards() -> list[str]:
+    return sorted(p.stem for p in BOARDS_DIR.glob("*.toml"))
+
+
+def _lookup(data: dict, dotted: str):
+    node = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def load_board(name_or_path: str | Path) -> Board:
+    """Load a board by name (``bluepill``) or by path to its ``.toml`` file."""
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        path = BOARDS_DIR / f"{name_or_path}.toml"
+        if not path.is_file():
+            raise TinyforgeError(
+                f"unknown board '{name_or_path}': known boards are {', '.join(known_boards())}")
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise TinyforgeError(f"{path}: cannot read board file: {exc}") from None
+    for section, fields in _REQUIRED.items():
+        table = _lookup(data, section)
+        if not isinstance(table, dict):
+            raise TinyforgeError(f"{path}: missing section [{section}]")
+        for field, kind in fields.items():
+            if field not in table:
+                raise TinyforgeError(f"{path}: missing field '{field}' in [{section}]")
+            _check_type(path, f"[{section}]", field, table[field], kind)
+    for section, fields in _OPTIONAL.items():
+        table = _lookup(data, section) or {}
+        for field, kind in fields.items():
+            if field in table:
+                _check_type(path, f"[{section}]", field, table[field], kind)
+    peripherals = data.get("peripherals", [])
+    if not isinstance(peripherals, list):
+        raise TinyforgeError(f"{path}: 'peripherals' must be a list of [[peripherals]] tables")
+    for number, entry in enumerate(peripherals):
+        for field, kind in _PERIPHERAL_FIELDS.items():
+            if not isinstance(entry, dict) or field not in entry:
+                raise TinyforgeError(f"{path}: missing field '{field}' in [[peripherals]] entry {number + 1}")
+            _check_type(path, f"[[peripherals]] entry {number + 1}", field, entry[field], kind)
+    board = Board(name=data["board"]["name"], path=path, data=data)
+    regions = [board.flash, board.ram, *board.peripherals]
+    for i, a in enumerate(regions):
+        if a.length <= 0:
+            raise TinyforgeError(f"{path}: memory region '{a.name}' has length {a.length}")
+        for b in regions[i + 1:]:
+            if a.origin < b.end and b.origin < a.end:
+                raise TinyforgeError(
+                    f"{path}: memory regions '{a.name}' and '{b.name}' overlap "
+                    f"(0x{a.origin:08x}-0x{a.end:08x} and 0x{b.origin:08x}-0x{b.end:08x})")
+    return board

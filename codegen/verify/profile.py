@@ -1,0 +1,170 @@
+"""Per-layer profile of a built firmware: instructions, MACs, memory plan, flash and RAM split.
+
+The firmware is the production build: ``model.c`` calls one out-of-line
+``model_layer_<i>()`` per layer (see ``templates/model.c.j2``), and the
+emulator records the instruction count at every entry of those functions and
+of the ``tf_marker_begin``/``tf_marker_end`` pair around the first inference.
+A layer's count runs from its entry to the next layer's entry (or the end
+marker), so it includes its call; what the marker span holds beyond the
+layers (the marker body, ``model_invoke``'s prologue and return) is reported
+as ``call_overhead``, and layers plus overhead equal the span exactly.
+
+The same run's outputs are compared with TFLite's reference kernels, so a
+profile is only written for a bit-exact firmware.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
+from codegen.target.boards import Board
+from codegen.verify.emulator import run_firmware
+from codegen.errors import TinyforgeError
+from codegen.compiler.lower import compile_model
+from codegen.verify.reference import reference_outputs
+from codegen.target.size_report import measure
+from codegen.verify.testrun import parse_results
+from codegen.model.tflite_model import load_model
+
+MARKERS = ("tf_marker_begin", "tf_marker_end")
+
+
+def code_bytes(elf_path: Path, board: Board) -> int:
+    """Bytes of machine code in flash: the sizes of every function symbol."""
+    with open(elf_path, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        if not isinstance(symtab, SymbolTableSection):
+            raise TinyforgeError(f"{elf_path}: no symbol table; cannot split flash into code and constants")
+        return sum(s["st_size"] for s in symtab.iter_symbols()
+                   if s["st_info"]["type"] == "STT_FUNC" and board.flash.origin <= s["st_value"] < board.flash.end)
+
+
+def layer_counts(hits: list[tuple[str, int]], layer_symbols: list[str]) -> tuple[int, list[int]]:
+    """(marker span, instructions per layer) of the first inference in ``hits``."""
+    try:
+        begin = next(i for i, (name, _) in enumerate(hits) if name == MARKERS[0])
+        end = next(i for i, (name, _) in enumerate(hits) if name == MARKERS[1] and i > begin)
+    except StopIteration:
+        raise TinyforgeError("the firmware never ran an inference between tf_marker_begin and tf_marker_end")
+    inside = hits[begin + 1:end]
+    if [name for name, _ in inside] != layer_symbols:
+        raise TinyforgeError(f"expected the layers {layer_symbols} in order inside the first inference, "
+                             f"saw {[name for name, _ in inside]}")
+    stops = [count for _, count in inside] + [hits[end][1]]
+    return hits[end][1] - hits[begin][1], [b - a for a, b in zip(stops, stops[1:])]
+
+
+def _shape(shape) -> list[int]:
+    return [int(d) for d in shape]
+
+
+def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions: int = 500_000_000,
+                     echo=print) -> int:
+    """Profile ``elf``; write profile.json and profile.png into ``build_dir``; 0 when bit-exact."""
+    manifest = json.loads((build_dir / "gen" / "manifest.json").read_text())
+    compiled = compile_model(load_model(manifest["model"]), dsp=board.dsp)
+    symbols = [f"model_layer_{layer.index}" for layer in compiled.layers]
+    run = run_firmware(elf, board, max_instructions=max_instructions, watch=[*symbols, *MARKERS])
+    if run.fault is not None:
+        raise TinyforgeError(f"{elf}: {run.fault.message}")
+
+    cases = manifest["cases"]
+    references = reference_outputs(manifest["model"], [c["inputs"] for c in cases])
+    parsed = parse_results(run.console)
+    exact = [i in parsed and parsed[i][0] == c["name"] and
+             parsed[i][2] == [r.ravel().astype("int8").tobytes() for r in references[i]]
+             for i, c in enumerate(cases)]
+
+    span, per_layer = layer_counts(run.watch_hits, symbols)
+    sizes = measure(elf, board, build_dir / "gen" / "manifest.json")
+    code = code_bytes(elf, board)
+    offsets = compiled.plan.offsets
+    layers = []
+    for layer, count in zip(compiled.layers, per_layer):
+        layers.append({
+            "index": layer.index, "operator": layer.opcode, "kernel": layer.kind,
+            "input_shape": _shape(layer.input_shape), "output_shape": _shape(layer.output_shape),
+            "macs": layer.macs, "instructions": count,
+            "instructions_per_mac": round(count / layer.macs, 3) if layer.macs else None,
+            "output_offset": layer.output_offset, "output_bytes": layer.output_bytes,
+        })
+    stack_peak = run.stack_peak or 0
+    profile = {
+        "model": Path(manifest["model"]).name, "board": board.name, "cpu": board.core,
+        "bit_exact": all(exact), "cases_checked": len(cases),
+        "instructions_per_inference": span,
+        "call_overhead": span - sum(per_layer),
+        "macs": sum(layer.macs for layer in compiled.layers),
+        "flash_bytes": {"code": code, "weights": sizes["flash_weights"],
+                        "other_constants": sizes["flash"] - code - sizes["flash_weights"], "total": sizes["flash"]},
+        "ram_bytes": {"arena": sizes["ram_arena"], "static": sizes["ram_static"], "stack_peak": stack_peak,
+                      "total": sizes["ram_arena"] + sizes["ram_static"] + stack_peak},
+        "arena_lower_bound": compiled.plan.lower_bound,
+        "buffers": [{"name": b.name, "offset": offsets[b.name], "bytes": b.size, "first": b.first, "last": b.last}
+                    for b in compiled.buffers],
+        "layers": layers,
+    }
+    (build_dir / "profile.json").write_text(json.dumps(profile, indent=1) + "\n")
+    plot_profile(profile, build_dir / "profile.png")
+    for line in format_profile(profile):
+        echo(line)
+    if not all(exact):
+        bad = [cases[i]["name"] for i, ok in enumerate(exact) if not ok]
+        echo(f"MISMATCH with TFLite's reference kernels: {', '.join(bad)}")
+        return 1
+    return 0
+
+
+def format_profile(p: dict) -> list[str]:
+    lines = [f"{p['model']} on {p['board']} ({p['cpu']}): one inference, "
+             f"{'bit-exact' if p['bit_exact'] else 'NOT bit-exact'} on {p['cases_checked']} input(s)",
+             f"{'#':>3} {'operator':<20} {'kernel':<17} {'in':<16} {'out':<16} {'MACs':>9} {'instr':>10} "
+             f"{'instr/MAC':>9} {'out offset':>10} {'out bytes':>9}"]
+    for layer in p["layers"]:
+        ipm = f"{layer['instructions_per_mac']:.2f}" if layer["instructions_per_mac"] is not None else "-"
+        lines.append(f"{layer['index']:>3} {layer['operator']:<20} {layer['kernel']:<17} "
+                     f"{'x'.join(map(str, layer['input_shape'])):<16} {'x'.join(map(str, layer['output_shape'])):<16} "
+                     f"{layer['macs']:>9,} {layer['instructions']:>10,} {ipm:>9} {layer['output_offset']:>10,} "
+                     f"{layer['output_bytes']:>9,}")
+    total_ipm = p["instructions_per_inference"] / p["macs"] if p["macs"] else 0
+    lines.append(f"    {'call overhead':<72} {p['call_overhead']:>10,}")
+    lines.append(f"    {'total':<55} {p['macs']:>9,} {p['instructions_per_inference']:>10,} {total_ipm:>9.2f}")
+    f, r = p["flash_bytes"], p["ram_bytes"]
+    lines.append(f"flash {f['total']:,} bytes = code {f['code']:,} + weights {f['weights']:,} "
+                 f"+ other constants {f['other_constants']:,}")
+    lines.append(f"RAM   {r['total']:,} bytes = arena {r['arena']:,} (lower bound {p['arena_lower_bound']:,}) "
+                 f"+ static {r['static']:,} + peak stack {r['stack_peak']:,}")
+    return lines
+
+
+def plot_profile(p: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    layers = p["layers"]
+    fig, (bars, plan) = plt.subplots(2, 1, figsize=(10, 8), constrained_layout=True)
+    labels = [f"{layer['index']} {layer['operator']}" for layer in layers]
+    bars.bar(range(len(layers)), [layer["instructions"] for layer in layers], color="tab:blue")
+    bars.set_xticks(range(len(layers)), labels, rotation=30, ha="right", fontsize=8)
+    bars.set_ylabel("instructions")
+    bars.set_title(f"{p['model']} on {p['board']}: {p['instructions_per_inference']:,} instructions per inference")
+
+    for i, b in enumerate(p["buffers"]):
+        first, last = max(b["first"], -1), b["last"]
+        plan.add_patch(Rectangle((first - 0.5, b["offset"]), last - first + 1, b["bytes"],
+                                 facecolor=f"C{i % 10}", edgecolor="black", alpha=0.6))
+        plan.text(first - 0.4, b["offset"] + b["bytes"] / 2, b["name"][:28], fontsize=7, va="center")
+    steps = [b["first"] for b in p["buffers"]] + [b["last"] for b in p["buffers"]]
+    plan.set_xlim(min(steps, default=0) - 1, max(steps, default=0) + 1)
+    plan.set_ylim(0, max(p["ram_bytes"]["arena"], 1))
+    plan.set_xlabel("layer (step; -1 is the model input before the first layer)")
+    plan.set_ylabel("arena offset (bytes)")
+    plan.set_title(f"memory plan: arena {p['ram_bytes']['arena']:,} bytes, "
+                   f"lower bound {p['arena_lower_bound']:,}")
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
