@@ -126,11 +126,12 @@ def codegen_action(args: dict, gen_dir: Path, input_files: list[Path]):
         from codegen.emit.generate import generate_firmware
         from codegen.verify.cases import resolve_cases
         from codegen.model.labels import resolve_labels
-        from codegen.compiler.lower import compile_model
+        from codegen.compiler.select import Target
+        from codegen.pipeline import compile_model
         from codegen.model.tflite_model import load_model
         try:
             model = load_model(args["model"])
-            compiled = compile_model(model, dsp=args["board"].dsp)
+            compiled = compile_model(model, Target.of(args["board"]))
             labels = resolve_labels(model, args["labels"])
             if args["app"] == "stream":
                 from codegen.features.firmware import model_recipe

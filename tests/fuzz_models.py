@@ -231,7 +231,7 @@ class Child:
 def judge(model_path: str, work_dir: Path, oracle: Child) -> dict:
     from codegen.errors import TinyforgeError
     from codegen.verify.hostrun import run_on_host
-    from codegen.compiler.lower import compile_model
+    from codegen.pipeline import compile_model
     from codegen.model.tflite_model import load_model
 
     try:

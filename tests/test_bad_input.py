@@ -19,7 +19,7 @@ from codegen.target.boards import load_board
 from codegen.target.host_tools import require_packages, require_writable_dir
 from codegen.errors import TinyforgeError
 from codegen.verify.cases import resolve_cases
-from codegen.compiler.lower import compile_model
+from codegen.pipeline import compile_model
 from codegen.model.tflite_model import load_model
 from codegen.wav import read_wav
 

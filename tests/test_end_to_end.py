@@ -163,7 +163,7 @@ def test_unsupported_operator_stops_before_compiling(board, exp_model):
 def test_firmware_that_does_not_fit_says_by_how_much(tmp_path, region, small, board):
     import re
     from codegen.target.boards import load_board
-    from codegen.compiler.lower import compile_model
+    from codegen.pipeline import compile_model
     from codegen.model.tflite_model import load_model
     reserve = load_board(board).stack_reserve
     arena = compile_model(load_model(ROOT / "models" / "kws_yes_no.tflite")).arena_size

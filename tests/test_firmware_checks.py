@@ -63,7 +63,7 @@ def _debug_firmware(build_firmware, out_dir: Path, corrupt_layer: int | None = N
     offset moved past the end of the arena (a broken plan)."""
     from codegen.emit.generate import generate_firmware
     from codegen.verify.cases import random_cases
-    from codegen.compiler.lower import compile_model
+    from codegen.pipeline import compile_model
     from codegen.model.tflite_model import load_model
 
     model = load_model(REPO / "models" / "kws_yes_no.tflite")
@@ -97,7 +97,7 @@ def test_debug_build_stops_a_broken_plan_at_the_layer(build_firmware, tmp_path):
 
 def test_release_build_has_no_arena_checks(tmp_path):
     from codegen.emit.generate import generate_model_sources
-    from codegen.compiler.lower import compile_model
+    from codegen.pipeline import compile_model
     from codegen.model.tflite_model import load_model
 
     model = load_model(REPO / "models" / "kws_yes_no.tflite")

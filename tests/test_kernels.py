@@ -22,7 +22,8 @@ import numpy as np
 import pytest
 
 from codegen.compiler import quant
-from codegen.compiler.ops import _channel_requant, _conv, _depthwise_pairs, _packed, _pointwise
+from codegen.compiler.layouts import channel_requant as _channel_requant, depthwise_pairs as _depthwise_pairs, packed as _packed, pointwise as _pointwise
+from codegen.compiler import select
 
 REPO = Path(__file__).resolve().parent.parent
 KERNEL_DIR = REPO / "firmware" / "kernels"
@@ -251,7 +252,7 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
             assert_bytes_equal(run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape,
                                           table=table), out)
         run = kw * filter_ohwi.shape[3]
-        if run % 4 == 0 and kh * run <= _conv.TAP_PAIRS_MAX_TAPS:
+        if run % 4 == 0 and kh * run <= select.TAP_PAIRS_MAX_TAPS:
             tap_pairs = run_tap_pairs(kernels, x, filter_ohwi, bias, params, mults, shifts, out_shape)
             if tap_pairs is not None:
                 assert_bytes_equal(tap_pairs, out)

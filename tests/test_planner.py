@@ -51,7 +51,7 @@ def test_disjoint_lifetimes_share_bytes():
 # --------------------------------------------------------------------------
 
 def _compiled(tmp_path, tensors, ops, inputs, outputs):
-    from codegen.compiler.lower import compile_model
+    from codegen.pipeline import compile_model
     from codegen.model.tflite_model import load_model
     from tflite_builder import build
     path = tmp_path / "model.tflite"
@@ -86,14 +86,15 @@ def test_ds_cnn_runs_its_depthwise_and_pointwise_layers_in_place():
     """MLPerf Tiny's DS-CNN: one 8,000-byte activation tensor where TFLM keeps two."""
     import pytest
     from pathlib import Path
-    from codegen.compiler.lower import compile_model
+    from codegen.pipeline import compile_model
     from codegen.model.tflite_model import load_model
     model = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "kws_ref_model.tflite"
     if not model.is_file():
         pytest.skip(f"{model} is not there")
+    from codegen.compiler.select import Target
     for dsp in (False, True):   # the depthwise kernel differs on DSP cores; both work in place
-        compiled = compile_model(load_model(model), dsp=dsp)
-        separable = [layer for layer in compiled.layers if layer.kind in ("pointwise_conv", "depthwise_conv2d_3x3")
-                     or layer.params.get("kernel") == "depthwise_conv2d_fast_s8"]
+        compiled = compile_model(load_model(model), Target("cortex-m33", dsp))
+        separable = [layer for layer in compiled.layers if layer.function in (
+            "pointwise_conv_s8", "depthwise_conv2d_3x3_s8", "depthwise_conv2d_fast_s8")]
         assert len(separable) == 8 and all(layer.in_place for layer in separable)
         assert compiled.arena_size == compiled.plan.lower_bound < 2 * 8000

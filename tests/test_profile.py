@@ -74,8 +74,8 @@ def test_dsp_kernels_are_bit_exact_in_the_emulator(board):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert p["bit_exact"]
     kernels = {layer["kernel"] for layer in p["layers"]}
-    assert {"conv2d_tap_pairs", "pointwise_conv", "depthwise_conv2d_3x3", "fully_connected"} <= kernels
-    assert not {"packed_conv", "depthwise_conv2d"} & kernels
+    assert {"conv2d_tap_pairs_s8", "pointwise_conv_s8", "depthwise_conv2d_3x3_s8", "fully_connected_fast_s8"} <= kernels
+    assert not {"packed_conv_s8", "depthwise_conv2d_s8", "depthwise_conv2d_fast_s8"} & kernels
 
 
 def test_profile_cli_says_what_is_missing(tmp_path):

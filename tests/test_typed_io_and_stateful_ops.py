@@ -22,7 +22,7 @@ from codegen.errors import TinyforgeError
 from codegen.emit.generate import generate_model_sources
 from codegen.verify.hostrun import INCLUDE_DIR, KERNEL_DIR, run_on_host
 from codegen.verify.cases import random_cases
-from codegen.compiler.lower import compile_model
+from codegen.pipeline import compile_model
 from codegen.verify.reference import reference_outputs
 from codegen.model.tflite_model import load_model
 from tflite_builder import Op, T, build

@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.errors import TinyforgeError
-from codegen.compiler.lower import SUPPORTED_OPS, check_supported, compile_model
+from codegen.compiler.lower import check_supported
+from codegen.compiler.ops import SUPPORTED_OPS
+from codegen.pipeline import compile_model
 from codegen.model.tflite_model import load_model
 
 SUMMARY = "print a model's operators, tensors and quantization, what is supported, and the planned arena"

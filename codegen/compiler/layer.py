@@ -23,39 +23,72 @@ class ConstArray:
 
 @dataclass(frozen=True)
 class MemoryNeeds:
-    """What an operator asks of the memory planner (an operator module's optional ``memory(model, op)``).
+    """What a lowered operator asks of the memory planner (from its kernel choice, or its spec's ``memory``).
 
     ``scratch``: bytes of working memory the kernel needs during its own step.
     ``in_place_scratch``: None if the output may not overwrite the data input; otherwise the scratch the
-    kernel needs when it does (e.g. a depthwise line buffer). The planner writes the output over the
+    kernel needs when it does (e.g. a depthwise line buffer). The liveness pass writes the output over the
     input when the input dies at this step and is not a model input or output."""
     scratch: int = 0
     in_place_scratch: int | None = None
 
 
+@dataclass(frozen=True)
+class ArenaRef:
+    """An arena address before placement: the start of tensor ``tensor``'s buffer plus ``delta`` bytes.
+
+    Lowering writes these wherever a kernel argument is an arena address (operands of ADD, the slices of
+    SPLIT); the bind pass replaces every one with the placed offset, so lowering never sees the plan."""
+    tensor: int
+    delta: int = 0
+
+    def __add__(self, other: int) -> "ArenaRef":
+        return ArenaRef(self.tensor, self.delta + int(other))
+
+    __radd__ = __add__
+
+
 @dataclass
 class Layer:
+    """One operator as the lowering pass leaves it, and as the bind pass completes it with arena offsets."""
     index: int                 # operator index in the model's graph
     opcode: str
-    kind: str                  # template name under templates/ops/
+    template: str              # templates/ops/<template>.c.j2
+    function: str | None       # the C function the layer calls (None: no call, e.g. RESHAPE)
     symbol: str                # C identifier prefix for this layer's constants
     inputs: list[str]          # activation tensor names, for comments
     output: str
-    input_offset: int          # arena offsets of the first activation input and the output
-    output_offset: int
     output_bytes: int
     input_shape: tuple
     output_shape: tuple
+    target: object = None      # codegen.compiler.select.Target: the core the kernels are chosen for
+    # Tensor indices: the data input, every activation input (op order) and every output.
+    data_tensor: int = -1
+    activation_tensors: list[int] = field(default_factory=list)
+    output_tensors: list[int] = field(default_factory=list)
     macs: int = 0
     consts: list[ConstArray] = field(default_factory=list)
     params: dict = field(default_factory=dict)
-    input_offsets: list[int] = field(default_factory=list)   # every activation input, in op order
+    memory: MemoryNeeds = field(default_factory=MemoryNeeds)
+    choice_reason: str = ""    # the selector predicate that picked the function ("" when the spec's default)
+    weight_layout: str = ""
+    # Arena addresses: ArenaRef during lowering, byte offsets after the bind pass.
+    input_offset: object = None          # the data input
+    output_offset: object = None
+    input_offsets: list = field(default_factory=list)   # every activation input, in op order
     input_bytes: list[int] = field(default_factory=list)     # their sizes, same order
-    extra_outputs: list[tuple[int, int]] = field(default_factory=list)  # (offset, bytes) of outputs 1.. (SPLIT)
+    extra_outputs: list = field(default_factory=list)  # (offset, bytes) of outputs 1.. (SPLIT)
     scratch_offset: int | None = None   # arena offset of the kernel's working memory, if it asked for some
     scratch_bytes: int = 0
     in_place: bool = False              # the output overwrites the data input
-    core_dsp: bool = False              # the target core has the DSP extension (the board's cpu.dsp)
+
+    def apply(self, choice) -> None:
+        """Take a :class:`codegen.compiler.select.KernelChoice`: its function, template and memory needs."""
+        self.function = choice.function
+        self.template = choice.template
+        self.weight_layout = choice.weight_layout
+        self.choice_reason = choice.reason
+        self.memory = MemoryNeeds(choice.scratch, choice.in_place_scratch)
 
     @property
     def arena_ranges(self) -> list[tuple[int, int]]:

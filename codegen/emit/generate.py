@@ -15,7 +15,7 @@ from codegen.emit.board_support import render_board_support
 from codegen.emit.build_info import render_build_info
 from codegen.target.boards import Board
 from codegen.verify.cases import TestCase
-from codegen.compiler.lower import CompiledModel
+from codegen.pipeline import CompiledModel
 from codegen.emit.render import environment, render, write_if_changed
 
 VALUES_PER_LINE = 16

@@ -1,4 +1,4 @@
-"""Static memory planning: every tensor at a fixed offset of one arena.
+"""Pass 3 of 4, place: every buffer at a fixed offset of one arena.
 
 Each buffer lives from the step that writes it to the last step that reads it
 (inclusive). Two buffers may share bytes only when those intervals are

@@ -45,8 +45,9 @@ class Board:
 
     @property
     def dsp(self) -> bool:
-        """The core has the DSP extension (SMLAD, SXTB16): codegen may lay out weights for it."""
-        return self.data["cpu"].get("dsp", False)
+        """The firmware uses the DSP extension (SMLAD, SXTB16): codegen lays out weights for it and the
+        compiler is told the same (``cflags``). Defaults to what the core always has."""
+        return self.data["cpu"].get("dsp", CORE_DSP.get(self.core) == "always")
 
     @property
     def clock_hz(self) -> int:
@@ -81,12 +82,35 @@ class Board:
     @property
     def cflags(self) -> list[str]:
         """Target flags derived from the CPU section (compile and link)."""
-        flags = ["-mthumb", f"-mcpu={self.core}"]
+        # dsp = false on a core whose DSP extension is optional (M33, M55) must reach the compiler too, or
+        # the kernels would use SMLAD over weights laid out for a core without it.
+        nodsp = "+nodsp" if not self.dsp and CORE_DSP.get(self.core) == "optional" else ""
+        flags = ["-mthumb", f"-mcpu={self.core}{nodsp}"]
         if self.fpu != "none":
             flags += [f"-mfpu={self.fpu}", f"-mfloat-abi={self.float_abi}"]
         else:
             flags += ["-mfloat-abi=soft"]
         return flags
+
+
+# Whether each core has the DSP extension (SMLAD, SXTB16): "always" (GCC cannot turn it off), "optional"
+# (on by default, "-mcpu=...+nodsp" turns it off) or "none". From Arm's technical reference manuals.
+CORE_DSP = {"cortex-m0": "none", "cortex-m0plus": "none", "cortex-m1": "none", "cortex-m3": "none",
+            "cortex-m23": "none", "cortex-m4": "always", "cortex-m7": "always", "cortex-m33": "optional",
+            "cortex-m35p": "optional", "cortex-m55": "optional"}
+
+
+def _check_dsp(path: Path, core: str, dsp: bool | None) -> None:
+    """The board's dsp flag and its core must agree, so Python's weight layouts and the C kernels agree."""
+    kind = CORE_DSP.get(core)
+    if kind is None:
+        raise TinyforgeError(f"{path}: core '{core}' in [cpu] is not one tinyforge builds for; "
+                             f"known cores are {', '.join(CORE_DSP)}")
+    if dsp is True and kind == "none":
+        raise TinyforgeError(f"{path}: [cpu] dsp = true, but {core} has no DSP extension; remove the line")
+    if dsp is False and kind == "always":
+        raise TinyforgeError(f"{path}: [cpu] dsp = false, but {core} always has the DSP extension and the compiler "
+                             "cannot turn it off; remove the line")
 
 
 # Every field a consumer reads without a default, with its TOML type: a board file is refused at load
@@ -154,6 +178,7 @@ def load_board(name_or_path: str | Path) -> Board:
         for field, kind in fields.items():
             if field in table:
                 _check_type(path, f"[{section}]", field, table[field], kind)
+    _check_dsp(path, data["cpu"]["core"], data["cpu"].get("dsp"))
     peripherals = data.get("peripherals", [])
     if not isinstance(peripherals, list):
         raise TinyforgeError(f"{path}: 'peripherals' must be a list of [[peripherals]] tables")

@@ -23,7 +23,7 @@ import numpy as np
 
 from codegen.errors import TinyforgeError
 from codegen.emit.generate import generate_model_sources
-from codegen.compiler.lower import compile_model
+from codegen.pipeline import compile_model
 from codegen.emit.render import REPO_ROOT, render
 from codegen.model.tflite_model import load_model
 

@@ -23,7 +23,8 @@ from elftools.elf.sections import SymbolTableSection
 from codegen.target.boards import Board
 from codegen.verify.emulator import run_firmware
 from codegen.errors import TinyforgeError
-from codegen.compiler.lower import compile_model
+from codegen.compiler.select import Target
+from codegen.pipeline import compile_model
 from codegen.verify.reference import reference_outputs
 from codegen.target.size_report import measure
 from codegen.verify.testrun import parse_results
@@ -65,7 +66,7 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
                      echo=print) -> int:
     """Profile ``elf``; write profile.json and profile.png into ``build_dir``; 0 when bit-exact."""
     manifest = json.loads((build_dir / "gen" / "manifest.json").read_text())
-    compiled = compile_model(load_model(manifest["model"]), dsp=board.dsp)
+    compiled = compile_model(load_model(manifest["model"]), Target.of(board))
     symbols = [f"model_layer_{layer.index}" for layer in compiled.layers]
     run = run_firmware(elf, board, max_instructions=max_instructions, watch=[*symbols, *MARKERS])
     if run.fault is not None:
@@ -85,7 +86,7 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
     layers = []
     for layer, count in zip(compiled.layers, per_layer):
         layers.append({
-            "index": layer.index, "operator": layer.opcode, "kernel": layer.kind,
+            "index": layer.index, "operator": layer.opcode, "kernel": layer.function or "(alias: no call)", "template": layer.template,
             "input_shape": _shape(layer.input_shape), "output_shape": _shape(layer.output_shape),
             "macs": layer.macs, "instructions": count,
             "instructions_per_mac": round(count / layer.macs, 3) if layer.macs else None,
@@ -121,17 +122,17 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
 def format_profile(p: dict) -> list[str]:
     lines = [f"{p['model']} on {p['board']} ({p['cpu']}): one inference, "
              f"{'bit-exact' if p['bit_exact'] else 'NOT bit-exact'} on {p['cases_checked']} input(s)",
-             f"{'#':>3} {'operator':<20} {'kernel':<17} {'in':<16} {'out':<16} {'MACs':>9} {'instr':>10} "
+             f"{'#':>3} {'operator':<20} {'kernel':<24} {'in':<16} {'out':<16} {'MACs':>9} {'instr':>10} "
              f"{'instr/MAC':>9} {'out offset':>10} {'out bytes':>9}"]
     for layer in p["layers"]:
         ipm = f"{layer['instructions_per_mac']:.2f}" if layer["instructions_per_mac"] is not None else "-"
-        lines.append(f"{layer['index']:>3} {layer['operator']:<20} {layer['kernel']:<17} "
+        lines.append(f"{layer['index']:>3} {layer['operator']:<20} {layer['kernel']:<24} "
                      f"{'x'.join(map(str, layer['input_shape'])):<16} {'x'.join(map(str, layer['output_shape'])):<16} "
                      f"{layer['macs']:>9,} {layer['instructions']:>10,} {ipm:>9} {layer['output_offset']:>10,} "
                      f"{layer['output_bytes']:>9,}")
     total_ipm = p["instructions_per_inference"] / p["macs"] if p["macs"] else 0
-    lines.append(f"    {'call overhead':<72} {p['call_overhead']:>10,}")
-    lines.append(f"    {'total':<55} {p['macs']:>9,} {p['instructions_per_inference']:>10,} {total_ipm:>9.2f}")
+    lines.append(f"    {'call overhead':<79} {p['call_overhead']:>10,}")
+    lines.append(f"    {'total':<62} {p['macs']:>9,} {p['instructions_per_inference']:>10,} {total_ipm:>9.2f}")
     f, r = p["flash_bytes"], p["ram_bytes"]
     lines.append(f"flash {f['total']:,} bytes = code {f['code']:,} + weights {f['weights']:,} "
                  f"+ other constants {f['other_constants']:,}")

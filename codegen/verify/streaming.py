@@ -23,7 +23,7 @@ from codegen.errors import TinyforgeError
 from codegen.features import Recipe
 from codegen.features.firmware import render_frontend_sources
 from codegen.emit.generate import GeneratedFirmware, generate_model_sources
-from codegen.compiler.lower import CompiledModel
+from codegen.pipeline import CompiledModel
 from codegen.emit.render import render, write_if_changed
 from codegen.wav import read_wav
 

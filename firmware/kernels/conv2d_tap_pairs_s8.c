@@ -10,7 +10,7 @@
  * One filter row of the receptive field is a contiguous run of k_w * in_c
  * input bytes, read a word (four taps t0..t3) at a time: SXTB16 of the word,
  * and of the word rotated by 8, gives taps (t0, t2) and (t1, t3) as int16
- * pairs. The filter is laid out to match (codegen/compiler/ops/_pointwise.py, shared
+ * pairs. The filter is laid out to match (codegen/compiler/layouts/pointwise.py, shared
  * with pointwise_conv_s8): groups of four output channels, then quads of four
  * taps in (ky, kx, ic) order, 16 bytes per quad, so each weight word gives two
  * channels' pairs. Per quad and four channels: one input word, four weight

@@ -16,7 +16,7 @@
  * int16 pairs, which spends 1,152 instead of 576 bytes of flash on a 64-channel
  * layer and saves two SXTB16 per tap: per group of four channels (c0..c3) and
  * tap (ky, kx) in row-major order, the words (c0 | c2 << 16) and
- * (c1 | c3 << 16), 72 bytes per group (codegen/compiler/ops/_depthwise_pairs.py).
+ * (c1 | c3 << 16), 72 bytes per group (codegen/compiler/layouts/depthwise_pairs.py).
  * Each tap is then one LDR, one LDRD, two SXTB16 and four multiply-adds.
  */
 #include "tinyforge/kernels.h"

@@ -2,7 +2,7 @@
  * DEPTHWISE_CONV_2D with depth multiplier 1 and no dilation, tuned: the same
  * arithmetic as depthwise_conv2d_s8.c (the reference). Codegen sends it only
  * layers whose channel count is a multiple of 4 (DS-CNN's 64) and whose
- * requantization tf_mbqm_fast_halves can do (codegen/compiler/ops/_channel_requant.py);
+ * requantization tf_mbqm_fast_halves can do (codegen/compiler/layouts/channel_requant.py);
  * on cores with the DSP extension, 3x3 filters go to depthwise_conv2d_3x3_s8
  * instead.
  *

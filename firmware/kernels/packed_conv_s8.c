@@ -15,7 +15,7 @@
  * tests/test_kernels.py runs every CONV_2D and one-channel DEPTHWISE_CONV_2D
  * case through both this kernel and the plain ones, with lane splits forced.
  *
- * Packed filter layout (built by codegen/compiler/ops/_packed.py): groups of 8 output
+ * Packed filter layout (built by codegen/compiler/layouts/packed.py): groups of 8 output
  * channels (4 packed words per tap; the last group may have 2), then taps in
  * (ky, kx, ic) order, so one input row of the receptive field is a
  * contiguous run of input bytes and of packed words. Channels past out_c

@@ -8,7 +8,7 @@
  * padding). The sums are the integers TFLite's reference kernel forms, so
  * results are bit-exact (tests/test_kernels.py and the conformance suite).
  *
- * Filter layout (codegen/compiler/ops/_pointwise.py), one layout for every core:
+ * Filter layout (codegen/compiler/layouts/pointwise.py), one layout for every core:
  * groups of four output channels c0..c3; within a group, quads of four input
  * channels t0..t3 (zero-padded to a multiple of 4), 16 bytes per quad:
  *     c0t0 c1t0 c0t2 c1t2 | c0t1 c1t1 c0t3 c1t3 | c2t0 c3t0 c2t2 c3t2 | c2t1 c3t1 c2t3 c3t3

@@ -14,9 +14,10 @@
 
 #include <stdint.h>
 
+#include "core_features.h"
 #include "tinyforge/kernels.h"
 
-#if defined(__ARM_FEATURE_DSP) || defined(__ARM_FEATURE_SAT)
+#if defined(__ARM_FEATURE_SAT)
 #include <arm_acle.h>
 #endif
 
@@ -112,7 +113,7 @@ static inline int32_t tf_mbqm_single(int32_t x, int32_t multiplier, int32_t shif
 
 /*
  * tf_mbqm for what every tuned convolution kernel meets, checked by codegen
- * before it selects one (codegen/compiler/ops/_channel_requant.py): a multiplier
+ * before it selects one (codegen/compiler/layouts/channel_requant.py): a multiplier
  * >= 0, a right shift s of 1..31 (real multiplier below 1/2) and
  * |acc| < 2^30. Same double rounding, fewer instructions:
  *  - The high multiply h is floor((acc * m + 2^30) / 2^31) =
@@ -133,7 +134,7 @@ static inline int32_t tf_mbqm_single(int32_t x, int32_t multiplier, int32_t shif
 static inline int32_t tf_mbqm_fast_halves(int32_t acc, int32_t multiplier, int32_t shift_less_one)
 {
     const int32_t doubled = (int32_t)((uint32_t)acc << 1);
-#if defined(__ARM_FEATURE_DSP)
+#if TF_KERNELS_DSP
     int32_t high;
     __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(doubled), "r"(multiplier));   /* not in GCC 12's ACLE */
 #else

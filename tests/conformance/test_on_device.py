@@ -18,7 +18,8 @@ from cases import CACHE, DEVICE_RESULTS, load_cases
 from codegen.target.boards import load_board
 from codegen.emit.generate import generate_firmware
 from codegen.verify import cases as inputs as model_inputs
-from codegen.compiler.lower import compile_model
+from codegen.compiler.select import Target
+from codegen.pipeline import compile_model
 from codegen.verify.testrun import run_test
 from codegen.model.tflite_model import load_model
 from firmware_build import compile_firmware, compile_kernel_library
@@ -62,7 +63,7 @@ def test_bit_exact_on_device(case, board, converted, kernel_library, request):
     inputs = seeded_inputs(model, int(case.key()[:8], 16))
     out_dir = WORK / board / case.key()
     target = load_board(board)
-    generated = generate_firmware(target, compile_model(model, dsp=target.dsp),
+    generated = generate_firmware(target, compile_model(model, Target.of(target)),
                                   [model_inputs.TestCase(f"seeded{i}", "seeded", t) for i, t in enumerate(inputs)],
                                   None, out_dir, [])
     # firmware_build links its own startup; the kernels come from the board's library.

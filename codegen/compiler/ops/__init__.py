@@ -1,40 +1,95 @@
 """One module per operator family: how a TFLite operator becomes a kernel call.
 
-Each module defines
+Each public module (a name without a leading underscore) defines ``SPEC``, an
+:class:`OperatorSpec`. Nothing else of the module is read from outside: the spec
+names the check and lower functions and says how the planner must treat the
+operator. Discovery checks every spec (its template exists, its opcodes are not
+claimed twice, its functions are callable), so a malformed operator module
+fails at import with one line, not halfway through a model.
 
-* ``OPCODES``: the TFLite builtin operator names it lowers;
-* ``KIND``: the name of its template, ``templates/ops/<KIND>.c.j2``, which
-  defines two macros, ``definitions(layer)`` (constant arrays and parameter
-  structs) and ``call(layer)`` (the statement in ``model_invoke``);
-* ``check(model, op)``: raise ``Unsupported`` for what it cannot lower;
-* ``lower(model, op, layer)``: fill ``layer.consts``, ``layer.params`` and
-  ``layer.macs`` (all numbers computed here, in Python);
-* optionally ``ALIAS = True`` when the output shares the input's bytes.
-
-Modules are discovered automatically, so adding an operator adds a file here,
-a template and a kernel, and edits nothing else.
+Adding an operator adds a module here, a template under ``templates/ops/`` and
+a kernel under ``firmware/kernels/``, and edits no other Python file.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from types import ModuleType
+from dataclasses import dataclass
+from typing import Callable
 
 from codegen.errors import TinyforgeError
+from codegen.paths import TEMPLATES_DIR
 
 
 class Unsupported(TinyforgeError):
     """An operator, type or option codegen cannot lower; says which and what is supported."""
 
 
-def _discover() -> dict[str, ModuleType]:
-    registry: dict[str, ModuleType] = {}
-    for info in pkgutil.iter_modules(__path__):
+@dataclass(frozen=True)
+class OperatorSpec:
+    """What ``codegen.compiler.lower`` needs to know about one operator family.
+
+    ``template``: ``templates/ops/<template>.c.j2``, used unless the kernel selector picks another.
+    ``function``: the C function the layer calls, unless ``lower`` (through the selector) picks another;
+    None for operators that emit no call (RESHAPE aliases its input).
+    ``check(model, op)`` raises :class:`Unsupported`; ``lower(model, op, layer)`` fills the layer.
+    ``memory(model, op)``: the operator's :class:`~codegen.compiler.layer.MemoryNeeds` when it has any
+    (operators whose kernel is chosen by ``codegen.compiler.select`` set ``layer.memory`` from the choice).
+    ``data_input``: position of the tensor the operator transforms (SPLIT takes its axis first).
+    ``alias``: the output is the input's bytes (no copy, no call).
+    ``name``: what the layer's C symbols are called after, when not the template.
+    ``shape_preserving``: TFLite's Prepare gives the output the input's shape whatever the file declares,
+    so the two must agree.
+    """
+    opcodes: tuple[str, ...]
+    template: str
+    function: str | None
+    check: Callable
+    lower: Callable
+    memory: Callable | None = None
+    data_input: int = 0
+    alias: bool = False
+    multiple_outputs: bool = False
+    constant_operands: bool = False
+    shape_preserving: bool = False
+    name: str = ""        # in the layer's C symbols (op<N>_<name>_...); the template's name when empty
+
+    @property
+    def symbol_name(self) -> str:
+        return self.name or self.template
+
+
+def _validate(name: str, spec) -> None:
+    where = f"codegen/compiler/ops/{name}.py"
+    if not isinstance(spec, OperatorSpec):
+        raise TinyforgeError(f"{where}: SPEC must be an OperatorSpec (every public operator module defines one)")
+    if not spec.opcodes or not all(isinstance(o, str) and o.isupper() for o in spec.opcodes):
+        raise TinyforgeError(f"{where}: SPEC.opcodes must name TFLite builtin operators, got {spec.opcodes!r}")
+    if not (TEMPLATES_DIR / "ops" / f"{spec.template}.c.j2").is_file():
+        raise TinyforgeError(f"{where}: SPEC.template '{spec.template}' has no templates/ops/{spec.template}.c.j2")
+    for field in ("check", "lower") + (("memory",) if spec.memory is not None else ()):
+        if not callable(getattr(spec, field)):
+            raise TinyforgeError(f"{where}: SPEC.{field} is not callable")
+    if spec.function is None and not spec.alias:
+        raise TinyforgeError(f"{where}: SPEC.function is None but the operator is not an alias")
+
+
+def discover(package_path=None, package=None) -> dict[str, OperatorSpec]:
+    """Opcode -> spec for every public module of the package (this one by default)."""
+    registry: dict[str, OperatorSpec] = {}
+    owner: dict[str, str] = {}
+    for info in pkgutil.iter_modules(package_path or __path__):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for opcode in module.OPCODES:
-            registry[opcode] = module
+        module = importlib.import_module(f"{package or __name__}.{info.name}")
+        spec = getattr(module, "SPEC", None)
+        _validate(info.name, spec)
+        for opcode in spec.opcodes:
+            if opcode in registry:
+                raise TinyforgeError(f"codegen/compiler/ops/{info.name}.py: {opcode} is already lowered by "
+                                     f"codegen/compiler/ops/{owner[opcode]}.py")
+            registry[opcode] = spec
+            owner[opcode] = info.name
     return registry
 
 
@@ -43,6 +98,6 @@ def unsupported(op, why: str) -> Unsupported:
                        f"Supported: {', '.join(SUPPORTED_OPS)}")
 
 
-# Discovered last: the operator modules import Unsupported and unsupported from here.
-REGISTRY = _discover()
+# Discovered last: the operator modules import Unsupported, unsupported and OperatorSpec from here.
+REGISTRY = discover()
 SUPPORTED_OPS = tuple(sorted(REGISTRY))

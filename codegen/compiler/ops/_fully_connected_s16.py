@@ -45,7 +45,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     activation = op.options.get("fused_activation_function", "NONE")
     act_min, act_max = quant.activation_range(activation, out.scale, 0, INT16_MIN, INT16_MAX)
     sym = layer.symbol
-    layer.kind = KIND
     layer.macs = batches * input_depth * output_depth
     layer.consts = [ConstArray(f"{sym}_weights", "int8_t", weights.data.ravel().tolist(),
                                f"{weights.name} {list(weights.shape)}"),

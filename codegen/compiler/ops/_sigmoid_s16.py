@@ -69,8 +69,8 @@ def check(model: Model, op: Operator) -> None:
 def lower(model: Model, op: Operator, layer: Layer) -> None:
     inp = model.op_inputs(op)[0]
     multiplier, shift = quant.sigmoid_s16_multiplier(inp.scale, MAX_POT_SHIFT[op.opcode])
-    layer.kind = KIND
+    layer.template = KIND
+    layer.function = "logistic_s16" if op.opcode == "LOGISTIC" else "tanh_s16"
     layer.consts = [ConstArray(f"{layer.symbol}_table", "uint16_t", SIGMOID_TABLE_UINT16,
                                "TFLite's sigmoid_table_uint16: sigmoid(i / 24) in unsigned 0.16")]
-    layer.params = dict(kernel="logistic_s16" if op.opcode == "LOGISTIC" else "tanh_s16",
-                        count=inp.size, multiplier=multiplier, shift=shift)
+    layer.params = dict(count=inp.size, multiplier=multiplier, shift=shift)

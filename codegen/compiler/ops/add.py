@@ -5,11 +5,11 @@ from codegen.compiler import quant
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops._binary import check, lower_geometry, memory  # noqa: F401
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("ADD",)
 KIND = "add"
 # Either operand may be a constant (e.g. `1 - z` in a lowered GRU); _binary places it in flash.
-CONSTANT_OPERANDS = True
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
@@ -18,3 +18,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     layer.params = lower_geometry(model, op, layer)
     layer.params.update(quant.add_params(in1.scale, in2.scale, out.scale, negate_input2=op.opcode == "SUB"))
     layer.macs = out.size
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='add_s8', check=check, lower=lower, memory=memory, constant_operands=True)

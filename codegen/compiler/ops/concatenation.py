@@ -12,6 +12,7 @@ from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._common import require_int8_activations
 from codegen.compiler.ops._shapes import activation_offsets, operand, same_quantization
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("CONCATENATION",)
 KIND = "concatenation"
@@ -47,3 +48,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     runs = [int(np.prod(t.shape[axis:], dtype=np.int64)) for t in model.op_inputs(op)]
     layer.params = dict(operands=operands, run_bytes=runs, outer=int(np.prod(out.shape[:axis], dtype=np.int64)),
                         axis=axis)
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='concatenation_s8', check=check, lower=lower)

@@ -1,5 +1,8 @@
-"""CONV_2D -> conv2d_s8 (firmware/kernels/conv2d_s8.c)."""
-from codegen.compiler.ops._conv import check, lower, memory  # noqa: F401
+"""CONV_2D -> the kernel codegen.compiler.select.select_conv picks (reference: conv2d_s8,
+firmware/kernels/conv2d_s8.c)."""
+from codegen.compiler.ops import OperatorSpec
+from codegen.compiler.ops._conv import check, lower
 
 OPCODES = ("CONV_2D",)
-KIND = "conv2d"
+
+SPEC = OperatorSpec(opcodes=OPCODES, template="conv2d", function="conv2d_s8", check=check, lower=lower)

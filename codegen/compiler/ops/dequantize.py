@@ -8,6 +8,7 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops.quantize import INTEGER_TYPES
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("DEQUANTIZE",)
 KIND = "quantize"
@@ -28,7 +29,10 @@ def check(model: Model, op: Operator) -> None:
 def lower(model: Model, op: Operator, layer: Layer) -> None:
     inp = model.op_inputs(op)[0]
     bits, low, high = INTEGER_TYPES[inp.type]
-    layer.params = dict(function="dequantize_f32", count=inp.size, scale=float(inp.scale),
+    layer.params = dict(count=inp.size, scale=float(inp.scale),
                         input_zero_point=inp.zero_point, input_bits=bits, multiplier=0, shift=0,
                         output_zero_point=0, output_bits=0, output_min=0, output_max=0,
                         input_ctype="void", output_ctype="float")
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='dequantize_f32', check=check, lower=lower, shape_preserving=True)

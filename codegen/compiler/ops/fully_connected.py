@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from codegen.compiler import quant
 from codegen.compiler.layer import ConstArray, Layer
+from codegen.compiler.select import select_fully_connected
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import _fully_connected_s16, unsupported
 from codegen.compiler.ops._common import (activation_range, require_bias_scale, bias_const, optional_input, require_int8_activations, require_weights,
                       requant_consts)
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("FULLY_CONNECTED",)
 KIND = "fully_connected"
@@ -35,9 +37,10 @@ def check(model: Model, op: Operator) -> None:
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
-    if model.op_inputs(op)[0].type == "INT16":
-        return _fully_connected_s16.lower(model, op, layer)
     inp, weights = model.op_inputs(op)[:2]
+    layer.apply(select_fully_connected(inp.type, int(weights.quantization.zero_point[0])))
+    if inp.type == "INT16":
+        return _fully_connected_s16.lower(model, op, layer)
     bias = optional_input(model, op, 2)
     out = model.op_outputs(op)[0]
     output_depth, input_depth = weights.shape
@@ -50,12 +53,12 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     layer.consts = [ConstArray(f"{sym}_weights", "int8_t", weights.data.ravel().tolist(),
                                f"{weights.name} {list(weights.shape)}"),
                     *bias_const(sym, bias), *requant_consts(sym, multipliers, shifts)]
-    symmetric_weights = int(weights.quantization.zero_point[0]) == 0
     layer.params = dict(
         batches=batches, input_depth=input_depth, output_depth=output_depth,
         input_offset=-inp.zero_point, filter_offset=-int(weights.quantization.zero_point[0]),
         output_offset=out.zero_point, act_min=act_min, act_max=act_max,
         per_channel=int(len(multipliers) > 1), has_bias=bias is not None,
-        activation=op.options.get("fused_activation_function", "NONE"),
-        # The blocked kernel assumes symmetric weights (TFLite's int8 weights always are).
-        kernel="fully_connected_fast_s8" if symmetric_weights else "fully_connected_s8")
+        activation=op.options.get("fused_activation_function", "NONE"))
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='fully_connected_s8', check=check, lower=lower)

@@ -13,6 +13,7 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._lookup import INT8_VALUES, KIND, memory, check_elementwise, lower_table  # noqa: F401 (KIND is this module's)
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("HARD_SWISH",)
 
@@ -71,3 +72,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     table = hard_swish_table(inp.scale, inp.zero_point, out.scale, out.zero_point)
     lower_table(model, op, layer, table, "hard swish in TFLite's int16 fixed point")
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='lookup_s8', check=check, lower=lower, memory=memory, shape_preserving=True)

@@ -13,6 +13,7 @@ from codegen.compiler.fixedpoint import multiply_by_quantized_multiplier
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops._lookup import INT8_VALUES, KIND, memory, check_elementwise, lower_table  # noqa: F401 (KIND is this module's)
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("LEAKY_RELU",)
 
@@ -38,3 +39,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     alpha = op.options.get("alpha", 0.2)
     table = leaky_relu_table(alpha, inp.scale, inp.zero_point, out.scale, out.zero_point)
     lower_table(model, op, layer, table, f"leaky relu (alpha {alpha}) as TFLite's QuantizeLeakyRelu")
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='lookup_s8', check=check, lower=lower, memory=memory, shape_preserving=True)

@@ -9,6 +9,7 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import _sigmoid_s16
 from codegen.compiler.ops._lookup import KIND, memory, check_elementwise, float_table, lower_table  # noqa: F401 (KIND is this module's)
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("LOGISTIC",)
 
@@ -26,3 +27,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     # activations.cc SigmoidPrepare: 1.0f / (1.0f + std::exp(-value)) in float32.
     table = float_table(inp, out, lambda x: np.float32(1) / (np.float32(1) + expf(-x)))
     lower_table(model, op, layer, table, "1 / (1 + exp(-x)) quantized as TFLite's PopulateLookupTable")
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='lookup_s8', check=check, lower=lower, memory=memory, shape_preserving=True)

@@ -14,6 +14,7 @@ from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._common import require_int8_activations
 from codegen.compiler.ops._shapes import constant_ints, padded, require_dims, strides
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("MEAN",)
 KIND = "mean"
@@ -62,3 +63,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         axes=reduced,
         keep_dims=bool(op.options.get("keep_dims", False)))
     layer.macs = inp.size
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='mean_s8', check=check, lower=lower)

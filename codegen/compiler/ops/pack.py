@@ -5,6 +5,7 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._slices import KIND, normalise_axis, require_same_quantization, slice_copy  # noqa: F401 (KIND is ours)
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("PACK",)
 
@@ -25,3 +26,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     layer.params = dict(copies=[dict(slice_copy(out.shape, axis, k, 1, layer.output_offset, offset, True),
                                      name=t.name)
                                 for k, (t, offset) in enumerate(zip(inputs, layer.input_offsets))])
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='strided_copy_s8', check=check, lower=lower)

@@ -10,6 +10,7 @@ from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._common import require_int8_activations
 from codegen.compiler.ops._shapes import MAX_DIMS, padded, require_dims, same_quantization
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("PAD", "PADV2")
 KIND = "pad"
@@ -58,3 +59,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     before = [b for b, _ in _paddings(model, op)]
     layer.params = dict(input_shape=padded(inp.shape), output_shape=padded(out.shape),
                         before=[0] * (MAX_DIMS - len(before)) + before, pad_value=_pad_value(model, op))
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='pad_s8', check=check, lower=lower)

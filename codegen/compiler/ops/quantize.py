@@ -10,6 +10,7 @@ from codegen.compiler import quant
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("QUANTIZE",)
 KIND = "quantize"
@@ -38,12 +39,15 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
                   output_min=out_min, output_max=out_max, scale=float(out.scale),
                   multiplier=0, shift=0, input_zero_point=0, input_bits=0)
     if inp.type == "FLOAT32":
-        params["function"] = "quantize_f32"
+        layer.function = "quantize_f32"
     else:
-        params["function"] = "requantize"
+        layer.function = "requantize"
         params["multiplier"], params["shift"] = quant.quantize_multiplier(float(inp.scale) / float(out.scale))
         params["input_zero_point"] = inp.zero_point
         params["input_bits"] = INTEGER_TYPES[inp.type][0]
     params["input_ctype"] = "float" if inp.type == "FLOAT32" else "void"
     params["output_ctype"] = "void"
     layer.params = params
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='requantize', check=check, lower=lower, shape_preserving=True)

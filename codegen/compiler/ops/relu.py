@@ -13,6 +13,7 @@ from codegen.compiler.fixedpoint import multiply_by_quantized_multiplier
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops._lookup import INT8_VALUES, KIND, memory, check_elementwise, lower_table  # noqa: F401 (KIND is this module's)
+from codegen.compiler.ops import OperatorSpec
 
 # The clamp of each is the fused activation of the same name.
 OPCODES = ("RELU", "RELU6", "RELU_N1_TO_1")
@@ -33,3 +34,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     table = relu_table(op.opcode, inp.scale, inp.zero_point, out.scale, out.zero_point)
     lower_table(model, op, layer, table, f"{op.opcode} rescaled and clamped as TFLite's ReluX")
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='lookup_s8', check=check, lower=lower, memory=memory, shape_preserving=True)

@@ -9,10 +9,10 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._common import require_int8_activations
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
 KIND = "alias"
-ALIAS = True
 
 
 def check(model: Model, op: Operator) -> None:
@@ -58,3 +58,6 @@ def _tflite_output_shape(model: Model, op: Operator, input_size: int) -> tuple[i
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
     pass
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function=None, check=check, lower=lower, alias=True)

@@ -6,6 +6,7 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._common import require_int8_activations
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("SOFTMAX",)
 KIND = "softmax"
@@ -33,3 +34,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     multiplier, left_shift, diff_min = quant.softmax_params(beta, inp.scale)
     layer.params = dict(rows=inp.size // depth, depth=depth, input_multiplier=multiplier,
                         input_left_shift=left_shift, diff_min=diff_min, beta=beta)
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='softmax_s8', check=check, lower=lower, shape_preserving=True)

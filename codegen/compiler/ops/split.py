@@ -12,10 +12,9 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._slices import KIND, normalise_axis, require_same_quantization, slice_copy  # noqa: F401 (KIND is ours)
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("SPLIT",)
-MULTIPLE_OUTPUTS = True
-DATA_INPUT = 1      # SPLIT's inputs are [axis, input]
 
 
 def _operands(model: Model, op: Operator):
@@ -49,3 +48,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
                                       np.dtype(data.dtype).itemsize), name=out.name))
         start += out.shape[axis]
     layer.params = dict(copies=copies)
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='strided_copy_s8', check=check, lower=lower, data_input=1, multiple_outputs=True)

@@ -10,6 +10,7 @@ from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._common import require_int8_activations
 from codegen.compiler.ops._shapes import constant_ints, padded, require_dims, same_quantization, strides
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("STRIDED_SLICE",)
 KIND = "strided_slice"
@@ -78,3 +79,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     layer.params = dict(shape=padded([count for _, _, count, _ in axes]),
                         step=padded([step * s for (_, step, _, _), s in zip(axes, in_strides)], fill=0),
                         start=sum(start * s for (start, _, _, _), s in zip(axes, in_strides)))
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='strided_slice_s8', check=check, lower=lower)

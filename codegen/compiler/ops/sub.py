@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from codegen.compiler.ops._binary import check, memory  # noqa: F401
-from codegen.compiler.ops.add import CONSTANT_OPERANDS, KIND, lower  # noqa: F401
+from codegen.compiler.ops.add import KIND, lower  # noqa: F401
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("SUB",)
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='add_s8', check=check, lower=lower, memory=memory, constant_operands=True)

@@ -12,6 +12,7 @@ from codegen.compiler import quant
 from codegen.compiler.layer import ConstArray, Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("SVDF",)
 KIND = "svdf"
@@ -69,3 +70,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
                         shift_2=s2, act_min=act_min, act_max=act_max, has_bias=bias is not None,
                         state_count=n_batch * n_filter * n_memory, state_name=state.name,
                         activation=op.options.get("fused_activation_function", "NONE"))
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='svdf_s8', check=check, lower=lower)

@@ -7,6 +7,7 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import _sigmoid_s16
 from codegen.compiler.ops._lookup import KIND, memory, check_elementwise, float_table, lower_table  # noqa: F401 (KIND is this module's)
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("TANH",)
 
@@ -24,3 +25,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     # activations.cc TanhPrepare: std::tanh(value) in float32.
     table = float_table(inp, out, tanhf)
     lower_table(model, op, layer, table, "tanh(x) quantized as TFLite's PopulateLookupTable")
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='lookup_s8', check=check, lower=lower, memory=memory, shape_preserving=True)

@@ -7,6 +7,7 @@ from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._common import require_int8_activations
 from codegen.compiler.ops._shapes import constant_ints, padded, require_dims, same_quantization, strides
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("TRANSPOSE",)
 KIND = "transpose"
@@ -37,3 +38,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     in_strides = strides(inp.shape)
     layer.params = dict(shape=padded(out.shape), step=padded([in_strides[p] for p in perm], fill=0), start=0,
                         perm=perm)
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='transpose_s8', check=check, lower=lower)

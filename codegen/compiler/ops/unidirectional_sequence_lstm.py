@@ -16,6 +16,7 @@ from codegen.compiler import quant
 from codegen.compiler.layer import ConstArray, Layer
 from codegen.model.tflite_model import Model, Operator, Tensor
 from codegen.compiler.ops import unsupported
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
 KIND = "lstm"
@@ -152,3 +153,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         hidden_zero_point=int(hidden.zero_point), state_count=n_batch * n_output, cell_count=n_batch * n_cell,
         state_zero_point=state.zero_point, scratch_count=4 * step_batch * n_cell,
         state_name=state.name, cell_name=cell.name)
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='unidirectional_sequence_lstm_s8', check=check, lower=lower)

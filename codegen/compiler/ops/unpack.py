@@ -5,9 +5,9 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._slices import KIND, normalise_axis, require_same_quantization, slice_copy  # noqa: F401 (KIND is ours)
+from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("UNPACK",)
-MULTIPLE_OUTPUTS = True
 
 
 def check(model: Model, op: Operator) -> None:
@@ -26,3 +26,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     layer.params = dict(copies=[dict(slice_copy(data.shape, axis, k, 1, layer.input_offsets[0], offset, False),
                                      name=out.name)
                                 for k, (out, offset) in enumerate(zip(model.op_outputs(op), output_offsets))])
+
+
+SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='strided_copy_s8', check=check, lower=lower, multiple_outputs=True)

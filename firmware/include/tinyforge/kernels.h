@@ -138,7 +138,7 @@ void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant 
 
 /* CONV_2D with a 1x1 filter and stride 1 (padding is then irrelevant), at most 256 input
  * channels, two pixels at a time (see pointwise_conv_s8.c). The filter holds groups of four
- * output channels by quads of four input channels, 16 bytes each (codegen/compiler/ops/_pointwise.py);
+ * output channels by quads of four input channels, 16 bytes each (codegen/compiler/layouts/pointwise.py);
  * channels[].bias includes input_offset * sum(weights). scratch holds in_c words, in_c rounded
  * up to a multiple of 4; output may be input itself when out_c <= in_c (in-place). */
 void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requant *channels,
@@ -154,7 +154,7 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
 
 /* CONV_2D (one group, width dilation 1) or DEPTHWISE_CONV_2D with one input
  * channel, with two output channels' weights packed per int32 word by codegen
- * (codegen/compiler/ops/_packed.py); the filter is k_h x k_w x input C per channel.
+ * (codegen/compiler/layouts/packed.py); the filter is k_h x k_w x input C per channel.
  * With a channels table (layers whose requantization tf_mbqm_fast_halves can do),
  * requant and bias are not read; otherwise channels is NULL. */
 void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,

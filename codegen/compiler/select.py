@@ -1,0 +1,192 @@
+"""The kernel selector: for one layer, which C function runs it, how its weights are laid out, and what
+memory it needs. CMSIS-NN's ``arm_convolve_wrapper_s8`` and its ``_get_buffer_size`` twin are the model, with
+one difference: here one function answers both questions, so the planner and the code can never disagree.
+
+Every fact downstream reads the :class:`KernelChoice`: the lowering pass builds the layer's constants in
+``choice.weight_layout``, the liveness pass takes ``choice.scratch`` and ``choice.in_place_scratch``, the
+templates call ``layer.function`` and ``profile.json`` reports it.
+
+The choice is made from named predicates over the layer's geometry, its real weights (a layout may only hold
+some value ranges) and the :class:`Target`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from codegen.compiler.layouts import channel_requant, depthwise_pairs, packed, pointwise
+
+# The ring-reading depthwise kernels keep a window's row pointers in a small array: TF_DW_MAX_KERNEL_H in
+# firmware/kernels/depthwise_ring.h, which a static assertion in the generated model.c checks against this.
+FAST_DEPTHWISE_MAX_KERNEL_H = 16
+# conv2d_tap_pairs_s8 copies a border pixel's receptive field into a stack patch of TF_TAP_PAIRS_MAX_TAPS
+# bytes (firmware/include/tinyforge/kernels.h), likewise checked in model.c.
+TAP_PAIRS_MAX_TAPS = 128
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the selector may assume of the core the layer runs on. The host build is a core without DSP
+    (the kernels' plain C paths); ``dsp`` must match the compiler flags, which ``Board.cflags`` ensures."""
+    core: str
+    dsp: bool
+
+    @classmethod
+    def of(cls, board) -> "Target":
+        return cls(core=board.core, dsp=board.dsp)
+
+
+HOST = Target(core="host", dsp=False)
+
+
+@dataclass(frozen=True)
+class KernelChoice:
+    function: str                 # the C function the layer calls
+    template: str                 # templates/ops/<template>.c.j2 lays out its arguments
+    weight_layout: str            # how the filter is stored, for the size report and the generated comment
+    scratch: int = 0              # arena bytes the kernel works in during its own step
+    in_place_scratch: int | None = None   # scratch when the output overwrites the input; None: not allowed
+    reason: str = ""              # the predicate that chose it, for inspect and profile
+    # Numbers the predicates already computed and the lowering reuses (not part of the decision's identity).
+    channels: list | None = field(default=None, compare=False)     # (bias, multiplier, shift - 1) per channel
+    packed_filter: list | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    depthwise: bool
+    n: int
+    in_h: int
+    in_w: int
+    in_c: int
+    f_h: int
+    f_w: int
+    out_h: int
+    out_w: int
+    out_c: int
+    stride_h: int
+    stride_w: int
+    dil_h: int
+    dil_w: int
+    pad_h: int
+    pad_w: int
+    depth_multiplier: int
+
+
+@dataclass(frozen=True)
+class ConvNumbers:
+    """The quantized numbers a conv layout depends on: weights as stored ([out, kh, kw, in] for CONV_2D,
+    [1, kh, kw, out] for DEPTHWISE_CONV_2D), the bias (or None), per-channel multipliers and shifts."""
+    weights: np.ndarray
+    bias: np.ndarray | None
+    multipliers: list
+    shifts: list
+    input_offset: int             # -input zero point
+
+
+# ---- named predicates --------------------------------------------------------------------------------
+
+def is_pointwise(g: ConvGeometry, weights: np.ndarray) -> bool:
+    """A 1x1 stride-1 CONV_2D whose weights keep pointwise_conv_s8's low int16 lane from overflowing."""
+    return not g.depthwise and pointwise.eligible(g.f_h, g.f_w, g.stride_h, g.stride_w, weights)
+
+
+def fits_depthwise_ring(g: ConvGeometry) -> bool:
+    """A depthwise layer the ring kernels take: multiplier 1, channels in fours, no dilation, and a window
+    short enough for the ring's row-pointer array."""
+    return (g.depthwise and g.depth_multiplier == 1 and g.in_c % 4 == 0 and g.dil_h == g.dil_w == 1
+            and g.f_h <= FAST_DEPTHWISE_MAX_KERNEL_H)
+
+
+def has_3x3_dsp_depthwise(g: ConvGeometry, target: Target) -> bool:
+    """depthwise_conv2d_3x3_s8: a 3x3 filter on a core with SMLABB (on top of ``fits_depthwise_ring``)."""
+    return depthwise_pairs.eligible(target.dsp, g.f_h, g.f_w)
+
+
+def fits_tap_pairs(g: ConvGeometry, target: Target) -> bool:
+    """conv2d_tap_pairs_s8: cores with SMLAD only (elsewhere packed_conv_s8 is faster), filter rows of whole
+    words, a receptive field that fits the border patch; a depthwise layer only over one input channel."""
+    run = g.f_w * g.in_c
+    return (target.dsp and (not g.depthwise or g.in_c == 1) and g.dil_w == 1 and run % 4 == 0
+            and g.f_h * run <= TAP_PAIRS_MAX_TAPS)
+
+
+def fits_packed(g: ConvGeometry) -> bool:
+    """packed_conv_s8: a filter row is one run of input bytes (no width dilation); a depthwise layer is a
+    convolution only over one input channel."""
+    return (not g.depthwise or g.in_c == 1) and g.dil_w == 1
+
+
+def ring_bytes(g: ConvGeometry) -> int:
+    """The ring kernels' scratch: k_h input rows, each as wide as the outputs read, padded."""
+    return g.f_h * ((g.out_w - 1) * g.stride_w + g.f_w) * g.in_c
+
+
+def same_shape_stride_1(g: ConvGeometry) -> bool:
+    return g.stride_h == g.stride_w == 1 and (g.out_h, g.out_w) == (g.in_h, g.in_w)
+
+
+def _per_channel_weights(g: ConvGeometry, weights: np.ndarray) -> np.ndarray:
+    return weights.reshape(-1, g.out_c).T if g.depthwise else weights.reshape(g.out_c, -1)
+
+
+def channel_table(g: ConvGeometry, q: ConvNumbers, fold_offset: bool) -> list | None:
+    """The tuned kernels' (bias, multiplier, right shift - 1) per output channel, or None when the layer's
+    numbers do not allow tf_mbqm_fast_halves. ``fold_offset``: the input offset times the channel's weight
+    sum goes into the bias (kernels that read zero-point-padded input)."""
+    return channel_requant.conv_table(_per_channel_weights(g, q.weights), q.bias, q.multipliers, q.shifts,
+                                       q.input_offset, fold_offset)
+
+
+def filter_ohwi(g: ConvGeometry, weights: np.ndarray) -> np.ndarray:
+    """A depthwise filter over one input channel as the equivalent convolution's [out, kh, kw, 1]."""
+    return weights.transpose(3, 1, 2, 0) if g.depthwise else weights
+
+
+# ---- the selectors ---------------------------------------------------------------------------------
+
+def select_conv(g: ConvGeometry, q: ConvNumbers, target: Target) -> KernelChoice:
+    """CONV_2D and DEPTHWISE_CONV_2D, fastest first; the reference kernels take whatever nothing else does."""
+    if is_pointwise(g, q.weights):
+        table = channel_table(g, q, fold_offset=True)
+        if table is not None:
+            scratch = 4 * pointwise.scratch_words(g.in_c)
+            return KernelChoice("pointwise_conv_s8", "pointwise_conv", "four output channels by four input channels per block",
+                                scratch=scratch, in_place_scratch=scratch if g.out_c <= g.in_c else None,
+                                reason="is_pointwise", channels=table)
+    if fits_depthwise_ring(g):
+        table = channel_table(g, q, fold_offset=True)
+        if table is not None:
+            ring = ring_bytes(g)
+            in_place = ring if same_shape_stride_1(g) else None
+            if has_3x3_dsp_depthwise(g, target):
+                return KernelChoice("depthwise_conv2d_3x3_s8", "depthwise_conv2d_3x3",
+                                    "int16 pairs (c0, c2) (c1, c3) per tap", scratch=ring,
+                                    in_place_scratch=in_place, reason="fits_depthwise_ring, has_3x3_dsp_depthwise",
+                                    channels=table)
+            return KernelChoice("depthwise_conv2d_fast_s8", "depthwise_conv2d_fast", "int8 [1, kh, kw, c]",
+                                scratch=ring, in_place_scratch=in_place, reason="fits_depthwise_ring",
+                                channels=table)
+    if fits_tap_pairs(g, target):
+        table = channel_table(g, q, fold_offset=True)
+        if table is not None:
+            return KernelChoice("conv2d_tap_pairs_s8", "conv2d_tap_pairs", "four output channels by four taps per block",
+                                reason="fits_tap_pairs", channels=table)
+    if fits_packed(g):
+        words = packed.pack_filter(filter_ohwi(g, q.weights))
+        if words is not None:
+            return KernelChoice("packed_conv_s8", "packed_conv", "two output channels per word",
+                                reason="fits_packed", channels=channel_table(g, q, fold_offset=False),
+                                packed_filter=words)
+    name = "depthwise_conv2d" if g.depthwise else "conv2d"
+    return KernelChoice(f"{name}_s8", "conv2d", "int8 as in the .tflite", reason="reference")
+
+
+def select_fully_connected(activation_type: str, weight_zero_point: int) -> KernelChoice:
+    if activation_type == "INT16":
+        return KernelChoice("fully_connected_s16", "fully_connected_s16", "int8 [out, in]", reason="int16 activations")
+    # The blocked kernel assumes symmetric weights (TFLite's int8 weights always are).
+    if weight_zero_point == 0:
+        return KernelChoice("fully_connected_fast_s8", "fully_connected", "int8 [out, in]", reason="symmetric weights")
+    return KernelChoice("fully_connected_s8", "fully_connected", "int8 [out, in]", reason="reference")
