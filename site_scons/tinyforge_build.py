@@ -22,15 +22,11 @@ if str(ROOT) not in sys.path:
 
 from codegen.target.boards import Board, load_board  # noqa: E402
 from codegen.target.host_tools import require_packages, require_writable_dir  # noqa: E402
+from codegen.target import toolchain  # noqa: E402
 from codegen.errors import TinyforgeError  # noqa: E402
 
 DEFAULT_MODEL = ROOT / "models" / "kws_yes_no.tflite"
 DEFAULT_INPUTS = str(ROOT / "models" / "demo" / "*.wav")
-GENERATED = ["model.c", "model.h", "test_inputs.c", "test_inputs.h", "test_expected.c", "test_expected.h", "main.c",
-             "board.h", "linker.ld", "manifest.json", "build_info.c"]
-COMMON_CFLAGS = ["-std=c99", "-Os", "-g", "-Wall", "-Wextra", "-Werror", "-ffunction-sections",
-                 "-fdata-sections", "-fno-common"]
-LINK_FLAGS = ["-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections"]
 
 
 def codegen_sources() -> list[Path]:
@@ -278,11 +274,7 @@ def firmware(env, args: dict):
             fail(str(exc))
     gen_dir = build_dir / "gen"
     input_files = _input_files(args) if args["app"] == "test" else []
-    audio = args["app"] == "stream" or args["frontend"] == "device"
-    generated_names = [n for n in GENERATED if not (args["app"] == "stream" and n.startswith("test_"))]
-    if audio:
-        from codegen.features.firmware import GENERATED as AUDIO_GENERATED
-        generated_names += AUDIO_GENERATED
+    generated_names = toolchain.generated_files(args["app"], args["frontend"])
 
     generated = env.Command(
         [str(gen_dir / name) for name in generated_names],
@@ -294,26 +286,15 @@ def firmware(env, args: dict):
         codegen_action(args, gen_dir, input_files))
 
     cross = env.Clone(CC="arm-none-eabi-gcc", OBJCOPY="arm-none-eabi-objcopy",
-                      CCFLAGS=[*board.cflags, *COMMON_CFLAGS, *(["-DTF_DEBUG_ARENA"] if args["debug"] else [])], CPPPATH=[str(gen_dir), str(ROOT / "firmware" / "include")],
+                      CCFLAGS=[*toolchain.target_flags(board), *(["-DTF_DEBUG_ARENA"] if args["debug"] else [])],
+                      CPPPATH=[str(gen_dir), *map(str, toolchain.INCLUDE_DIRS)],
                       BOARD=board, LINKER_SCRIPT=gen_dir / "linker.ld", MAP_FILE=build_dir / "firmware.map",
-                      LINK_TARGET_FLAGS=[*board.cflags, *LINK_FLAGS])
+                      LINK_TARGET_FLAGS=[*board.cflags, *toolchain.LINK_FLAGS])
     if not S.GetOption("silent") and S.ARGUMENTS.get("verbose") != "1":
         cross["CCCOMSTR"] = "cc: $SOURCE"
-    firmware_sources = [
-        *sorted((ROOT / "firmware" / "kernels").glob("*.c")),
-        *sorted((ROOT / "firmware" / "runtime").glob("*.c")),
-        ROOT / "firmware" / "board" / "startup.c",
-        ROOT / "firmware" / "board" / f"console_{board.console['kind']}.c",
-    ]
+    firmware_sources = toolchain.firmware_sources(board, args["app"], args["frontend"])
     objects = [cross.Object(str(build_dir / "obj" / src.relative_to(ROOT / "firmware").with_suffix(".o")), str(src))
                for src in firmware_sources]
-    if audio:
-        from codegen.features.firmware import FIRMWARE_SOURCES
-        audio_sources = [ROOT / "firmware" / src for src in FIRMWARE_SOURCES]
-        if args["app"] == "stream":
-            audio_sources += [ROOT / "firmware" / "audio" / "recognizer.c", ROOT / "firmware" / "audio" / "stream_input.c"]
-        objects += [cross.Object(str(build_dir / "obj" / src.relative_to(ROOT / "firmware").with_suffix(".o")), str(src))
-                    for src in audio_sources]
     for name in [n for n in generated_names if n.endswith(".c")]:
         objects.append(cross.Object(str(build_dir / "obj" / "gen" / name.replace(".c", ".o")), str(gen_dir / name)))
     # Order only: the C scanner records which generated headers each object really includes, so a

@@ -14,17 +14,9 @@ REPO = Path(__file__).resolve().parent.parent
 FIRMWARE = REPO / "firmware"
 TEST_FIRMWARE = Path(__file__).resolve().parent / "firmware"
 
-# Board support every test image links: startup, console driver, runtime.
-BOARD_SUPPORT_SOURCES = [
-    FIRMWARE / "board" / "startup.c",
-    FIRMWARE / "runtime" / "console_format.c",
-    FIRMWARE / "runtime" / "semihost.c",
-    FIRMWARE / "runtime" / "markers.c",
-]
-
-COMMON_FLAGS = ["-Os", "-g", "-std=c11", "-Wall", "-Wextra",
-                "-ffunction-sections", "-fdata-sections", "-Wl,--gc-sections",
-                "--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles"]
+# The product build's flags and source lists (codegen.target.toolchain): a test image is compiled as
+# `scons` compiles firmware.
+from codegen.target import toolchain  # noqa: E402
 
 
 class BuildError(Exception):
@@ -46,11 +38,10 @@ def compile_kernel_library(out_dir, board="bluepill") -> Path:
     b = load_board(board)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    kernels = sorted((FIRMWARE / "kernels").glob("*.c"))
+    kernels = toolchain.kernel_sources()
     objects = [out_dir / f"{k.stem}.o" for k in kernels]
-    compile_flags = [f for f in COMMON_FLAGS if not f.startswith(("-Wl,", "--specs", "-nostartfiles"))]
     (out_dir / "libkernels.a.tmp").unlink(missing_ok=True)   # ar adds to an existing archive
-    for cmd in (["arm-none-eabi-gcc", *b.cflags, *compile_flags, f"-I{FIRMWARE / 'include'}", "-c",
+    for cmd in (["arm-none-eabi-gcc", *toolchain.target_flags(b), f"-I{FIRMWARE / 'include'}", "-c",
                  *map(str, kernels)],
                 ["arm-none-eabi-ar", "rcs", "libkernels.a.tmp", *map(str, objects)]):
         proc = subprocess.run(cmd, cwd=out_dir, capture_output=True, text=True)
@@ -74,11 +65,11 @@ def compile_firmware(sources, out_dir, board="bluepill", name="firmware", extra_
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     render_board_support(b, out_dir)
-    driver = FIRMWARE / "board" / f"console_{b.console['kind']}.c"
     elf = out_dir / f"{name}.elf"
-    cmd = ["arm-none-eabi-gcc", *b.cflags, *COMMON_FLAGS, *extra_flags,
+    cmd = ["arm-none-eabi-gcc", *toolchain.target_flags(b), *toolchain.LINK_FLAGS, *extra_flags,
            f"-I{out_dir}", f"-I{FIRMWARE / 'include'}",
-           *[str(s) for s in sources], *[str(s) for s in BOARD_SUPPORT_SOURCES], str(driver),
+           *[str(s) for s in sources], *map(str, toolchain.runtime_sources()),
+           *map(str, toolchain.board_sources(b)),
            f"-T{out_dir / 'linker.ld'}", f"-Wl,-Map={out_dir / (name + '.map')}", "-o", str(elf)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:

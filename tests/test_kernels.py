@@ -290,7 +290,8 @@ def run_ring_depthwise(kernel, x, w_shape, filt, table, params, out_shape, in_pl
     channel table and the kernel's filter layout, writing over its input when in_place (as the planner runs
     it)."""
     channels = np.asarray(table, dtype=np.int32)
-    ring = np.zeros(w_shape[1] * ((out_shape[2] - 1) * params.stride_w + w_shape[2]) * x.shape[3], dtype=np.int8)
+    ring = np.zeros(select.ring_bytes_of(w_shape[1], w_shape[2], out_shape[2], params.stride_w, x.shape[3]),
+                    dtype=np.int8)
     arena = np.ascontiguousarray(x.copy())
     out = arena if in_place else np.zeros(out_shape, dtype=np.int8)
     pointer = _i32 if filt.dtype == np.int32 else _i8

@@ -18,7 +18,7 @@ import numpy as np
 from codegen.compiler.layouts import channel_requant, depthwise_pairs, packed, pointwise
 
 # The ring-reading depthwise kernels keep a window's row pointers in a small array: TF_DW_MAX_KERNEL_H in
-# firmware/kernels/depthwise_ring.h, which a static assertion in the generated model.c checks against this.
+# firmware/include/tinyforge/kernels.h, which a static assertion in the generated model.c checks against this.
 FAST_DEPTHWISE_MAX_KERNEL_H = 16
 # conv2d_tap_pairs_s8 copies a border pixel's receptive field into a stack patch of TF_TAP_PAIRS_MAX_TAPS
 # bytes (firmware/include/tinyforge/kernels.h), likewise checked in model.c.
@@ -119,8 +119,13 @@ def fits_packed(g: ConvGeometry) -> bool:
 
 
 def ring_bytes(g: ConvGeometry) -> int:
-    """The ring kernels' scratch: k_h input rows, each as wide as the outputs read, padded."""
-    return g.f_h * ((g.out_w - 1) * g.stride_w + g.f_w) * g.in_c
+    """The ring kernels' scratch: k_h input rows, each as wide as the outputs read, padded (the same sum as
+    tf_dw_ring_init's padded_bytes in firmware/kernels/depthwise_ring.h)."""
+    return ring_bytes_of(g.f_h, g.f_w, g.out_w, g.stride_w, g.in_c)
+
+
+def ring_bytes_of(f_h: int, f_w: int, out_w: int, stride_w: int, channels: int) -> int:
+    return f_h * ((out_w - 1) * stride_w + f_w) * channels
 
 
 def same_shape_stride_1(g: ConvGeometry) -> bool:

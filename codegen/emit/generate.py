@@ -16,38 +16,19 @@ from codegen.emit.build_info import render_build_info
 from codegen.target.boards import Board
 from codegen.verify.cases import TestCase
 from codegen.pipeline import CompiledModel
-from codegen.emit.render import environment, render, write_if_changed
-
-VALUES_PER_LINE = 16
-
-
-def c_values(values, per_line: int = VALUES_PER_LINE) -> str:
-    """Comma-separated integers, ``per_line`` to a line, indented: the body of a C initializer."""
-    values = [int(v) for v in values]
-    rows = (values[i:i + per_line] for i in range(0, len(values), per_line))
-    return ",\n".join("    " + ", ".join(map(str, row)) for row in rows)
+from codegen.compiler import select
+from codegen.emit.render import render, write_if_changed
+from codegen.target.toolchain import app_sources
 
 
-def c_double(value: float) -> str:
-    """A C double literal that reads back as exactly ``value`` (repr is the shortest round-trip form)."""
-    return repr(float(value))
 
-
-def c_floats(values, per_line: int = VALUES_PER_LINE // 2) -> str:
-    """The body of a float initializer. Every value is a float32, so its shortest double repr, read
-    as a float literal, is that same float32."""
-    rows = [list(values)[i:i + per_line] for i in range(0, len(values), per_line)]
-    return ",\n".join("    " + ", ".join(f"{float(v)!r}f" for v in row) for row in rows)
-
-
-environment().filters["c_values"] = c_values
-environment().filters["c_double"] = c_double
-environment().filters["c_floats"] = c_floats
+# The kernels' ABI this generator writes for: TF_KERNELS_ABI_VERSION in firmware/include/tinyforge/kernels.h.
+KERNELS_ABI_VERSION = 2
 
 
 @dataclass
 class GeneratedFirmware:
-    sources: list[Path]      # C files to compile
+    sources: list[Path]      # C files to compile besides kernels, runtime and board support: gen/ and the app
     linker_script: Path
     manifest: Path
 
@@ -62,7 +43,8 @@ def generate_model_sources(compiled: CompiledModel, out_dir: Path, inputs: list[
         arena_alignment=compiled.plan.alignment,
         buffers=sorted(({"name": b.name, "size": b.size, "offset": offsets[b.name], "first": b.first,
                          "last": b.last} for b in compiled.buffers), key=lambda b: (b["offset"], b["first"])),
-        io_inputs=compiled.inputs, io_outputs=compiled.outputs)
+        io_inputs=compiled.inputs, io_outputs=compiled.outputs, kernels_abi_version=KERNELS_ABI_VERSION,
+        limits=dict(dw_max_kernel_h=select.FAST_DEPTHWISE_MAX_KERNEL_H, tap_pairs_max_taps=select.TAP_PAIRS_MAX_TAPS))
     return [render("model.h.j2", out_dir / "model.h", "codegen.emit.generate", inputs, **context),
             render("model.c.j2", out_dir / "model.c", "codegen.emit.generate", inputs, **context)]
 
@@ -93,8 +75,8 @@ def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCas
     files.append(render("test_expected.h.j2", out_dir / "test_expected.h", "codegen.emit.generate", case_inputs))
     files.append(render("test_expected.c.j2", out_dir / "test_expected.c", "codegen.emit.generate", case_inputs,
                         cases=expected))
-    files.append(render("main.c.j2", out_dir / "main.c", "codegen.emit.generate", [board.path, *model_inputs],
-                        labels=labels or [], board_name=board.name, output_ctype=compiled.outputs[0].ctype,
+    files.append(render("test_app_config.h.j2", out_dir / "app_config.h", "codegen.emit.generate",
+                        [board.path, *model_inputs], labels=labels or [], board_name=board.name,
                         device_frontend=frontend_recipe is not None))
     files.append(render_build_info(board, compiled.model.sha256, out_dir, [board.path, *model_inputs]))
     board_files = render_board_support(board, out_dir)
@@ -115,5 +97,6 @@ def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCas
                   for c in cases],
     }, indent=1) + "\n")
     sources = [f for f in files + board_files if f.suffix == ".c"]
+    sources += app_sources("test", "device" if frontend_recipe is not None else "host")
     linker = next(f for f in board_files if f.suffix == ".ld")
     return GeneratedFirmware(sources=sources, linker_script=linker, manifest=manifest)

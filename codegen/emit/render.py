@@ -58,7 +58,32 @@ def environment() -> jinja2.Environment:
         _env.filters["hex32"] = lambda v: f"0x{int(v) & 0xFFFFFFFF:08X}"
         _env.filters["hex"] = lambda v: f"0x{int(v):X}"
         _env.filters["c_string"] = c_string
+        _env.filters["c_values"] = c_values
+        _env.filters["c_double"] = c_double
+        _env.filters["c_floats"] = c_floats
     return _env
+
+
+VALUES_PER_LINE = 16
+
+
+def c_values(values, per_line: int = VALUES_PER_LINE) -> str:
+    """Comma-separated integers, ``per_line`` to a line, indented: the body of a C initializer."""
+    values = [int(v) for v in values]
+    rows = (values[i:i + per_line] for i in range(0, len(values), per_line))
+    return ",\n".join("    " + ", ".join(map(str, row)) for row in rows)
+
+
+def c_double(value: float) -> str:
+    """A C double literal that reads back as exactly ``value`` (repr is the shortest round-trip form)."""
+    return repr(float(value))
+
+
+def c_floats(values, per_line: int = VALUES_PER_LINE // 2) -> str:
+    """The body of a float initializer. Every value is a float32, so its shortest double repr, read
+    as a float literal, is that same float32."""
+    rows = [list(values)[i:i + per_line] for i in range(0, len(values), per_line)]
+    return ",\n".join("    " + ", ".join(f"{float(v)!r}f" for v in row) for row in rows)
 
 
 def c_string(text: str) -> str:

@@ -12,12 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from codegen.errors import TinyforgeError
-from codegen.emit.generate import c_values  # noqa: F401  (importing it registers the c_values filter)
 from codegen.emit.render import render
+from codegen.target.toolchain import FRONTEND_FILES
 from codegen.features import RECIPES_FILE, Recipe, frontend_tables, kissfft, quantize
 
-FIRMWARE_SOURCES = ["audio/microfrontend.c"]      # relative to firmware/
-GENERATED = ["audio_frontend_config.h", "audio_frontend_tables.h", "audio_frontend_tables.c"]
 
 
 def frontend_context(recipe: Recipe) -> dict:
@@ -36,7 +34,7 @@ def render_frontend_sources(recipe: Recipe, out_dir: Path) -> list[Path]:
     """audio_frontend_config.h, audio_frontend_tables.h/.c for ``recipe`` in ``out_dir``."""
     context = frontend_context(recipe)
     return [render(f"{name}.j2", Path(out_dir) / name, "codegen.features.firmware", [RECIPES_FILE], **context)
-            for name in GENERATED]
+            for name in FRONTEND_FILES]
 
 
 def model_recipe(model, recipe_name: str | None) -> Recipe:

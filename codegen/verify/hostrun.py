@@ -23,15 +23,18 @@ import numpy as np
 
 from codegen.errors import TinyforgeError
 from codegen.emit.generate import generate_model_sources
+from codegen.compiler.select import Target
 from codegen.pipeline import compile_model
 from codegen.emit.render import REPO_ROOT, render
+from codegen.target import toolchain
 from codegen.model.tflite_model import load_model
 
 FIRMWARE = REPO_ROOT / "firmware"
 KERNEL_DIR = FIRMWARE / "kernels"
 INCLUDE_DIR = FIRMWARE / "include"
 HOST_CC = os.environ.get("HOST_CC", "gcc")
-HOST_CFLAGS = ["-O1", "-std=c99", "-Wall", "-Werror"]
+# The product build's flags (codegen.target.toolchain), so the host runs the code the boards run.
+HOST_CFLAGS = toolchain.C_FLAGS
 
 
 def _tree_digest() -> str:
@@ -58,7 +61,7 @@ def _run_compiler(cmd: list[str], what: str) -> None:
 def _kernel_objects(work_dir: Path, tree: str) -> list[Path]:
     """The kernels compiled once per source tree, shared by every model's executable."""
     out_dir = work_dir / f"kernels-{tree[:16]}"
-    sources = sorted(KERNEL_DIR.glob("*.c"))
+    sources = toolchain.kernel_sources()
     objects = [out_dir / (s.stem + ".o") for s in sources]
     if all(o.is_file() for o in objects):
         return objects
@@ -74,13 +77,17 @@ def _kernel_objects(work_dir: Path, tree: str) -> list[Path]:
     return objects
 
 
-def build_host_executable(model_path: str | Path, work_dir: str | Path) -> Path:
-    """Compile ``model_path`` into a host executable under ``work_dir`` (cached); return its path."""
+def build_host_executable(model_path: str | Path, work_dir: str | Path, dsp: bool = False) -> Path:
+    """Compile ``model_path`` into a host executable under ``work_dir`` (cached); return its path.
+
+    ``dsp``: choose kernels and weight layouts as for a core with the DSP extension. The host compiles
+    those kernels' plain C paths, so the DSP layouts go through generated C and are checked here too."""
     model = load_model(model_path)
-    compiled = compile_model(model)          # unsupported operators stop here, before any compiler runs
+    # unsupported operators stop here, before any compiler runs
+    compiled = compile_model(model, Target("host", dsp))
     work_dir = Path(work_dir)
     tree = _tree_digest()
-    build_dir = work_dir / f"{model.sha256[:24]}-{tree[:12]}"
+    build_dir = work_dir / f"{model.sha256[:24]}-{tree[:12]}{'-dsp' if dsp else ''}"
     exe = build_dir / "model_host"
     if exe.is_file():
         return exe
@@ -107,11 +114,11 @@ def build_host_executable(model_path: str | Path, work_dir: str | Path) -> Path:
     return exe
 
 
-def run_on_host(model_path: str | Path, cases: list[list[np.ndarray]], work_dir: str | Path
+def run_on_host(model_path: str | Path, cases: list[list[np.ndarray]], work_dir: str | Path, dsp: bool = False
                 ) -> list[list[np.ndarray]]:
     """Every case (one array per model input) through the host build; outputs shaped like the model's."""
     model = load_model(model_path)
-    exe = build_host_executable(model_path, work_dir)
+    exe = build_host_executable(model_path, work_dir, dsp)
     in_tensors = [model.tensors[i] for i in model.inputs]
     out_tensors = [model.tensors[i] for i in model.outputs]
     blob = bytearray()

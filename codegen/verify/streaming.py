@@ -24,6 +24,7 @@ from codegen.features import Recipe
 from codegen.features.firmware import render_frontend_sources
 from codegen.emit.generate import GeneratedFirmware, generate_model_sources
 from codegen.pipeline import CompiledModel
+from codegen.target.toolchain import app_sources
 from codegen.emit.render import render, write_if_changed
 from codegen.wav import read_wav
 
@@ -78,7 +79,8 @@ def generate_stream_firmware(board: Board, compiled: CompiledModel, labels: list
     results_per_window = settings["average_window_ms"] // (hop_ms * inference_every) + 2
     files = generate_model_sources(compiled, out_dir, [model.path])
     files += render_frontend_sources(recipe, out_dir)
-    files.append(render("main_stream.c.j2", out_dir / "main.c", "codegen.verify.streaming", [board.path, model.path],
+    files.append(render("stream_app_config.h.j2", out_dir / "app_config.h", "codegen.verify.streaming",
+                        [board.path, model.path],
                         labels=labels, is_keyword=is_keyword, board_name=board.name, stream_name=STREAM_NAME,
                         hop_ms=hop_ms, inference_every=inference_every, frames=recipe.frames,
                         recognizer=settings, result_capacity=results_per_window))
@@ -91,7 +93,7 @@ def generate_stream_firmware(board: Board, compiled: CompiledModel, labels: list
         "inference_every": inference_every, "recognizer": settings,
         "arena_bytes": compiled.arena_size, "weight_bytes": compiled.weight_bytes,
     }, indent=1) + "\n")
-    sources = [f for f in files + board_files if f.suffix == ".c"]
+    sources = [f for f in files + board_files if f.suffix == ".c"] + app_sources("stream")
     linker = next(f for f in board_files if f.suffix == ".ld")
     return GeneratedFirmware(sources=sources, linker_script=linker, manifest=manifest)
 

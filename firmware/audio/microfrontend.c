@@ -397,3 +397,20 @@ void tf_feature_ring_copy(const tf_feature_ring *ring, int8_t *out)
         f = (f + 1) % TF_FE_FRAMES;
     }
 }
+
+uint32_t tf_frontend_feed(tf_frontend *fe, tf_feature_ring *ring, const int16_t *samples, uint32_t n)
+{
+    uint32_t done = 0, pushed = 0;
+    while (done < n) {
+        uint16_t slice[TF_FE_NUM_CHANNELS];
+        int8_t quantized[TF_FE_NUM_CHANNELS];
+        int produced;
+        done += (uint32_t)tf_frontend_process(fe, samples + done, n - done, slice, &produced);
+        if (produced) {
+            tf_frontend_quantize(slice, quantized);
+            tf_feature_ring_push(ring, quantized);
+            ++pushed;
+        }
+    }
+    return pushed;
+}

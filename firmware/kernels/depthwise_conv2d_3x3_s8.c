@@ -19,6 +19,8 @@
  * (c1 | c3 << 16), 72 bytes per group (codegen/compiler/layouts/depthwise_pairs.py).
  * Each tap is then one LDR, one LDRD, two SXTB16 and four multiply-adds.
  */
+#include <stddef.h>
+
 #include "tinyforge/kernels.h"
 
 #include "core_features.h"
@@ -32,8 +34,10 @@
 /* The filter words of one group of four channels. */
 #define GROUP_WORDS 18
 
-/* store_group_full_range's asm reads channel j's multiplier and shift at byte 12 * j + 4. */
-typedef char tf_channel_requant_is_three_words[sizeof(tf_channel_requant) == 12 ? 1 : -1];
+/* store_group_full_range's asm reads channel j's multiplier and shift with one LDRD at byte 12 * j + 4. */
+TF_STATIC_ASSERT(sizeof(tf_channel_requant) == 12, channel_requant_is_three_words);
+TF_STATIC_ASSERT(offsetof(tf_channel_requant, multiplier) == 4, channel_requant_multiplier_at_4);
+TF_STATIC_ASSERT(offsetof(tf_channel_requant, shift_less_one) == 8, channel_requant_shift_at_8);
 
 /* The group's four sums, started from the biases in acc, over the window whose rows start at *x0, *x1, *x2
  * (ch bytes between taps); the row pointers move on to the next group, and *w past the group's filter. */

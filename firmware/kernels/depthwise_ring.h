@@ -25,8 +25,7 @@
 
 #include "tinyforge/kernels.h"
 
-/* A receptive field's row pointers live in a small array: codegen's FAST_DEPTHWISE_MAX_KERNEL_H. */
-#define TF_DW_MAX_KERNEL_H 16
+/* A receptive field's row pointers live in a small array of TF_DW_MAX_KERNEL_H (tinyforge/kernels.h). */
 
 typedef struct {
     int8_t *slots;          /* k_h rows of padded_bytes; row y is in slot y mod k_h */

@@ -17,7 +17,7 @@ import pytest
 from cases import CACHE, DEVICE_RESULTS, load_cases
 from codegen.target.boards import load_board
 from codegen.emit.generate import generate_firmware
-from codegen.verify import cases as inputs as model_inputs
+from codegen.verify import cases as model_inputs
 from codegen.compiler.select import Target
 from codegen.pipeline import compile_model
 from codegen.verify.testrun import run_test

@@ -52,6 +52,10 @@ void tf_feature_ring_push(tf_feature_ring *ring, const int8_t *slice);
 /* The TF_FE_FRAMES x TF_FE_NUM_CHANNELS tensor, oldest slice first. */
 void tf_feature_ring_copy(const tf_feature_ring *ring, int8_t *out);
 
+/* n samples through the frontend as a microphone would deliver them: every slice it completes is quantized
+ * and pushed into the ring. Returns how many slices were pushed. The test and stream applications share it. */
+uint32_t tf_frontend_feed(tf_frontend *fe, tf_feature_ring *ring, const int16_t *samples, uint32_t n);
+
 #ifdef __cplusplus
 }
 #endif

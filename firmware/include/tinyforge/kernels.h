@@ -23,6 +23,19 @@
 extern "C" {
 #endif
 
+/* The contract between these kernels and the model.c that codegen generates: argument lists, struct
+ * layouts and weight layouts. Any change to it increments the version, and a model.c generated for another
+ * version stops the build with "#error Regenerate" (templates/model.c.j2), as nanopb's generated files do. */
+#define TF_KERNELS_ABI_VERSION 2
+
+/* The depthwise ring kernels keep a receptive field's row pointers in an array of this many rows; codegen
+ * (codegen/compiler/select.py, FAST_DEPTHWISE_MAX_KERNEL_H) chooses them only for filters this tall, and
+ * model.c checks that the two agree. */
+#define TF_DW_MAX_KERNEL_H 16
+
+/* A compile-time check in C99: a negative array size when cond is false. */
+#define TF_STATIC_ASSERT(cond, name) typedef char tf_static_assert_##name[(cond) ? 1 : -1]
+
 typedef struct {
     int32_t n, h, w, c;
 } tf_dims;

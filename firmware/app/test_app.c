@@ -6,62 +6,60 @@
  *   features <index> <hex bytes of input 0>   (frontend=device: what the firmware computed)
  *   <passed> passed, <failed> failed      (against TFLite's outputs embedded in test_expected.c)
  *   done <count>
+ *
+ * What varies from one firmware to the next is data, generated into gen/app_config.h (the board's name, the
+ * labels, whether the firmware computes features from PCM) beside model.h and test_inputs.h.
  */
 #include <stdint.h>
 
+#include "app_config.h"
 #include "model.h"
 #include "test_expected.h"
 #include "test_inputs.h"
 #include "tinyforge/console.h"
 #include "tinyforge/markers.h"
-{% if device_frontend %}
+#if APP_DEVICE_FRONTEND
 #include "tinyforge/audio_frontend.h"
-{% endif %}
+#endif
 
-{% if labels %}
-static const char *const labels[{{ labels | length }}] = {
-{% for label in labels %}
-    {{ label | c_string }},
-{% endfor %}
-};
-{% endif %}
+#if APP_LABEL_COUNT > 0
+static const char *const labels[APP_LABEL_COUNT] = APP_LABELS;
+#endif
 
-{% if not device_frontend %}
+#if APP_DEVICE_FRONTEND
+static tf_frontend frontend;
+static tf_feature_ring ring;
+
+/* The clip through the audio frontend; the ring then holds the model's input, oldest slice first. */
+static void compute_features(const test_input *clip, int8_t *features)
+{
+    tf_frontend_reset(&frontend);
+    tf_feature_ring_reset(&ring);
+    tf_frontend_feed(&frontend, &ring, clip->samples, clip->sample_count);
+    tf_feature_ring_copy(&ring, features);
+}
+
+static void print_features(uint32_t index)
+{
+    console_puts("features ");
+    console_put_u32(index);
+    console_puts(" ");
+    for (uint32_t j = 0; j < model_input_bytes(0); ++j) {
+        console_put_hex8((uint8_t)model_input(0)[j]);
+    }
+    console_newline();
+}
+#else
 static void copy_bytes(int8_t *to, const int8_t *from, uint32_t n)
 {
     for (uint32_t i = 0; i < n; ++i) {
         to[i] = from[i];
     }
 }
-{% endif %}
+#endif
 
-{% if device_frontend %}
-static tf_frontend frontend;
-static tf_feature_ring ring;
-
-/* The clip through the audio frontend a hop at a time, as a microphone would
- * deliver it; the ring then holds the model's input, oldest slice first. */
-static void compute_features(const test_input *clip, int8_t *features)
-{
-    tf_frontend_reset(&frontend);
-    tf_feature_ring_reset(&ring);
-    uint32_t done = 0;
-    while (done < clip->sample_count) {
-        uint16_t slice[TF_FE_NUM_CHANNELS];
-        int8_t quantized[TF_FE_NUM_CHANNELS];
-        int produced;
-        done += tf_frontend_process(&frontend, clip->samples + done, clip->sample_count - done, slice, &produced);
-        if (produced) {
-            tf_frontend_quantize(slice, quantized);
-            tf_feature_ring_push(&ring, quantized);
-        }
-    }
-    tf_feature_ring_copy(&ring, features);
-}
-
-{% endif %}
-/* Output 0 as the model's own type ({{ output_ctype }}), whose largest value names the label. */
-static uint32_t argmax(const {{ output_ctype }} *values, uint32_t n)
+/* Output 0 as the model's own type, whose largest value names the label. */
+static uint32_t argmax(const MODEL_OUTPUT0_TYPE *values, uint32_t n)
 {
     uint32_t best = 0;
     for (uint32_t i = 1; i < n; ++i) {
@@ -72,33 +70,44 @@ static uint32_t argmax(const {{ output_ctype }} *values, uint32_t n)
     return best;
 }
 
+/* Prints every output's bytes; returns how many differ from TFLite's. */
+static uint32_t print_and_compare_outputs(uint32_t index)
+{
+    uint32_t mismatched = 0;
+    for (int k = 0; k < MODEL_OUTPUT_COUNT; ++k) {
+        const int8_t *out = model_output(k);
+        if (k > 0) {
+            console_puts(",");
+        }
+        for (uint32_t j = 0; j < model_output_bytes(k); ++j) {
+            console_put_hex8((uint8_t)out[j]);
+            mismatched += (uint8_t)out[j] != test_expected[index][k][j];
+        }
+    }
+    return mismatched;
+}
+
 int main(void)
 {
     console_init();
-    console_puts("tinyforge " MODEL_NAME " on {{ board_name }}: ");
+    console_puts("tinyforge " MODEL_NAME " on " APP_BOARD_NAME ": ");
     console_put_u32(TEST_INPUT_COUNT);
     console_puts(" inputs\n");
     uint32_t passed = 0;
     for (uint32_t i = 0; i < TEST_INPUT_COUNT; ++i) {
         /* Each input is judged against TFLite run from reset state (codegen/verify/reference.py). */
         model_reset();
-{% if device_frontend %}
+#if APP_DEVICE_FRONTEND
         /* first marker span: the frontend over the whole clip; the second: the model */
         tf_marker_begin();
         compute_features(&test_inputs[i], model_input(0));
         tf_marker_end();
-        console_puts("features ");
-        console_put_u32(i);
-        console_puts(" ");
-        for (uint32_t j = 0; j < model_input_bytes(0); ++j) {
-            console_put_hex8((uint8_t)model_input(0)[j]);
-        }
-        console_newline();
-{% else %}
+        print_features(i);
+#else
         for (int k = 0; k < MODEL_INPUT_COUNT; ++k) {
             copy_bytes(model_input(k), test_inputs[i].data[k], model_input_bytes(k));
         }
-{% endif %}
+#endif
         tf_marker_begin();
         model_invoke();
         tf_marker_end();
@@ -108,23 +117,13 @@ int main(void)
         console_puts(" ");
         console_puts(test_inputs[i].name);
         console_puts(" label=");
-{% if labels %}
-        console_puts(labels[argmax(MODEL_OUTPUT0, {{ labels | length }})]);
-{% else %}
+#if APP_LABEL_COUNT > 0
+        console_puts(labels[argmax(MODEL_OUTPUT0, APP_LABEL_COUNT)]);
+#else
         console_put_u32(argmax(MODEL_OUTPUT0, model_output_bytes(0) / sizeof(MODEL_OUTPUT0_TYPE)));
-{% endif %}
+#endif
         console_puts(" out=");
-        uint32_t mismatched = 0;
-        for (int k = 0; k < MODEL_OUTPUT_COUNT; ++k) {
-            const int8_t *out = model_output(k);
-            if (k > 0) {
-                console_puts(",");
-            }
-            for (uint32_t j = 0; j < model_output_bytes(k); ++j) {
-                console_put_hex8((uint8_t)out[j]);
-                mismatched += (uint8_t)out[j] != test_expected[i][k][j];
-            }
-        }
+        const uint32_t mismatched = print_and_compare_outputs(i);
         console_newline();
         passed += mismatched == 0;
     }

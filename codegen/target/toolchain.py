@@ -1,0 +1,71 @@
+"""How firmware is compiled: the one list of generated files, of firmware sources and of compiler flags.
+
+SCons (``site_scons/tinyforge_build.py``), the host build (``codegen.verify.hostrun``) and the tests'
+firmware builds (``tests/firmware_build.py``) all take them from here, so a test compiles the kernels exactly
+as a product build does.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from codegen.paths import FIRMWARE_DIR
+
+# Every C build: product firmware, test firmware and the host build of the same kernels.
+C_FLAGS = ["-std=c99", "-Os", "-g", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections",
+           "-fno-common"]
+# Cross links: our own startup, newlib-nano, and only the sections something references.
+LINK_FLAGS = ["-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections"]
+INCLUDE_DIRS = [FIRMWARE_DIR / "include"]
+
+# Generated into gen/ for every firmware; the test app adds its inputs and TFLite's outputs.
+MODEL_FILES = ["model.c", "model.h"]
+BOARD_FILES = ["board.h", "linker.ld", "build_info.c"]
+TEST_APP_FILES = ["app_config.h", "test_inputs.c", "test_inputs.h", "test_expected.c", "test_expected.h"]
+STREAM_APP_FILES = ["app_config.h"]
+FRONTEND_FILES = ["audio_frontend_config.h", "audio_frontend_tables.h", "audio_frontend_tables.c"]
+
+
+def generated_files(app: str = "test", frontend: str = "host") -> list[str]:
+    """The names ``codegen.emit`` writes into gen/ for ``app`` (test or stream) and ``frontend``."""
+    names = MODEL_FILES + BOARD_FILES + (STREAM_APP_FILES if app == "stream" else TEST_APP_FILES)
+    if app == "stream" or frontend == "device":
+        names += FRONTEND_FILES
+    return names + ["manifest.json"]
+
+
+def kernel_sources() -> list[Path]:
+    return sorted((FIRMWARE_DIR / "kernels").glob("*.c"))
+
+
+def runtime_sources() -> list[Path]:
+    """What every firmware links besides the kernels: console formatting, semihosting, profiling markers."""
+    return sorted((FIRMWARE_DIR / "runtime").glob("*.c"))
+
+
+def console_driver(board) -> Path:
+    return FIRMWARE_DIR / "board" / f"console_{board.console['kind']}.c"
+
+
+def board_sources(board) -> list[Path]:
+    """Startup and the board's console driver."""
+    return [FIRMWARE_DIR / "board" / "startup.c", console_driver(board)]
+
+
+def app_sources(app: str = "test", frontend: str = "host") -> list[Path]:
+    """The application and the audio code it needs (firmware/app/, firmware/audio/)."""
+    sources = [FIRMWARE_DIR / "app" / f"{app}_app.c"]
+    if app == "stream" or frontend == "device":
+        sources.append(FIRMWARE_DIR / "audio" / "microfrontend.c")
+    if app == "stream":
+        sources += [FIRMWARE_DIR / "audio" / "recognizer.c", FIRMWARE_DIR / "audio" / "stream_input.c"]
+    return sources
+
+
+def firmware_sources(board, app: str = "test", frontend: str = "host") -> list[Path]:
+    """Every checked-in C file of one firmware, in link order (the generated ones are beside them in gen/)."""
+    return [*kernel_sources(), *runtime_sources(), *board_sources(board), *app_sources(app, frontend)]
+
+
+def target_flags(board) -> list[str]:
+    """Compile flags for ``board``: its core's flags and the common ones."""
+    return [*board.cflags, *C_FLAGS]
