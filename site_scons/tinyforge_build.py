@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:
 from codegen.target.boards import Board, load_board  # noqa: E402
 from codegen.target.host_tools import require_packages, require_writable_dir  # noqa: E402
 from codegen.target import toolchain  # noqa: E402
+from codegen.paths import build_root  # noqa: E402
 from codegen.errors import TinyforgeError  # noqa: E402
 
 DEFAULT_MODEL = ROOT / "models" / "kws_yes_no.tflite"
@@ -82,7 +83,7 @@ def _debug_argument(arguments) -> bool:
 
 def _audio_arguments(arguments) -> dict:
     """frontend=host|device, app=test|stream, stream=S.wav and the recognizer's settings."""
-    from codegen.verify.streaming import RECOGNIZER_DEFAULTS
+    from codegen.features.recognizer import RECOGNIZER_DEFAULTS
     frontend = arguments.get("frontend", "host")
     app = arguments.get("app", "test")
     if frontend not in ("host", "device"):
@@ -131,7 +132,8 @@ def codegen_action(args: dict, gen_dir: Path, input_files: list[Path]):
             labels = resolve_labels(model, args["labels"])
             if args["app"] == "stream":
                 from codegen.features.firmware import model_recipe
-                from codegen.verify.streaming import generate_stream_firmware, recognizer_settings
+                from codegen.emit.stream_firmware import generate_stream_firmware
+                from codegen.features.recognizer import recognizer_settings
                 generate_stream_firmware(args["board"], compiled, labels, model_recipe(model, args["recipe"]),
                                          gen_dir, recognizer_settings(args["recognizer"]), args["inference_every"])
                 return 0
@@ -266,7 +268,7 @@ def firmware(env, args: dict):
     # the streaming and device-frontend firmwares of a model live beside its test firmware, not over it
     variant = "-stream" if args["app"] == "stream" else ("-device-frontend" if args["frontend"] == "device" else "")
     variant += "-debug" if args["debug"] else ""
-    build_dir = ROOT / "build" / board.name / (args["model"].stem + variant)
+    build_dir = build_root() / board.name / (args["model"].stem + variant)
     if not S.GetOption("no_exec"):
         try:
             require_writable_dir(build_dir)

@@ -1,6 +1,9 @@
 """Shared pytest fixtures; the firmware build helpers they use live in firmware_build.py."""
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,3 +21,31 @@ def build_firmware(tmp_path):
         return compile_firmware(paths, out_dir or tmp_path / name, board=board, name=name,
                                 extra_flags=extra_flags)
     return build
+
+
+def pytest_configure(config):
+    """Every build a test makes (scons, conformance firmware, host executables) goes to one temporary folder
+    per session, never to the repository's build/: a test run leaves a developer's builds alone."""
+    if "TINYFORGE_BUILD_DIR" not in os.environ:
+        os.environ["TINYFORGE_BUILD_DIR"] = tempfile.mkdtemp(prefix="tinyforge-test-build-")
+        config._tinyforge_build_dir = os.environ["TINYFORGE_BUILD_DIR"]
+
+
+def pytest_unconfigure(config):
+    made = getattr(config, "_tinyforge_build_dir", None)
+    if made and not os.environ.get("TINYFORGE_KEEP_TEST_BUILDS"):
+        shutil.rmtree(made, ignore_errors=True)
+
+
+# Files whose tests build firmware with scons, run models end to end, train, or convert and run the
+# conformance suite: `pytest -m slow`. Everything else (unit, kernel, verifier, planner and emulator tests)
+# is `pytest -m fast`, a few minutes in all. CI runs both.
+SLOW_FILES = {"test_end_to_end.py", "test_build_reproducible.py", "test_stream.py", "test_audio_device.py",
+              "test_profile.py", "test_training.py", "test_fuzz_models.py", "test_typed_io_and_stateful_ops.py",
+              "test_flash.py", "test_renode.py", "test_boards.py", "test_default_model.py", "test_conformance.py",
+              "test_on_device.py", "test_firmware_checks.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(pytest.mark.slow if item.path.name in SLOW_FILES else pytest.mark.fast)

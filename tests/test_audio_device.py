@@ -23,6 +23,7 @@ from codegen.features.firmware import render_frontend_sources
 from codegen.wav import read_wav
 
 from test_microfrontend import synthesized_clips
+from codegen.paths import build_root
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
@@ -102,7 +103,7 @@ def test_scons_frontend_device(board, clips, capsys):
     proc = _scons(f"board={board}", "test", f"model={MODEL}", f"inputs={inputs}", "frontend=device")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[-1] == f"{len(clips)} passed, 0 failed"
-    run = json.loads((ROOT / "build" / board / "micro_speech_quantized-device-frontend" / "results.json").read_text())
+    run = json.loads((build_root() / board / "micro_speech_quantized-device-frontend" / "results.json").read_text())
     expected = json.loads((SHARED / "expected" / "micro_speech_features_and_outputs.json").read_text())
     assert run["frontend"] == "device"
     for case in run["cases"]:

@@ -18,6 +18,7 @@ from codegen.verify.emulator import run_firmware
 
 
 from firmware_build import FIRMWARE, REPO, TEST_FIRMWARE, compile_firmware  # noqa: E402
+from codegen.paths import build_root
 
 BOARDS = ["bluepill", "efr32mg12", "efr32mg24"]
 needs_toolchain = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
@@ -228,6 +229,6 @@ def test_cortex_m3_builds_use_only_m3_instructions(board, tmp_path):
     run = subprocess.run([str(scons), "-Q", f"board={board}"], cwd=REPO, capture_output=True, text=True,
                          timeout=900)
     assert run.returncode == 0, run.stdout + run.stderr
-    checked.append(REPO / "build" / board / "kws_yes_no" / "firmware.elf")
+    checked.append(build_root() / board / "kws_yes_no" / "firmware.elf")
     for path in checked:
         assert forbidden_instructions(path) == [], f"{path.name} has instructions a Cortex-M3 lacks"

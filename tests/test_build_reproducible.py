@@ -5,6 +5,7 @@ Each copy lives in a temporary directory so the tests never touch the working tr
 from __future__ import annotations
 
 import re
+import os
 import shutil
 import subprocess
 import sys
@@ -28,9 +29,14 @@ def copy_repo(destination: Path) -> Path:
     return destination
 
 
+def tree_env() -> dict:
+    """The copied tree builds into its own build/ (the session's TINYFORGE_BUILD_DIR is for the checkout)."""
+    return {k: v for k, v in os.environ.items() if k != "TINYFORGE_BUILD_DIR"}
+
+
 def scons(tree: Path) -> set[str]:
     """Run the build; return the actions it ran ("cc: firmware/...", "codegen: ...")."""
-    proc = subprocess.run([str(SCONS), "-Q", *ARGS], cwd=tree, capture_output=True, text=True)
+    proc = subprocess.run([str(SCONS), "-Q", *ARGS], cwd=tree, capture_output=True, text=True, env=tree_env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return {f"{m.group(1)}: {m.group(2)}" for m in map(ACTION.match, proc.stdout.splitlines()) if m}
 
@@ -81,7 +87,8 @@ def test_board_file_change_rebuilds_board_dependents_not_kernels(built_tree):
     actions = scons(built_tree)
     assert "codegen: build/bluepill/kws_yes_no/gen" in actions
     rebuilt = compiled(actions)
-    assert {"firmware/board/startup.c", "build/bluepill/kws_yes_no/gen/main.c"} <= rebuilt
+    # app_config.h names the board file in its banner, so the test application recompiles too
+    assert {"firmware/board/startup.c", "firmware/app/test_app.c"} <= rebuilt
     assert not any(path.startswith("firmware/kernels/") for path in rebuilt)
     assert "link: build/bluepill/kws_yes_no/firmware.elf" in actions
     assert "_stack_reserve = 2304;" in (built_tree / BUILD / "gen" / "linker.ld").read_text()
@@ -117,7 +124,7 @@ def test_unwritable_build_dir_says_what_to_fix(built_tree):
     blocker = built_tree / "build" / "bluepill" / "other"
     blocker.write_text("not a directory")
     proc = subprocess.run([str(SCONS), "-Q", "board=bluepill", "vectors=1", "model=models/other.tflite"],
-                          cwd=built_tree, capture_output=True, text=True)
+                          cwd=built_tree, capture_output=True, text=True, env=tree_env())
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         f"error: cannot write to the build directory {blocker}: File exists; make it writable (or remove it) "

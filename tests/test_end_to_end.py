@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from codegen.paths import build_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -35,7 +36,7 @@ def summary_line(output: str) -> str:
 
 
 def results(board: str, model_stem: str) -> dict:
-    return json.loads((ROOT / "build" / board / model_stem / "results.json").read_text())
+    return json.loads((build_root() / board / model_stem / "results.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def test_default_build_prints_size_report(default_demo):
 
 def test_build_outputs_exist(default_demo):
     board, _ = default_demo
-    out = ROOT / "build" / board / "kws_yes_no"
+    out = build_root() / board / "kws_yes_no"
     for name in ["firmware.elf", "firmware.bin", "firmware.hex", "firmware.map", "results.json",
                  "gen/model.c", "gen/model.h", "gen/main.c", "gen/test_inputs.c", "gen/linker.ld", "gen/board.h"]:
         assert (out / name).is_file(), name

@@ -16,6 +16,7 @@ from codegen.target.boards import load_board
 from codegen.emit.build_info import read_build_info
 from codegen.errors import TinyforgeError
 from codegen.target.flash import choose_flasher, flash, flash_command
+from codegen.paths import build_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SCONS = Path(sys.executable).with_name("scons")
@@ -33,7 +34,7 @@ def images():
         run = subprocess.run([str(SCONS), "-Q", f"board={board}"], cwd=ROOT, capture_output=True, text=True,
                              timeout=900)
         assert run.returncode == 0, run.stdout + run.stderr
-        built[board] = ROOT / "build" / board / "kws_yes_no" / "firmware.elf"
+        built[board] = build_root() / board / "kws_yes_no" / "firmware.elf"
     return built
 
 

@@ -241,9 +241,14 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
        ctypes.byref(Dims(*x.shape)), _i8(x),
        ctypes.byref(Dims(*w.shape)), _i8(w), _i32(bias),
        ctypes.byref(Dims(*out_shape)), _i8(out))
-    if dilation == 1 and (op_name == "CONV_2D" or ic == 1):
-        # The tuned path codegen takes for this layer must give the same bytes as the reference kernel.
-        filter_ohwi = w if op_name == "CONV_2D" else w.transpose(3, 1, 2, 0)
+    # Every tuned kernel whose layout can hold this layer (the selector's own predicates decide, for a DSP
+    # core, since that is where every kernel is eligible) must give the reference kernel's bytes.
+    g = select.ConvGeometry(op_name == "DEPTHWISE_CONV_2D", n, ih, iw, ic, kh, kw, oh, ow, out_shape[3],
+                            stride, stride, dilation, dilation, pad_h, pad_w, depth_multiplier)
+    dsp_core = select.Target("host", dsp=True)
+    if select.fits_packed(g):
+        TUNED_RUNS.add("packed_conv_s8")
+        filter_ohwi = select.filter_ohwi(g, w)
         for max_taps in (None, 7):   # 7: split the lanes mid-row too
             assert_bytes_equal(run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape, max_taps), out)
         table = _channel_requant.conv_table(filter_ohwi.reshape(filter_ohwi.shape[0], -1), bias, mults, shifts,
@@ -251,23 +256,24 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
         if table is not None:
             assert_bytes_equal(run_packed(kernels, x, filter_ohwi, bias, params, requant, out_shape,
                                           table=table), out)
-        run = kw * filter_ohwi.shape[3]
-        if run % 4 == 0 and kh * run <= select.TAP_PAIRS_MAX_TAPS:
-            tap_pairs = run_tap_pairs(kernels, x, filter_ohwi, bias, params, mults, shifts, out_shape)
-            if tap_pairs is not None:
-                assert_bytes_equal(tap_pairs, out)
-    if op_name == "CONV_2D" and _pointwise.eligible(kh, kw, stride, stride, w):
+    if select.fits_tap_pairs(g, dsp_core):
+        tap_pairs = run_tap_pairs(kernels, x, select.filter_ohwi(g, w), bias, params, mults, shifts, out_shape)
+        if tap_pairs is not None:
+            TUNED_RUNS.add("conv2d_tap_pairs_s8")
+            assert_bytes_equal(tap_pairs, out)
+    if select.is_pointwise(g, w):
         pointwise = run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape)
         if pointwise is not None:
+            TUNED_RUNS.add("pointwise_conv_s8")
             assert_bytes_equal(pointwise, out)
-    if op_name == "DEPTHWISE_CONV_2D" and depth_multiplier == 1 and dilation == 1 and ic % 4 == 0:
+    if select.fits_depthwise_ring(g):
         table = _channel_requant.conv_table(w.reshape(-1, w.shape[3]).T, bias, mults, shifts, params.input_offset,
                                             fold_offset=True)
         if table is not None:
             # depthwise_conv2d_fast_s8 everywhere but 3x3 on DSP cores, which take depthwise_conv2d_3x3_s8
             # (its plain C path here).
             kernels_to_run = [(kernels.depthwise_conv2d_fast_s8, w)]
-            if _depthwise_pairs.eligible(True, kh, kw):
+            if select.has_3x3_dsp_depthwise(g, dsp_core):
                 kernels_to_run.append((kernels.depthwise_conv2d_3x3_s8,
                                        np.asarray(_depthwise_pairs.pair_words(w), dtype=np.int32)))
             # Converted models fuse activations whose range covers all of int8, so the kernels' clamping
@@ -276,6 +282,7 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
             narrow = ConvParams(*(getattr(params, name) for name, _ in ConvParams._fields_))
             narrow.act_min, narrow.act_max = lo, hi
             for kernel, filt in kernels_to_run:
+                TUNED_RUNS.add(kernel.__name__)
                 in_place_too = stride == 1 and out_shape == x.shape
                 for in_place in (False, True) if in_place_too else (False,):
                     assert_bytes_equal(run_ring_depthwise(kernel, x, w.shape, filt, table, params, out_shape,
@@ -366,6 +373,12 @@ def assert_bytes_equal(ours: np.ndarray, expected: np.ndarray):
         pytest.fail(f"{len(bad)}/{diff.size} outputs differ, max |diff| {np.abs(diff).max()}, "
                     f"first at {bad[0].tolist()}: ours {ours[tuple(bad[0])]} "
                     f"tflite {expected[tuple(bad[0])]}")
+
+
+# The tuned convolution kernels that ran bit-exact in this session (run_conv_like adds them).
+TUNED_RUNS: set[str] = set()
+TUNED_CONV_KERNELS = {"packed_conv_s8", "conv2d_tap_pairs_s8", "pointwise_conv_s8", "depthwise_conv2d_fast_s8",
+                      "depthwise_conv2d_3x3_s8"}
 
 
 # --------------------------------------------------------------------------
@@ -530,6 +543,15 @@ def run_fc(kernels, ref: RefModel, op: dict, x: np.ndarray, activation: str) -> 
                                     _i8(x), out_depth, _i8(w), _i32(bias), _i8(fast))
     assert_bytes_equal(fast, out)
     return out
+
+
+def test_every_tuned_conv_kernel_ran(request):
+    """The conv and depthwise cases above reach every tuned kernel: a kernel whose predicates no case meets
+    fails here instead of going untested."""
+    selected = {item.originalname for item in request.session.items if hasattr(item, "originalname")}
+    if not {"test_conv2d_matches_tflite", "test_depthwise_conv2d_matches_tflite"} <= selected:
+        pytest.skip("needs the conv and depthwise cases of this file in the same session")
+    assert TUNED_RUNS == TUNED_CONV_KERNELS, f"never ran: {sorted(TUNED_CONV_KERNELS - TUNED_RUNS)}"
 
 
 def _dense_cases():

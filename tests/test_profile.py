@@ -12,6 +12,7 @@ import pytest
 
 from codegen.errors import TinyforgeError
 from codegen.verify.profile import layer_counts
+from codegen.paths import build_root
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT.parent / "shared" / "models"
@@ -24,7 +25,7 @@ needs_build = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or no
 def profile(board: str, stem: str) -> tuple[subprocess.CompletedProcess, dict]:
     proc = subprocess.run([str(SCONS), "-Q", f"board={board}", f"model={MODELS / (stem + '.tflite')}", "vectors=2",
                            "profile"], cwd=ROOT, capture_output=True, text=True, timeout=900)
-    path = ROOT / "build" / board / stem / "profile.json"
+    path = build_root() / board / stem / "profile.json"
     return proc, json.loads(path.read_text()) if path.is_file() else {}
 
 
@@ -55,9 +56,9 @@ def test_profile_micro_speech_adds_up_and_is_bit_exact():
     assert f["code"] + f["weights"] + f["other_constants"] == f["total"]
     assert r["arena"] + r["static"] + r["stack_peak"] == r["total"]
     assert p["layers"][1]["macs"] == 25 * 20 * 8 * 10 * 8
-    assert (ROOT / "build" / "bluepill" / "micro_speech_quantized" / "profile.png").stat().st_size > 0
+    assert (build_root() / "bluepill" / "micro_speech_quantized" / "profile.png").stat().st_size > 0
     # The CLI profiles the same build and prints the same table.
-    cli = subprocess.run([sys.executable, "-m", "codegen", "profile", "build/bluepill/micro_speech_quantized",
+    cli = subprocess.run([sys.executable, "-m", "codegen", "profile", str(build_root() / "bluepill" / "micro_speech_quantized"),
                           "--board", "bluepill"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stderr
     assert f"{p['instructions_per_inference']:,}" in cli.stdout

@@ -16,6 +16,7 @@ import pytest
 
 from codegen.target.boards import load_board
 from codegen.verify.emulator import run_firmware
+from codegen.paths import build_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SCONS = Path(sys.executable).with_name("scons")
@@ -35,7 +36,7 @@ def build(request):
     board = request.param
     run = scons(f"board={board}")
     assert run.returncode == 0, run.stdout + run.stderr
-    return board, ROOT / "build" / board / "kws_yes_no"
+    return board, build_root() / board / "kws_yes_no"
 
 
 def robot_unescape(text: str) -> str:

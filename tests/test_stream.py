@@ -20,9 +20,12 @@ import numpy as np
 import pytest
 
 from codegen.features import get_recipe
-from codegen.verify.streaming import RECOGNIZER_DEFAULTS, Recognizer, recognizer_settings, simulate_stream, split_spans
+from codegen.features.recognizer import RECOGNIZER_DEFAULTS, recognizer_settings
+from codegen.verify.stream_host import Recognizer, simulate_stream
+from codegen.verify.streaming import split_spans
 from codegen.errors import TinyforgeError
 from codegen.wav import read_wav, write_wav
+from codegen.paths import build_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -89,7 +92,7 @@ def test_stream_on_bluepill(stream, capsys):
     proc = subprocess.run([str(SCONS), "-Q", "board=bluepill", "test", "app=stream", f"model={MODEL}",
                            f"stream={path}"], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    out_dir = ROOT / "build" / "bluepill" / "micro_speech_quantized-stream"
+    out_dir = build_root() / "bluepill" / "micro_speech_quantized-stream"
     detections = json.loads((out_dir / "detections.json").read_text())
     check_detections(detections, placed)
     assert all(set(d) == {"label", "time_ms"} for d in detections)

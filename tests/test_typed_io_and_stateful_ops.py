@@ -26,6 +26,7 @@ from codegen.pipeline import compile_model
 from codegen.verify.reference import reference_outputs
 from codegen.model.tflite_model import load_model
 from tflite_builder import Op, T, build
+from codegen.paths import build_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -339,9 +340,9 @@ def test_family_bit_exact_on_cortex_m3(device_models, family):
     run = scons_test("bluepill", model)
     assert run.returncode == 0, run.stdout + run.stderr
     assert [line for line in run.stdout.splitlines() if line.endswith(" failed")][-1] == "3 passed, 0 failed"
-    results = json.loads((ROOT / "build" / "bluepill" / model.stem / "results.json").read_text())
+    results = json.loads((build_root() / "bluepill" / model.stem / "results.json").read_text())
     assert all(case["output"] == case["reference"] for case in results["cases"])
-    header = (ROOT / "build" / "bluepill" / model.stem / "gen" / "model.h").read_text()
+    header = (build_root() / "bluepill" / model.stem / "gen" / "model.h").read_text()
     assert "void model_reset(void);" in header
     if "float_io" in family:
         assert "#define MODEL_INPUT0_TYPE float" in header and "#define MODEL_OUTPUT0_TYPE float" in header

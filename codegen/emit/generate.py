@@ -69,9 +69,11 @@ def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCas
                         cases=cases_context))
     files.append(render(f"{inputs_template}.c.j2", out_dir / "test_inputs.c", "codegen.emit.generate", case_inputs,
                         cases=cases_context, input_ctypes=[t.ctype for t in compiled.inputs]))
+    # TFLite's outputs, computed once: embedded for the firmware's own verdict and kept in the manifest for
+    # the host's (codegen.verify.testrun).
     from codegen.verify.reference import reference_outputs
-    expected = [{"name": c.name, "expected": [list(r.tobytes()) for r in refs]}
-                for c, refs in zip(cases, reference_outputs(compiled.model.path, [c.tensors for c in cases]))]
+    references = reference_outputs(compiled.model.path, [c.tensors for c in cases])
+    expected = [{"name": c.name, "expected": [list(r.tobytes()) for r in refs]} for c, refs in zip(cases, references)]
     files.append(render("test_expected.h.j2", out_dir / "test_expected.h", "codegen.emit.generate", case_inputs))
     files.append(render("test_expected.c.j2", out_dir / "test_expected.c", "codegen.emit.generate", case_inputs,
                         cases=expected))
@@ -93,8 +95,9 @@ def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCas
         "outputs": [{"name": t.name, "shape": list(t.shape), "scale": t.scale, "zero_point": t.zero_point,
                      "dtype": t.dtype}
                     for t in compiled.outputs],
-        "cases": [{"name": c.name, "source": c.source, "inputs": [t.ravel().tolist() for t in c.tensors]}
-                  for c in cases],
+        "cases": [{"name": c.name, "source": c.source, "inputs": [t.ravel().tolist() for t in c.tensors],
+                   "expected": [r.tobytes().hex() for r in refs]}
+                  for c, refs in zip(cases, references)],
     }, indent=1) + "\n")
     sources = [f for f in files + board_files if f.suffix == ".c"]
     sources += app_sources("test", "device" if frontend_recipe is not None else "host")

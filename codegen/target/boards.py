@@ -46,8 +46,8 @@ class Board:
     @property
     def dsp(self) -> bool:
         """The firmware uses the DSP extension (SMLAD, SXTB16): codegen lays out weights for it and the
-        compiler is told the same (``cflags``). Defaults to what the core always has."""
-        return self.data["cpu"].get("dsp", CORE_DSP.get(self.core) == "always")
+        compiler is told the same (``cflags``). Defaults to what GCC assumes for the core."""
+        return self.data["cpu"].get("dsp", CORE_DSP.get(self.core) in ("always", "optional"))
 
     @property
     def clock_hz(self) -> int:

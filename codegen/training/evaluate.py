@@ -24,7 +24,7 @@ from codegen.errors import TinyforgeError
 from codegen.training.dataset import SILENCE, UNKNOWN, load_dataset
 from codegen.training.prepare import Augmentation, AudioSource, prepare_split
 
-from codegen.paths import REPO_ROOT as ROOT  # noqa: E402
+from codegen.paths import REPO_ROOT as ROOT, build_root  # noqa: E402
 # Inputs per firmware image: 8 clips of 49x40 int8 features are 15.7 KB of flash,
 # which fits beside a 25 KB model in the bluepill's 64 KB.
 CLIPS_PER_FIRMWARE = 8
@@ -129,7 +129,7 @@ def run_firmware_sample(model: Path, board: str, clips: list[Path], labels: list
         echo(f"firmware {start // CLIPS_PER_FIRMWARE + 1}/{-(-len(clips) // CLIPS_PER_FIRMWARE)}: "
              f"{len(chunk)} clips on {board}")
         done = subprocess.run(cmd, capture_output=True, text=True)
-        results = ROOT / "build" / board / model.stem / "results.json"
+        results = build_root() / board / model.stem / "results.json"
         found = json.loads(results.read_text()) if results.is_file() else None
         names = [re.sub(r"[^0-9A-Za-z_.-]", "_", c.stem) for c in chunk]
         if done.returncode not in (0, 1) or found is None or [c["name"] for c in found["cases"]] != names:
@@ -163,7 +163,7 @@ def evaluate(s: EvalSettings, echo=print) -> dict:
     test = prepare_split(dataset, "test", recipe, aug, seed, s.jobs, s.cache_dir, s.progress)
     if not len(test.y):
         raise TinyforgeError(f"--data {s.data}: the test split is empty")
-    out_dir = s.out_dir or ROOT / "build" / "evaluate" / s.model.stem
+    out_dir = s.out_dir or build_root() / "evaluate" / s.model.stem
     out_dir.mkdir(parents=True, exist_ok=True)
     echo(f"{s.model.name} on {s.data}: {len(test.y)} test clips ("
          + ", ".join(f"{lab} {c}" for lab, c in zip(labels, dataset.counts("test"))) + ")")

@@ -8,6 +8,7 @@ converter process from (file, builder, params), so params must be JSON values.
 from __future__ import annotations
 
 import hashlib
+import os
 import importlib.util
 import json
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-CACHE = ROOT / "build" / "conformance"
+# Converted models are a cache (converting takes minutes), kept outside the repository's build/ folder.
+CACHE = Path(os.environ.get("TINYFORGE_CONFORMANCE_CACHE")
+             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tinyforge" / "conformance")
 CONVERT_SCRIPT = HERE / "convert.py"
 
 
@@ -76,3 +79,5 @@ def load_cases() -> list[Case]:
 # It lives here, not in conftest.py, because `import conftest` can resolve to tests/conftest.py.
 RESULTS: dict[str, bool] = {}
 DEVICE_RESULTS: dict[tuple[str, str], bool] = {}   # test_on_device.py: (node id, board) -> bit-exact?
+# (kernel function, build) for every layer that ran bit-exact in this session: the coverage test's evidence.
+KERNEL_RUNS: set[tuple[str, str]] = set()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cases import CACHE, CONVERT_SCRIPT, DEVICE_RESULTS, RESULTS, Case, load_cases  # noqa: E402
+from cases import CACHE, CONVERT_SCRIPT, DEVICE_RESULTS, KERNEL_RUNS, RESULTS, Case, load_cases  # noqa: E402
 
 CONVERTER_PROCESSES = max(1, min(2, os.cpu_count() or 1))
 
@@ -68,3 +68,12 @@ def pytest_terminal_summary(terminalreporter):
         verdict = "all bit-exact" if exact == len(DEVICE_RESULTS) else f"{exact} of {len(DEVICE_RESULTS)} bit-exact"
         terminalreporter.write_line(f"on-device conformance: {cases} cases x {len(boards)} boards "
                                     f"({', '.join(boards)}), {verdict}")
+    if KERNEL_RUNS:
+        from test_on_device import coverage_table
+        builds, kernels, table = coverage_table()
+        terminalreporter.write_line("kernel coverage (x ran bit-exact, - the build cannot choose it, "
+                                    "! never ran):")
+        terminalreporter.write_line(f"  {'kernel':<32}" + "".join(f"{b:>22}" for b in builds))
+        for kernel in kernels:
+            marks = ["-" if table[kernel, b] is None else "x" if table[kernel, b] else "!" for b in builds]
+            terminalreporter.write_line(f"  {kernel:<32}" + "".join(f"{m:>22}" for m in marks))

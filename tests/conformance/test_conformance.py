@@ -8,7 +8,10 @@ import shutil
 import numpy as np
 import pytest
 
-from cases import CACHE, RESULTS, load_cases
+from cases import KERNEL_RUNS, RESULTS, load_cases
+from codegen.compiler.select import Target
+from codegen.paths import build_root
+from codegen.pipeline import compile_model
 from codegen.verify.hostrun import run_on_host
 from codegen.verify.reference import reference_outputs
 from codegen.model.tflite_model import load_model
@@ -43,11 +46,22 @@ def test_bit_exact_with_tflite_reference(case, converted, request):
         types = {model.tensor(op.inputs[0]).type for op in model.operators if op.opcode == case.operator}
         assert "INT16" in types, f"{case.operator} has {sorted(types)} inputs, not int16"
     inputs = seeded_inputs(model, int(case.key()[:8], 16))
-    ours = run_on_host(case.model_path, inputs, CACHE / "host")
     theirs = reference_outputs(case.model_path, inputs)
-    for number, (got, want) in enumerate(zip(ours, theirs)):
-        for k, (g, w) in enumerate(zip(got, want)):
-            assert g.tobytes() == w.tobytes(), (
-                f"input {number}, output {k}: {int(np.sum(g != w))} of {w.size} values differ, "
-                f"largest by {int(np.max(np.abs(g.astype(int) - w.astype(int))))}")
+    # The host compiles every kernel's plain C path; it runs the layouts chosen for cores without the DSP
+    # extension and, where the selector chooses differently for a DSP core, those layouts too.
+    functions = {dsp: [layer.function for layer in compile_model(model, Target("host", dsp)).layers if layer.function]
+                 for dsp in (False, True)}
+    for dsp in (False, True) if functions[True] != functions[False] else (False,):
+        ours = run_on_host(case.model_path, inputs, build_root() / "conformance-host", dsp=dsp)
+        for number, (got, want) in enumerate(zip(ours, theirs)):
+            for k, (g, w) in enumerate(zip(got, want)):
+                assert g.tobytes() == w.tobytes(), (
+                    f"{'DSP' if dsp else 'plain'} layouts, input {number}, output {k}: {int(np.sum(g != w))} of "
+                    f"{w.size} values differ, largest by {int(np.max(np.abs(g.astype(int) - w.astype(int))))}")
+    for dsp in (False, True):
+        KERNEL_RUNS.update((f, HOST_BUILDS[dsp]) for f in functions[dsp])
     RESULTS[request.node.nodeid] = True
+
+
+# The host builds' names in the coverage table (test_kernel_coverage.py).
+HOST_BUILDS = {False: "host C", True: "host C, DSP layouts"}

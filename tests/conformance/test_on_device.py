@@ -14,7 +14,8 @@ import shutil
 
 import pytest
 
-from cases import CACHE, DEVICE_RESULTS, load_cases
+from codegen.paths import build_root
+from cases import DEVICE_RESULTS, KERNEL_RUNS, load_cases
 from codegen.target.boards import load_board
 from codegen.emit.generate import generate_firmware
 from codegen.verify import cases as model_inputs
@@ -26,7 +27,7 @@ from firmware_build import compile_firmware, compile_kernel_library
 from test_conformance import seeded_inputs
 
 BOARDS = ["bluepill", "efr32mg12", "efr32mg24"]
-WORK = CACHE / "device"
+WORK = build_root() / "conformance-device"
 
 
 def representative_cases():
@@ -53,17 +54,22 @@ def kernel_library():
     return library
 
 
-@pytest.mark.parametrize("board", BOARDS)
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bit_exact_on_device(case, board, converted, kernel_library, request):
-    DEVICE_RESULTS[request.node.nodeid, board] = False
+def device_build(board: str) -> str:
+    """The build's name in the coverage table: the core, and whether its kernels take their DSP paths."""
+    b = load_board(board)
+    return f"{b.core} {'DSP' if b.dsp else 'no DSP'}"
+
+
+def run_case_on_device(case, board: str, kernel_library) -> list[str]:
+    """Build ``case`` for ``board``, run it in the emulator, assert bit-exact; returns the kernels it ran."""
     error = case.model_path.with_suffix(".error")
     assert not error.is_file(), f"the converter refused the case: {error.read_text().strip()}"
     model = load_model(case.model_path)
     inputs = seeded_inputs(model, int(case.key()[:8], 16))
     out_dir = WORK / board / case.key()
     target = load_board(board)
-    generated = generate_firmware(target, compile_model(model, Target.of(target)),
+    compiled = compile_model(model, Target.of(target))
+    generated = generate_firmware(target, compiled,
                                   [model_inputs.TestCase(f"seeded{i}", "seeded", t) for i, t in enumerate(inputs)],
                                   None, out_dir, [])
     # firmware_build links its own startup; the kernels come from the board's library.
@@ -71,5 +77,85 @@ def test_bit_exact_on_device(case, board, converted, kernel_library, request):
     elf = compile_firmware(sources, out_dir, board=board, name="conformance")
     report: list[str] = []
     status = run_test(elf, target, generated.manifest, out_dir / "results.json", echo=report.append)
-    assert status == 0, "\n".join(report)
+    assert status == 0, f"{case.name} on {board}:\n" + "\n".join(report)
+    functions = [layer.function for layer in compiled.layers if layer.function]
+    KERNEL_RUNS.update((f, device_build(board)) for f in functions)
+    return functions
+
+
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bit_exact_on_device(case, board, converted, kernel_library, request):
+    DEVICE_RESULTS[request.node.nodeid, board] = False
+    run_case_on_device(case, board, kernel_library)
     DEVICE_RESULTS[request.node.nodeid, board] = True
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_every_kernel_the_board_can_choose_runs_on_it(board, converted, kernel_library, request):
+    """The first and last case of each operator may never reach a kernel (the reference convolutions, the
+    tap-pairs kernel): for each kernel the selector chooses for this board in some case but no case above
+    ran here, the first case that reaches it runs on the board too."""
+    target = Target.of(load_board(board))
+    representative = {c.key() for c in CASES}
+    reached: dict[str, object] = {}
+    for case in load_cases():
+        if case.model_path.is_file():
+            for layer in compile_model(load_model(case.model_path), target).layers:
+                if layer.function:
+                    reached.setdefault(layer.function, case)
+    ran = {f for f, build in KERNEL_RUNS if build == device_build(board)}
+    extra = {case.key(): case for function, case in reached.items()
+             if function not in ran and case.key() not in representative}
+    for case in extra.values():
+        DEVICE_RESULTS[f"{request.node.nodeid}[{case.name}]", board] = False
+        run_case_on_device(case, board, kernel_library)
+        DEVICE_RESULTS[f"{request.node.nodeid}[{case.name}]", board] = True
+
+
+# Kernels no converted model reaches, so no conformance case can run them. Each is named with the test that
+# does check it; the coverage test fails if one of them starts to run (the entry is then stale).
+NOT_REACHED_BY_CONVERTED_MODELS = {
+    "fully_connected_s8": "asymmetric int8 weights, which TFLite's converter never writes; tests/test_kernels.py",
+    "requantize": "QUANTIZE between integer types; tests/test_typed_io_and_stateful_ops.py",
+    "svdf_s8": "SVDF; tests/test_typed_io_and_stateful_ops.py",
+}
+DSP_ONLY = {"conv2d_tap_pairs_s8", "depthwise_conv2d_3x3_s8"}
+
+
+def kernel_functions() -> list[str]:
+    """Every kernel entry point declared in tinyforge/kernels.h."""
+    import re
+    from codegen.paths import FIRMWARE_DIR
+    header = (FIRMWARE_DIR / "include" / "tinyforge" / "kernels.h").read_text()
+    return sorted(set(re.findall(r"^void (\w+)\(", header, re.M)))
+
+
+def coverage_table() -> tuple[list[str], list[str], dict]:
+    """(builds, kernels, {(kernel, build): ran?, or None where that build cannot choose the kernel})."""
+    from test_conformance import HOST_BUILDS
+    builds = [HOST_BUILDS[False], HOST_BUILDS[True], *(device_build(b) for b in BOARDS)]
+    can_choose = {HOST_BUILDS[False]: False, HOST_BUILDS[True]: True,
+                  **{device_build(b): load_board(b).dsp for b in BOARDS}}
+    table = {}
+    for function in kernel_functions():
+        for build in builds:
+            reachable = function not in NOT_REACHED_BY_CONVERTED_MODELS and (
+                function not in DSP_ONLY or can_choose[build])
+            table[function, build] = ((function, build) in KERNEL_RUNS) if reachable else None
+    return builds, kernel_functions(), table
+
+
+def test_every_kernel_ran_on_every_build(request):
+    """Coverage by construction: every kernel x build (host C paths with both layouts, each board's core with
+    its Thumb-2 or DSP paths) that the selector can choose ran bit-exact in this session."""
+    selected = {item.nodeid.split("[")[0] for item in request.session.items}
+    needed = {"tests/conformance/test_conformance.py::test_bit_exact_with_tflite_reference",
+              "tests/conformance/test_on_device.py::test_every_kernel_the_board_can_choose_runs_on_it"}
+    if not needed <= selected:
+        pytest.skip("needs the whole conformance suite in this session (host and on-device)")
+    _, _, table = coverage_table()
+    missing = sorted(f"{function} on {build}" for (function, build), ran in table.items() if ran is False)
+    assert not missing, f"never ran: {', '.join(missing)}"
+    stale = sorted(f for f in NOT_REACHED_BY_CONVERTED_MODELS if any(f == g for g, _ in KERNEL_RUNS))
+    assert not stale, f"now reached by a conformance case, drop from NOT_REACHED_BY_CONVERTED_MODELS: {stale}"

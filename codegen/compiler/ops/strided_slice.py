@@ -81,4 +81,4 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
                         start=sum(start * s for (start, _, _, _), s in zip(axes, in_strides)))
 
 
-SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='strided_slice_s8', check=check, lower=lower)
+SPEC = OperatorSpec(opcodes=OPCODES, template="transpose", name=KIND, function='strided_slice_s8', check=check, lower=lower)
