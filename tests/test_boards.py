@@ -137,7 +137,8 @@ def test_fp_instruction_on_core_without_fpu_faults(tmp_path):
     m3 = tmp_path / "efr32mg12_as_m3.toml"
     text = load_board("efr32mg12").path.read_text()
     m3.write_text(text.replace('core = "cortex-m4"', 'core = "cortex-m3"')
-                  .replace('fpu = "fpv4-sp-d16"', 'fpu = "none"').replace('float_abi = "hard"', 'float_abi = "soft"'))
+                  .replace('fpu = "fpv4-sp-d16"', 'fpu = "none"').replace('float_abi = "hard"', 'float_abi = "soft"')
+                  .replace("dsp = true", "dsp = false"))
     run = run_firmware(elf, load_board(m3))
     assert run.fault is not None and "cortex-m3 has no FPU" in run.fault.message
 

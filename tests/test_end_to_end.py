@@ -74,7 +74,7 @@ def test_build_outputs_exist(default_demo):
     board, _ = default_demo
     out = build_root() / board / "kws_yes_no"
     for name in ["firmware.elf", "firmware.bin", "firmware.hex", "firmware.map", "results.json",
-                 "gen/model.c", "gen/model.h", "gen/main.c", "gen/test_inputs.c", "gen/linker.ld", "gen/board.h"]:
+                 "gen/model.c", "gen/model.h", "gen/app_config.h", "gen/test_inputs.c", "gen/linker.ld", "gen/board.h"]:
         assert (out / name).is_file(), name
     assert "DO NOT EDIT" in (out / "gen" / "model.c").read_text()
 

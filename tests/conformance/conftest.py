@@ -71,9 +71,9 @@ def pytest_terminal_summary(terminalreporter):
     if KERNEL_RUNS:
         from test_on_device import coverage_table
         builds, kernels, table = coverage_table()
-        terminalreporter.write_line("kernel coverage (x ran bit-exact, - the build cannot choose it, "
-                                    "! never ran):")
+        terminalreporter.write_line("kernel coverage (x ran bit-exact, - the build cannot choose it, o no "
+                                    "converted model reaches it: checked elsewhere, ! never ran):")
         terminalreporter.write_line(f"  {'kernel':<32}" + "".join(f"{b:>22}" for b in builds))
         for kernel in kernels:
-            marks = ["-" if table[kernel, b] is None else "x" if table[kernel, b] else "!" for b in builds]
+            marks = [{None: "-", "elsewhere": "o", True: "x", False: "!"}[table[kernel, b]] for b in builds]
             terminalreporter.write_line(f"  {kernel:<32}" + "".join(f"{m:>22}" for m in marks))

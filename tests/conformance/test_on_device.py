@@ -57,7 +57,7 @@ def kernel_library():
 def device_build(board: str) -> str:
     """The build's name in the coverage table: the core, and whether its kernels take their DSP paths."""
     b = load_board(board)
-    return f"{b.core} {'DSP' if b.dsp else 'no DSP'}"
+    return f"{b.core} ({'DSP' if b.dsp else 'Thumb-2'})"
 
 
 def run_case_on_device(case, board: str, kernel_library) -> list[str]:
@@ -132,7 +132,8 @@ def kernel_functions() -> list[str]:
 
 
 def coverage_table() -> tuple[list[str], list[str], dict]:
-    """(builds, kernels, {(kernel, build): ran?, or None where that build cannot choose the kernel})."""
+    """(builds, kernels, {(kernel, build): ran?, None where that build cannot choose the kernel, "elsewhere"
+    for kernels no converted model reaches})."""
     from test_conformance import HOST_BUILDS
     builds = [HOST_BUILDS[False], HOST_BUILDS[True], *(device_build(b) for b in BOARDS)]
     can_choose = {HOST_BUILDS[False]: False, HOST_BUILDS[True]: True,
@@ -140,9 +141,12 @@ def coverage_table() -> tuple[list[str], list[str], dict]:
     table = {}
     for function in kernel_functions():
         for build in builds:
-            reachable = function not in NOT_REACHED_BY_CONVERTED_MODELS and (
-                function not in DSP_ONLY or can_choose[build])
-            table[function, build] = ((function, build) in KERNEL_RUNS) if reachable else None
+            if function in NOT_REACHED_BY_CONVERTED_MODELS:
+                table[function, build] = "elsewhere"
+            elif function in DSP_ONLY and not can_choose[build]:
+                table[function, build] = None
+            else:
+                table[function, build] = (function, build) in KERNEL_RUNS
     return builds, kernel_functions(), table
 
 
