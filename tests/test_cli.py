@@ -68,3 +68,27 @@ def test_user_errors_are_one_line_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [f"error: {tmp_path / 'nope.tflite'}: cannot read model: "
                                                 "No such file or directory"]
+
+
+def test_inspect_shows_the_kernel_each_board_gets(capsys):
+    """The selector's choice per layer, as the build will make it for that board."""
+    ds_cnn = ROOT.parent / "shared" / "models" / "kws_ref_model.tflite"
+    if not ds_cnn.is_file():
+        pytest.skip(f"{ds_cnn} is not there")
+    assert main(["inspect", str(ds_cnn), "--board", "efr32mg24"]) == 0
+    dsp = capsys.readouterr().out
+    assert "kernels for efr32mg24 (cortex-m33, DSP):" in dsp
+    assert re.search(r"\n +1 DEPTHWISE_CONV_2D +depthwise_conv2d_3x3_s8 +chosen by fits_depthwise_ring, "
+                     r"has_3x3_dsp_depthwise; int16 pairs .*; 1344 B scratch; in place\n", dsp)
+    assert main(["inspect", str(ds_cnn), "--board", "bluepill"]) == 0
+    m3 = capsys.readouterr().out
+    assert re.search(r"\n +1 DEPTHWISE_CONV_2D +depthwise_conv2d_fast_s8 +chosen by fits_depthwise_ring;", m3)
+    assert re.search(r"\n +0 CONV_2D +packed_conv_s8 +chosen by fits_packed;", m3)
+
+
+def test_inspect_unknown_board_is_one_line():
+    proc = subprocess.run([sys.executable, "-m", "codegen", "inspect", str(MODEL), "--board", "nosuch"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["error: unknown board 'nosuch': known boards are bluepill, "
+                                                "efr32mg12, efr32mg24"]

@@ -6,15 +6,19 @@ import numpy as np
 from codegen.errors import TinyforgeError
 from codegen.compiler.lower import check_supported
 from codegen.compiler.ops import SUPPORTED_OPS
+from codegen.compiler.select import HOST, Target
 from codegen.pipeline import compile_model
+from codegen.target.boards import load_board
 from codegen.model.tflite_model import load_model
 
 SUMMARY = "print a model's operators, tensors and quantization, what is supported, and the planned arena"
-EXAMPLE = "python -m codegen inspect ../shared/models/micro_speech_quantized.tflite"
+EXAMPLE = "python -m codegen inspect ../shared/models/micro_speech_quantized.tflite --board efr32mg24"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("model", help=".tflite file")
+    parser.add_argument("--board", help="choose the kernels for this board's core (default: the plain C kernels "
+                                        "of a host build)")
 
 
 def _quant(t) -> str:
@@ -28,6 +32,7 @@ def _quant(t) -> str:
 
 
 def run(args) -> int:
+    target = HOST if args.board is None else Target.of(load_board(args.board))
     model = load_model(args.model)
     print(f"{model.path.name}: {model.description or 'no description'}; sha256 {model.sha256}")
     print(f"  {len(model.operators)} operators, {len(model.tensors)} tensors, {model.subgraph_count} subgraph(s)")
@@ -51,7 +56,15 @@ def run(args) -> int:
     if unsupported:
         print(f"\n{unsupported} operator(s) unsupported; supported operators: {', '.join(SUPPORTED_OPS)}")
         return 0
-    compiled = compile_model(model)
+    compiled = compile_model(model, target)
+    where = "a host build" if args.board is None else f"{args.board} ({target.core}, {'DSP' if target.dsp else 'no DSP'})"
+    print(f"\nkernels for {where}:")
+    for layer in compiled.layers:
+        choice = f"{layer.function or '(no call: aliases its input)'}"
+        details = [d for d in (layer.choice_reason and f"chosen by {layer.choice_reason}", layer.weight_layout,
+                               layer.scratch_bytes and f"{layer.scratch_bytes} B scratch",
+                               layer.in_place and "in place") if d]
+        print(f"  {layer.index:3d} {layer.opcode:<28} {choice:<32} {'; '.join(details)}")
     print(f"\narena: {compiled.arena_size} bytes (lower bound {compiled.plan.lower_bound}); "
           f"weights and parameters: {compiled.weight_bytes} bytes")
     for b in sorted(compiled.buffers, key=lambda b: compiled.plan.offsets[b.name]):
