@@ -49,6 +49,10 @@ static inline void accumulate_group(const int8_t **x0, const int8_t **x1, const 
      * (0, 0) last of all so its LDRD can step the filter pointer. */
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     int32_t xv, xr, wa, wb;
+    /* Locals, not *x0 and so on: the asm's "memory" clobber would make GCC store and reload those between
+     * the statements below. */
+    const int8_t *p0 = *x0, *p1 = *x1, *p2 = *x2;
+    const int32_t *pw = *w;
 #define TAP(x_load, w_load)                               \
     "ldr    %[xv], " x_load "\n\t"                        \
     "ldrd   %[wa], %[wb], " w_load "\n\t"                 \
@@ -58,20 +62,33 @@ static inline void accumulate_group(const int8_t **x0, const int8_t **x1, const 
     "smlatt %[a2], %[xv], %[wa], %[a2]\n\t"               \
     "smlabb %[a1], %[xr], %[wb], %[a1]\n\t"               \
     "smlatt %[a3], %[xr], %[wb], %[a3]\n\t"
-    __asm__(TAP("[%[x0], %[ch]]", "[%[w], #8]")
-            TAP("[%[x0], %[ch], lsl #1]", "[%[w], #16]")
-            TAP("[%[x1], %[ch]]", "[%[w], #32]")
-            TAP("[%[x1], %[ch], lsl #1]", "[%[w], #40]")
-            TAP("[%[x1]], #4", "[%[w], #24]")
-            TAP("[%[x2], %[ch]]", "[%[w], #56]")
-            TAP("[%[x2], %[ch], lsl #1]", "[%[w], #64]")
-            TAP("[%[x2]], #4", "[%[w], #48]")
-            TAP("[%[x0]], #4", "[%[w]], #72")
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x0] "+r"(*x0), [x1] "+r"(*x1),
-              [x2] "+r"(*x2), [w] "+r"(*w), [xv] "=&r"(xv), [xr] "=&r"(xr), [wa] "=&r"(wa), [wb] "=&r"(wb)
-            : [ch] "r"(ch)
-            : "memory");
+    /* Four asm statements rather than one: each names one row pointer, so none needs more than 11
+     * registers, and GCC can allocate them at -Og too (13 in one statement were "impossible constraints"
+     * there). The instructions and their order are the same. */
+#define TAP_OPERANDS(row)                                                                                  \
+    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(row), [w] "+r"(pw),              \
+      [xv] "=&r"(xv), [xr] "=&r"(xr), [wa] "=&r"(wa), [wb] "=&r"(wb)                                      \
+    : [ch] "r"(ch)                                                                                          \
+    : "memory"
+    __asm__(TAP("[%[x], %[ch]]", "[%[w], #8]")
+            TAP("[%[x], %[ch], lsl #1]", "[%[w], #16]")
+            TAP_OPERANDS(p0));
+    __asm__(TAP("[%[x], %[ch]]", "[%[w], #32]")
+            TAP("[%[x], %[ch], lsl #1]", "[%[w], #40]")
+            TAP("[%[x]], #4", "[%[w], #24]")
+            TAP_OPERANDS(p1));
+    __asm__(TAP("[%[x], %[ch]]", "[%[w], #56]")
+            TAP("[%[x], %[ch], lsl #1]", "[%[w], #64]")
+            TAP("[%[x]], #4", "[%[w], #48]")
+            TAP_OPERANDS(p2));
+    __asm__(TAP("[%[x]], #4", "[%[w]], #72")
+            TAP_OPERANDS(p0));
+#undef TAP_OPERANDS
 #undef TAP
+    *x0 = p0;
+    *x1 = p1;
+    *x2 = p2;
+    *w = pw;
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;
