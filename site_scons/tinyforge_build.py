@@ -70,7 +70,19 @@ def read_arguments(arguments) -> dict:
     return dict(board=board, model=model.resolve(), inputs=inputs or None, vectors=vectors,
                 recipe=arguments.get("recipe"), labels=arguments.get("labels"), **audio,
                 max_instructions=int(arguments.get("max_instructions", 500_000_000)),
-                debug=_debug_argument(arguments))
+                debug=_debug_argument(arguments), **_library_arguments(arguments, model))
+
+
+def _library_arguments(arguments, model: Path) -> dict:
+    """prefix= and arena= of the lib target (codegen.emit.library); checked whatever the target."""
+    from codegen.emit.library import check_options, default_prefix
+    prefix = arguments.get("prefix", default_prefix(model.stem))
+    arena = arguments.get("arena", "static")
+    try:
+        check_options(prefix, arena)
+    except TinyforgeError as exc:
+        fail(str(exc))
+    return dict(prefix=prefix, arena=arena)
 
 
 def _debug_argument(arguments) -> bool:
@@ -340,7 +352,35 @@ def firmware(env, args: dict):
     env.AlwaysBuild(flash_target)
     profile = env.Alias("profile", [elf, str(gen_dir / "manifest.json"), *outputs], profile_action(args, build_dir))
     env.AlwaysBuild(profile)
+
+    # lib: the model as a C library for the user's own firmware; builds no firmware
+    lib_dir = build_root() / board.name / f"{args['model'].stem}-lib"
+    library = env.Command(
+        str(lib_dir / "CMakeLists.txt"),
+        [str(args["model"]), str(board.path), *S.Glob(str(ROOT / "templates" / "*.j2")),
+         *S.Glob(str(ROOT / "templates" / "ops" / "*.j2")), *S.Glob(str(ROOT / "templates" / "library" / "*.j2")),
+         *map(str, codegen_sources()), *map(str, toolchain.kernel_sources()),
+         *S.Glob(str(ROOT / "firmware" / "kernels" / "*.h")), *S.Glob(str(ROOT / "firmware" / "include" / "tinyforge" / "*.h")),
+         env.Value(repr((args["prefix"], args["arena"])))],
+        library_action(args, lib_dir))
+    env.Alias("lib", library, S.Action(lambda target, source, env: print(f"lib: {lib_dir}"), None))
     return build_dir
+
+
+def library_action(args: dict, lib_dir: Path):
+    def export(target, source, env):
+        from codegen.compiler.select import Target
+        from codegen.emit.library import export_library
+        from codegen.model.tflite_model import load_model
+        from codegen.pipeline import compile_model
+        try:
+            compiled = compile_model(load_model(args["model"]), Target.of(args["board"]))
+            export_library(args["board"], compiled, lib_dir, args["prefix"], args["arena"])
+        except TinyforgeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    return S.Action(export, "lib: $TARGET.dir for " + args["model"].name)
 
 
 def os_path() -> str:

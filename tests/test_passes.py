@@ -202,7 +202,7 @@ def test_dsp_off_on_a_core_where_it_is_optional_reaches_the_compiler(tmp_path):
     path, load_board = _board_with(tmp_path, "cortex-m33", "false")
     board = load_board(path)
     assert not board.dsp and "-mcpu=cortex-m33+nodsp" in board.cflags
-    assert Target.of(board) == Target("cortex-m33", False)
+    assert Target.of(board) == Target("cortex-m33", False, "efr32mg24")
     path, _ = _board_with(tmp_path, "cortex-m33", None)
     assert load_board(path).dsp and "-mcpu=cortex-m33" in load_board(path).cflags
 

@@ -31,10 +31,17 @@ class Target:
     (the kernels' plain C paths); ``dsp`` must match the compiler flags, which ``Board.cflags`` ensures."""
     core: str
     dsp: bool
+    board: str = ""     # the board file it came from, for messages ("" for the host)
 
     @classmethod
     def of(cls, board) -> "Target":
-        return cls(core=board.core, dsp=board.dsp)
+        return cls(core=board.core, dsp=board.dsp, board=board.name)
+
+    def describe(self) -> str:
+        if self.core == "host":
+            return f"a host build (plain C kernels{', DSP weight layouts' if self.dsp else ''})"
+        board = f" (board {self.board})" if self.board else ""
+        return f"{self.core} {'with' if self.dsp else 'without'} the DSP extension{board}"
 
 
 HOST = Target(core="host", dsp=False)

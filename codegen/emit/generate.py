@@ -33,10 +33,20 @@ class GeneratedFirmware:
     manifest: Path
 
 
-def generate_model_sources(compiled: CompiledModel, out_dir: Path, inputs: list[Path]) -> list[Path]:
+def model_context(compiled: CompiledModel, api: str = "model", header: str = "model.h", library: bool = False,
+                  external_arena: bool = False) -> dict:
+    """What model.h.j2 and model.c.j2 need. ``api`` names the functions (``<api>_invoke``) and, upper case, the
+    macros; ``library``: the exported library's API (``codegen.emit.library``), whose invoke returns a status
+    and whose kernels carry the prefix; ``external_arena``: the caller gives the arena to ``<api>_init``."""
+    from codegen.target.boards import CORE_ARCH_MACRO
     model = compiled.model
     offsets = compiled.plan.offsets
-    context = dict(
+    target = compiled.target
+    guard = None if target.core == "host" else dict(core=target.core, dsp=target.dsp, board=target.board,
+                                                    arch_macro=CORE_ARCH_MACRO[target.core])
+    return dict(
+        api=api, API=api.upper(), header=header, library=library, external_arena=external_arena, guard=guard,
+        target_description=target.describe(),
         model_name=model.name, model_description=model.description or "no description",
         layer_count=len(compiled.layers), layers=compiled.layers,
         arena_size=compiled.arena_size, arena_lower_bound=compiled.plan.lower_bound,
@@ -45,6 +55,11 @@ def generate_model_sources(compiled: CompiledModel, out_dir: Path, inputs: list[
                          "last": b.last} for b in compiled.buffers), key=lambda b: (b["offset"], b["first"])),
         io_inputs=compiled.inputs, io_outputs=compiled.outputs, kernels_abi_version=KERNELS_ABI_VERSION,
         limits=dict(dw_max_kernel_h=select.FAST_DEPTHWISE_MAX_KERNEL_H, tap_pairs_max_taps=select.TAP_PAIRS_MAX_TAPS))
+
+
+def generate_model_sources(compiled: CompiledModel, out_dir: Path, inputs: list[Path]) -> list[Path]:
+    """model.h and model.c of a firmware (or of the host build): the ``model_`` API."""
+    context = model_context(compiled)
     return [render("model.h.j2", out_dir / "model.h", "codegen.emit.generate", inputs, **context),
             render("model.c.j2", out_dir / "model.c", "codegen.emit.generate", inputs, **context)]
 

@@ -126,6 +126,8 @@ def input_digests(inputs) -> list[tuple[str, str]]:
 def _comment_style(out_path: Path) -> str:
     if out_path.name in _HASH_COMMENT_NAMES or out_path.suffix in _HASH_COMMENT_SUFFIXES:
         return "#"
+    if out_path.suffix == ".md":
+        return "html"
     return "c"
 
 
@@ -141,6 +143,8 @@ def make_banner(generator: str, inputs, style: str = "c") -> str:
         lines.append(f"    sha256:{digest}")
     if style == "#":
         return "\n".join(f"# {line}".rstrip() for line in lines)
+    if style == "html":
+        return "\n".join(["<!--", *(f"  {line}".rstrip() for line in lines), "-->"])
     return "\n".join(["/*", *(f" * {line}".rstrip() for line in lines), " */"])
 
 

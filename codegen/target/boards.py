@@ -100,6 +100,13 @@ CORE_DSP = {"cortex-m0": "none", "cortex-m0plus": "none", "cortex-m1": "none", "
             "cortex-m35p": "optional", "cortex-m55": "optional"}
 
 
+# The ACLE architecture macro each core's compiler defines: generated code checks it (the wrong-core guard).
+CORE_ARCH_MACRO = {"cortex-m0": "__ARM_ARCH_6M__", "cortex-m0plus": "__ARM_ARCH_6M__", "cortex-m1": "__ARM_ARCH_6M__",
+                   "cortex-m3": "__ARM_ARCH_7M__", "cortex-m4": "__ARM_ARCH_7EM__", "cortex-m7": "__ARM_ARCH_7EM__",
+                   "cortex-m23": "__ARM_ARCH_8M_BASE__", "cortex-m33": "__ARM_ARCH_8M_MAIN__",
+                   "cortex-m35p": "__ARM_ARCH_8M_MAIN__", "cortex-m55": "__ARM_ARCH_8_1M_MAIN__"}
+
+
 def _check_dsp(path: Path, core: str, dsp: bool | None) -> None:
     """The board's dsp flag and its core must agree, so Python's weight layouts and the C kernels agree."""
     kind = CORE_DSP.get(core)

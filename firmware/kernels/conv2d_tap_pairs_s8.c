@@ -33,7 +33,9 @@
 #include "core_features.h"
 #include "requantize.h"
 
+#if defined(__GNUC__) && !defined(__clang__)   /* clang has no per-file optimize pragma */
 #pragma GCC optimize("O3")
+#endif
 
 /* Four channels' sums over one receptive field: k_h runs of `quads` words, row_stride bytes apart, in plain C
  * (ACLE intrinsics on DSP cores). Returns the next group's weights, which follow this group's. Out of line, so

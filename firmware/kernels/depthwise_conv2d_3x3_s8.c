@@ -29,7 +29,9 @@
 
 /* -O3 keeps the accumulators, row pointers and channel pointer in registers and unrolls the output stage
  * (GCC 12). */
+#if defined(__GNUC__) && !defined(__clang__)   /* clang has no per-file optimize pragma */
 #pragma GCC optimize("O3")
+#endif
 
 /* The filter words of one group of four channels. */
 #define GROUP_WORDS 18

@@ -25,7 +25,9 @@
 #include "requantize.h"
 
 /* -O3 keeps the four accumulators and both pointers in registers (GCC 12). */
+#if defined(__GNUC__) && !defined(__clang__)   /* clang has no per-file optimize pragma */
 #pragma GCC optimize("O3")
+#endif
 
 /* Four channels' sums over a k_h x k_w window; rows[ky] + x_offset is the window's first tap in row ky.
  * Inlined, so a constant k_h and k_w unroll completely. */

@@ -19,7 +19,9 @@
 
 /* At -Os GCC spills the four accumulators and row pointers of the blocked
  * loop; -O3 keeps them in registers (arm-none-eabi-gcc 12, Cortex-M3/M4). */
+#if defined(__GNUC__) && !defined(__clang__)   /* clang has no per-file optimize pragma */
 #pragma GCC optimize("O3")
+#endif
 
 
 static inline int8_t finish(const tf_fc_params *params, const tf_requant *requant, int32_t o,

@@ -28,7 +28,9 @@
 /* The hot loop of every convolution: -O3 keeps its four two-lane sums in
  * registers (at -Os GCC spills them, 25 instead of 13 instructions per tap;
  * measured on Cortex-M3 with arm-none-eabi-gcc 12). */
+#if defined(__GNUC__) && !defined(__clang__)   /* clang has no per-file optimize pragma */
 #pragma GCC optimize("O3")
+#endif
 
 /* Split a two-lane 64-bit sum into its low (sign-extended 24-bit) and high
  * lanes; exact because the low lane is known to lie in [-2^23, 2^23). */

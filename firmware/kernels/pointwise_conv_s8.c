@@ -37,21 +37,9 @@
 #include "requantize.h"
 
 /* -O3 keeps the accumulators and pointers in registers. */
+#if defined(__GNUC__) && !defined(__clang__)   /* clang has no per-file optimize pragma */
 #pragma GCC optimize("O3")
-
-/* Input channels t0..t3 of quad q as one word; channels past in_c read as 0 (their weights are 0 too,
- * and reading them could run past the tensor). */
-static inline int32_t quad_word(const int8_t *x, int32_t q, int32_t in_c)
-{
-    int32_t word = 0, k;
-    if (4 * q + 4 <= in_c) {
-        return tf_load_word(x + 4 * q);
-    }
-    for (k = 0; 4 * q + k < in_c; ++k) {
-        word |= (int32_t)((uint32_t)(uint8_t)x[4 * q + k] << (8 * k));
-    }
-    return word;
-}
+#endif
 
 /* One channel's outputs for the pixel pair (the second only when there is one): its sums are sum0, sum1. */
 static inline void store_channel(int8_t *out0, int32_t out_c, int32_t oc, int32_t both, int32_t sum0, int32_t sum1,
@@ -72,6 +60,20 @@ static inline void store_channel(int8_t *out0, int32_t out_c, int32_t oc, int32_
 }
 
 #if TF_KERNELS_DSP && TF_KERNELS_THUMB2_ASM   /* Cortex-M4, M33 */
+/* Input channels t0..t3 of quad q as one word; channels past in_c read as 0 (their weights are 0 too,
+ * and reading them could run past the tensor). */
+static inline int32_t quad_word(const int8_t *x, int32_t q, int32_t in_c)
+{
+    int32_t word = 0, k;
+    if (4 * q + 4 <= in_c) {
+        return tf_load_word(x + 4 * q);
+    }
+    for (k = 0; 4 * q + k < in_c; ++k) {
+        word |= (int32_t)((uint32_t)(uint8_t)x[4 * q + k] << (8 * k));
+    }
+    return word;
+}
+
 
 /* The pixel pair's input as int16 pairs: per quad, p0 (t0,t2), p1 (t0,t2), p0 (t1,t3), p1 (t1,t3). */
 static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t in_c, int32_t quads, int32_t both)
