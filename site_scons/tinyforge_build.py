@@ -69,7 +69,7 @@ def read_arguments(arguments) -> dict:
     audio = _audio_arguments(arguments)
     return dict(board=board, model=model.resolve(), inputs=inputs or None, vectors=vectors,
                 recipe=arguments.get("recipe"), labels=arguments.get("labels"), **audio,
-                max_instructions=int(arguments.get("max_instructions", 500_000_000)),
+                max_instructions=int(arguments.get("max_instructions", 500_000_000)), probe=arguments.get("probe"),
                 debug=_debug_argument(arguments), **_library_arguments(arguments, model))
 
 
@@ -236,11 +236,11 @@ def _print_final_errors():
 atexit.register(_print_final_errors)
 
 
-def flash_action(board: Board, image: Path, flasher: str | None, dryrun: bool):
+def flash_action(board: Board, image: Path, flasher: str | None, dryrun: bool, probe: str | None):
     def run(target, source, env):
         from codegen.target.flash import flash
         try:
-            flash(board, image, flasher, dryrun)
+            flash(board, image, flasher, dryrun, probe=probe)
         except TinyforgeError as exc:
             _FINAL_ERRORS.append(str(exc))
             return 1
@@ -348,7 +348,7 @@ def firmware(env, args: dict):
     image = launch_path(S.ARGUMENTS["image"]) if "image" in S.ARGUMENTS else build_dir / "firmware.elf"
     flash_target = env.Alias("flash", [elf, binary, hexfile] if "image" not in S.ARGUMENTS else [],
                              flash_action(board, image, S.ARGUMENTS.get("flasher"),
-                                          S.ARGUMENTS.get("dryrun", "0") == "1"))
+                                          S.ARGUMENTS.get("dryrun", "0") == "1", args["probe"]))
     env.AlwaysBuild(flash_target)
     profile = env.Alias("profile", [elf, str(gen_dir / "manifest.json"), *outputs], profile_action(args, build_dir))
     env.AlwaysBuild(profile)

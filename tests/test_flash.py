@@ -101,7 +101,7 @@ def test_default_flasher_is_first_installed(tmp_path):
 
 def test_unknown_flasher_named():
     with pytest.raises(TinyforgeError, match=r"^flasher=openocd is not known for efr32mg24: choose one of "
-                                             r"commander, jlink$"):
+                                             r"commander, jlink, pyocd$"):
         choose_flasher(load_board("efr32mg24"), "openocd")
 
 
@@ -152,9 +152,9 @@ def test_flash_refuses_image_for_another_board(images):
 
 @pytest.mark.parametrize("board, flasher, want", [
     ("bluepill", "st-flash", "error: st-flash not found: install stlink-tools (Debian: apt-get install "
-                             "stlink-tools), or choose flasher=openocd"),
+                             "stlink-tools), or choose flasher=openocd or flasher=pyocd"),
     ("efr32mg24", None, "error: commander not found: install Simplicity Commander from Silicon Labs "
-                        "(silabs.com, 'Simplicity Commander') and put commander on PATH, or choose flasher=jlink"),
+                        "(silabs.com, 'Simplicity Commander') and put commander on PATH, or choose flasher=jlink or flasher=pyocd"),
 ])
 def test_missing_tool(images, tmp_path, board, flasher, want):
     run = scons_flash(board, *([f"flasher={flasher}"] if flasher else []), path_dirs=[tmp_path])
@@ -225,3 +225,64 @@ def test_flash_command_placeholders_checked(tmp_path):
     with pytest.raises(TinyforgeError, match=r"\[flash.tools.st-flash\] command has an unknown placeholder "
                                              r"'image'"):
         flash_command(load_board(board), "st-flash", tmp_path / "firmware.elf")
+
+
+# ---- dry runs that paste, probes by serial number, pyOCD ---------------------------
+
+def test_jlink_dry_run_writes_the_script_it_names(images):
+    script = images["efr32mg12"].with_name("flash-efr32mg12.jlink")
+    script.unlink(missing_ok=True)
+    run = scons_flash("efr32mg12", "flasher=jlink", "dryrun=1")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"-CommanderScript {script}" in run.stdout.strip().splitlines()[-1]
+    assert script.read_text() == f"r\nh\nloadfile {images['efr32mg12'].with_suffix('.hex')}\nr\ng\nexit\n"
+
+
+@pytest.mark.parametrize("board, flasher, want", [
+    ("bluepill", "openocd", "openocd -f interface/stlink.cfg -f target/stm32f1x.cfg -c 'adapter serial 0669FF' "
+                            "-c 'program {elf} verify reset exit'"),
+    ("bluepill", "st-flash", "st-flash --serial 0669FF --reset write {bin} 0x08000000"),
+    ("efr32mg12", "commander", "commander --serialno 0669FF flash {hex} --device EFR32MG12P332F1024GL125"),
+    ("efr32mg12", "jlink", "JLinkExe -SelectEmuBySN 0669FF -device EFR32MG12PXXXF1024 -if SWD -speed 4000 "
+                           "-autoconnect 1 -ExitOnError 1 -CommanderScript {dir}/flash-efr32mg12.jlink"),
+    ("efr32mg24", "pyocd", "{venv}/pyocd flash --target efr32mg24b310f1536im48 --uid 0669FF {hex}"),
+])
+def test_probe_selects_the_debug_probe(images, board, flasher, want):
+    elf = images[board]
+    run = scons_flash(board, f"flasher={flasher}", "dryrun=1", "probe=0669FF")
+    assert run.returncode == 0, run.stdout + run.stderr
+    want = want.format(elf=elf, bin=elf.with_suffix(".bin"), hex=elf.with_suffix(".hex"), dir=elf.parent,
+                       venv=Path(sys.executable).parent)
+    assert run.stdout.strip().splitlines()[-1] == want
+
+
+def test_a_tool_that_cannot_choose_a_probe_says_so(images, tmp_path):
+    board = tmp_path / "custom.toml"
+    board.write_text((ROOT / "boards" / "bluepill.toml").read_text()
+                     .replace('[flash.tools.st-flash]', '[flash.tools.mytool]\ncommand = ["mytool", "{hex}"]\n'
+                                                        '[flash.tools.st-flash]'))
+    with pytest.raises(TinyforgeError) as error:
+        flash(load_board(board), images["bluepill"], "mytool", dryrun=True, echo=lambda line: None,
+              probe="0669FF")
+    assert str(error.value) == ("mytool cannot be told which probe to use; unplug the other probes, or choose a "
+                                "flasher that can (probe= works with JLinkExe, commander, openocd, pyocd, st-flash)")
+
+
+def test_pyocd_without_the_device_pack_says_how_to_get_it(images):
+    run = scons_flash("bluepill", "flasher=pyocd")
+    assert last_line(run) == ("error: pyOCD does not know target stm32f103c8: install its device pack once with "
+                              "'.venv/bin/pyocd pack install stm32f103c8' (it downloads from the CMSIS pack index), "
+                              "then flash again")
+
+
+def test_pyocd_with_no_probe_connected_says_what_to_do(images, tmp_path):
+    """A target pyOCD has built in (the STM32F103RC's flash algorithm); no probe is plugged in here."""
+    board = tmp_path / "bluepill.toml"
+    board.write_text((ROOT / "boards" / "bluepill.toml").read_text().replace('"stm32f103c8"', '"stm32f103rc"'))
+    with pytest.raises(TinyforgeError) as error:
+        flash(load_board(board), images["bluepill"], "pyocd", echo=lambda line: None)
+    assert str(error.value) == ("pyOCD found no debug probe at all: connect bluepill's debug USB port, power the "
+                                "board, check the probe's USB permissions (udev rules), then flash again")
+    with pytest.raises(TinyforgeError) as error:
+        flash(load_board(board), images["bluepill"], "pyocd", echo=lambda line: None, probe="0669FF")
+    assert str(error.value).startswith("pyOCD found no debug probe with serial number 0669FF: ")

@@ -101,4 +101,4 @@ def test_renode_test_missing_says_so(build, tmp_path):
 def test_unknown_emulator():
     run = scons("board=bluepill", "test", "emulator=qemu")
     assert run.returncode != 0
-    assert "error: emulator=qemu: expected tinyforge (the default) or renode" in run.stderr
+    assert "error: emulator=qemu: expected tinyforge or renode" in run.stderr

@@ -105,14 +105,49 @@ def _diagnose(tool: str, output: str, returncode: int, board: Board) -> str:
     return f"{tool} failed (exit status {returncode}): see its output above"
 
 
-def flash(board: Board, image, flasher: str | None = None, dryrun: bool = False, echo=print) -> None:
-    """Flash ``image`` (an ELF with its .bin/.hex beside it) onto ``board``; raise TinyforgeError on failure."""
+def with_probe(command: list[str], probe: str | None) -> list[str]:
+    """``command`` told to use the debug probe with serial number ``probe`` (flashers.toml says how)."""
+    if not probe:
+        return command
+    tool = Path(command[0]).name
+    known = FLASHERS.get(tool, {})
+    if "probe" not in known:
+        raise TinyforgeError(f"{tool} cannot be told which probe to use; unplug the other probes, or choose a "
+                             f"flasher that can (probe= works with {', '.join(sorted(k for k, v in FLASHERS.items() if 'probe' in v))})")
+    args = [a.format(probe=probe) for a in known["probe"]]
+    after = known.get("probe_after")
+    position = 1
+    if after and after in command:
+        # after the last "<after> value" pair, e.g. OpenOCD's config files, which must precede the serial
+        position = len(command) - command[::-1].index(after) + 1
+    return [*command[:position], *args, *command[position:]]
+
+
+def pasteable(command: list[str]) -> list[str]:
+    """pyOCD runs in-process from .venv; the command to paste names the .venv's pyocd."""
+    if Path(command[0]).name == "pyocd":
+        return [str(Path(sys.executable).with_name("pyocd")), *command[1:]]
+    return command
+
+
+def flash(board: Board, image, flasher: str | None = None, dryrun: bool = False, echo=print,
+          probe: str | None = None) -> None:
+    """Flash ``image`` (an ELF with its .bin/.hex beside it) onto ``board``; raise TinyforgeError on failure.
+    ``probe``: the serial number of the debug probe to use. A dry run prints the command and writes any file
+    it names (the J-Link script), so the printed command works when pasted."""
     image = Path(image)
     if not image.is_file():
         raise TinyforgeError(f"image '{image}' not found: build it first with 'scons board={board.name}'")
     check_image(board, image)
     name = choose_flasher(board, flasher)
-    command = flash_command(board, name, image)
+    command = with_probe(flash_command(board, name, image), probe)
+    if Path(command[0]).name == "pyocd":
+        from codegen.target.pyocd_flash import flash_with_pyocd
+        echo(shlex.join(pasteable(command)))
+        if not dryrun:
+            flash_with_pyocd(board, command, probe)
+        return
+    _write_jlink_script(command, image)
     if dryrun:
         echo(shlex.join(command))
         return
@@ -122,7 +157,6 @@ def flash(board: Board, image, flasher: str | None = None, dryrun: bool = False,
         hint = FLASHERS.get(Path(tool).name, {}).get("install", f"install {tool} and put it on PATH")
         alternative = f", or choose flasher={' or flasher='.join(others)}" if others else ""
         raise TinyforgeError(f"{tool} not found: {hint}{alternative}")
-    _write_jlink_script(command, image)
     echo(shlex.join(command))
     proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     sys.stdout.write(proc.stdout)
