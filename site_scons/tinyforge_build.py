@@ -185,7 +185,7 @@ def _link_action(target, source, env):
 def size_report(target, source, env):
     from codegen.target.size_report import format_size_report, measure
     board: Board = env["BOARD"]
-    report = format_size_report(measure(str(source[0]), board, str(source[1])), board)
+    report = format_size_report(measure(str(source[0]), board, str(source[1]), env["MAP_FILE"]), board)
     Path(str(target[0])).write_text(report + "\n")
     return 0
 

@@ -43,7 +43,8 @@ def pytest_unconfigure(config):
 SLOW_FILES = {"test_end_to_end.py", "test_build_reproducible.py", "test_stream.py", "test_audio_device.py",
               "test_profile.py", "test_training.py", "test_fuzz_models.py", "test_typed_io_and_stateful_ops.py",
               "test_flash.py", "test_renode.py", "test_boards.py", "test_default_model.py", "test_conformance.py",
-              "test_on_device.py", "test_firmware_checks.py", "test_library.py"}
+              "test_on_device.py", "test_firmware_checks.py", "test_library.py",
+              "test_readme.py"}
 
 
 def pytest_collection_modifyitems(config, items):

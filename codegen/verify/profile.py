@@ -80,8 +80,8 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
              for i, c in enumerate(cases)]
 
     span, per_layer = layer_counts(run.watch_hits, symbols)
-    sizes = measure(elf, board, build_dir / "gen" / "manifest.json")
-    code = code_bytes(elf, board)
+    sizes = measure(elf, board, build_dir / "gen" / "manifest.json", Path(elf).with_suffix(".map"))
+    code = code_bytes(elf, board) - sizes["flash_harness_code"]
     offsets = compiled.plan.offsets
     layers = []
     for layer, count in zip(compiled.layers, per_layer):
@@ -99,8 +99,11 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
         "instructions_per_inference": span,
         "call_overhead": span - sum(per_layer),
         "macs": sum(layer.macs for layer in compiled.layers),
+        # deployable: the firmware without the test application and its embedded test data
         "flash_bytes": {"code": code, "weights": sizes["flash_weights"],
-                        "other_constants": sizes["flash"] - code - sizes["flash_weights"], "total": sizes["flash"]},
+                        "other_constants": sizes["flash_deployable"] - code - sizes["flash_weights"],
+                        "deployable": sizes["flash_deployable"], "test_application": sizes["flash_harness"],
+                        "test_data": sizes["flash_test_data"], "total": sizes["flash"]},
         "ram_bytes": {"arena": sizes["ram_arena"], "static": sizes["ram_static"], "stack_peak": stack_peak,
                       "total": sizes["ram_arena"] + sizes["ram_static"] + stack_peak},
         "arena_lower_bound": compiled.plan.lower_bound,
@@ -134,8 +137,9 @@ def format_profile(p: dict) -> list[str]:
     lines.append(f"    {'call overhead':<79} {p['call_overhead']:>10,}")
     lines.append(f"    {'total':<62} {p['macs']:>9,} {p['instructions_per_inference']:>10,} {total_ipm:>9.2f}")
     f, r = p["flash_bytes"], p["ram_bytes"]
-    lines.append(f"flash {f['total']:,} bytes = code {f['code']:,} + weights {f['weights']:,} "
-                 f"+ other constants {f['other_constants']:,}")
+    lines.append(f"flash {f['deployable']:,} bytes = code {f['code']:,} + weights {f['weights']:,} "
+                 f"+ other constants {f['other_constants']:,} (without the test application {f['test_application']:,} "
+                 f"and test data {f['test_data']:,})")
     lines.append(f"RAM   {r['total']:,} bytes = arena {r['arena']:,} (lower bound {p['arena_lower_bound']:,}) "
                  f"+ static {r['static']:,} + peak stack {r['stack_peak']:,}")
     return lines
