@@ -204,8 +204,11 @@ def test_action(args: dict, build_dir: Path):
                 from codegen.verify.streaming import run_stream
                 return run_stream(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
                                   args["stream"], build_dir, args["max_instructions"])
-            return run_test(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
-                            build_dir / "results.json", args["max_instructions"])
+            status = run_test(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
+                              build_dir / "results.json", args["max_instructions"])
+            from codegen.verify.report import write_report
+            print(f"report: {write_report(build_dir, args['board'])}")
+            return status
         except TinyforgeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -216,7 +219,10 @@ def profile_action(args: dict, build_dir: Path):
     def run(target, source, env):
         from codegen.verify.profile import profile_firmware
         try:
-            return profile_firmware(Path(str(source[0])), args["board"], build_dir, args["max_instructions"])
+            status = profile_firmware(Path(str(source[0])), args["board"], build_dir, args["max_instructions"])
+            from codegen.verify.report import write_report
+            print(f"report: {write_report(build_dir, args['board'])}")
+            return status
         except TinyforgeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

@@ -53,7 +53,9 @@ def test_profile_micro_speech_adds_up_and_is_bit_exact():
                                                             "SOFTMAX"]
     assert sum(layer["instructions"] for layer in p["layers"]) + p["call_overhead"] == p["instructions_per_inference"]
     f, r = p["flash_bytes"], p["ram_bytes"]
-    assert f["code"] + f["weights"] + f["other_constants"] == f["total"]
+    assert f["code"] + f["weights"] + f["other_constants"] == f["deployable"]
+    assert f["deployable"] + f["test_application"] + f["test_data"] == f["total"]
+    assert f["test_data"] >= 1960                 # one embedded 49x40 input and TFLite's output for it
     assert r["arena"] + r["static"] + r["stack_peak"] == r["total"]
     assert p["layers"][1]["macs"] == 25 * 20 * 8 * 10 * 8
     assert (build_root() / "bluepill" / "micro_speech_quantized" / "profile.png").stat().st_size > 0

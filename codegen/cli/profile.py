@@ -26,4 +26,8 @@ def run(args) -> int:
     for needed in (elf, build_dir / "gen" / "manifest.json"):
         if not needed.is_file():
             raise TinyforgeError(f"{needed} not found: build first with scons board={args.board} model=...")
-    return profile_firmware(elf, load_board(args.board), build_dir, args.max_instructions)
+    board = load_board(args.board)
+    status = profile_firmware(elf, board, build_dir, args.max_instructions)
+    from codegen.verify.report import write_report
+    print(f"report: {write_report(build_dir, board)}")
+    return status

@@ -126,7 +126,7 @@ def input_digests(inputs) -> list[tuple[str, str]]:
 def _comment_style(out_path: Path) -> str:
     if out_path.name in _HASH_COMMENT_NAMES or out_path.suffix in _HASH_COMMENT_SUFFIXES:
         return "#"
-    if out_path.suffix == ".md":
+    if out_path.suffix in (".md", ".html"):
         return "html"
     return "c"
 

@@ -145,6 +145,9 @@ def format_profile(p: dict) -> list[str]:
     return lines
 
 
+LABELLED_LAYERS = 40
+
+
 def plot_profile(p: dict, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -152,18 +155,31 @@ def plot_profile(p: dict, path: Path) -> None:
     from matplotlib.patches import Rectangle
 
     layers = p["layers"]
-    fig, (bars, plan) = plt.subplots(2, 1, figsize=(10, 8), constrained_layout=True)
-    labels = [f"{layer['index']} {layer['operator']}" for layer in layers]
+    # Beyond LABELLED_LAYERS layers, every Nth layer is labelled and the figure widens, so labels never overlap;
+    # report.html has every layer, with names on hover.
+    step = max(1, -(-len(layers) // LABELLED_LAYERS))
+    width = min(10 + max(0, len(layers) - LABELLED_LAYERS) * 0.08, 30)
+    fig, (bars, plan) = plt.subplots(2, 1, figsize=(width, 8), constrained_layout=True)
+    shown = range(0, len(layers), step)
+    labels = [f"{layers[i]['index']} {layers[i]['operator']}" for i in shown]
     bars.bar(range(len(layers)), [layer["instructions"] for layer in layers], color="tab:blue")
-    bars.set_xticks(range(len(layers)), labels, rotation=30, ha="right", fontsize=8)
+    bars.set_xticks(list(shown), labels, rotation=30 if step == 1 else 60, ha="right", fontsize=8)
+    if step > 1:
+        bars.set_xlabel(f"every {step}th layer labelled")
     bars.set_ylabel("instructions")
     bars.set_title(f"{p['model']} on {p['board']}: {p['instructions_per_inference']:,} instructions per inference")
 
+    # A buffer's name only where its rectangle is wide enough for it (about 5 pixels a character at this size,
+    # shortened to fit); report.html names every buffer.
+    steps_shown = max((b["last"] for b in p["buffers"]), default=0) + 3
+    px_per_step = width * 100 * 0.85 / steps_shown
     for i, b in enumerate(p["buffers"]):
         first, last = max(b["first"], -1), b["last"]
         plan.add_patch(Rectangle((first - 0.5, b["offset"]), last - first + 1, b["bytes"],
                                  facecolor=f"C{i % 10}", edgecolor="black", alpha=0.6))
-        plan.text(first - 0.4, b["offset"] + b["bytes"] / 2, b["name"][:28], fontsize=7, va="center")
+        room = int((last - first + 1) * px_per_step / 5)
+        if room >= 6:
+            plan.text(first - 0.4, b["offset"] + b["bytes"] / 2, b["name"][:min(room, 28)], fontsize=7, va="center")
     steps = [b["first"] for b in p["buffers"]] + [b["last"] for b in p["buffers"]]
     plan.set_xlim(min(steps, default=0) - 1, max(steps, default=0) + 1)
     plan.set_ylim(0, max(p["ram_bytes"]["arena"], 1))
