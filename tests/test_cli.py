@@ -92,3 +92,21 @@ def test_inspect_unknown_board_is_one_line():
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error: unknown board 'nosuch': known boards are bluepill, "
                                                 "efr32mg12, efr32mg24"]
+
+
+def test_inspect_board_says_whether_the_model_fits(capsys):
+    assert main(["inspect", str(MODEL), "--board", "bluepill"]) == 0
+    out = capsys.readouterr().out
+    assert "fit on bluepill (flash 65,536 bytes, RAM 20,480 bytes):" in out
+    assert re.search(r"\n  RAM +8,384 = arena 6,336 \+ stack reserve 2,048 \(40\.9 %\)", out)
+    assert "\nfits bluepill\n" in out
+
+
+def test_inspect_board_names_the_overflow_and_a_board_that_fits(capsys):
+    vww = ROOT.parent / "shared" / "models" / "vww_96_int8.tflite"
+    if not vww.is_file():
+        pytest.skip(f"{vww} is not there")
+    assert main(["inspect", str(vww), "--board", "bluepill"]) == 0
+    out = capsys.readouterr().out
+    assert ("\ndoes not fit bluepill: FLASH overflowed by at least 368,152 bytes (the region is 65,536 bytes); "
+            "RAM overflowed by at least 36,896 bytes (the region is 20,480 bytes); it fits efr32mg12, efr32mg24\n") in out

@@ -70,6 +70,22 @@ def test_default_build_prints_size_report(default_demo):
     assert f"/ {spec.ram.length:>9,} bytes" in default_demo.stdout
 
 
+def test_fit_estimate_is_close_to_what_links(default_demo):
+    """inspect --board's estimate, before any linking, against the deployable figure of the real build."""
+    import re
+    from codegen.compiler.select import Target
+    from codegen.model.tflite_model import load_model
+    from codegen.pipeline import compile_model
+    from codegen.target.boards import load_board
+    from codegen.target.fit import estimate
+    board, run = default_demo
+    linked = int(re.search(r"deployed without the test application and its data: flash ([\d,]+), RAM ([\d,]+)",
+                           run.stdout).group(1).replace(",", ""))
+    b = load_board(board)
+    fit = estimate(compile_model(load_model(ROOT / "models" / "kws_yes_no.tflite"), Target.of(b)), b)
+    assert abs(fit.flash - linked) <= 0.05 * linked, (fit.flash, linked)
+
+
 def test_build_outputs_exist(default_demo):
     board, _ = default_demo
     out = build_root() / board / "kws_yes_no"

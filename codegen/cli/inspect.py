@@ -65,6 +65,12 @@ def run(args) -> int:
                                layer.scratch_bytes and f"{layer.scratch_bytes} B scratch",
                                layer.in_place and "in place") if d]
         print(f"  {layer.index:3d} {layer.opcode:<28} {choice:<32} {'; '.join(details)}")
+    if args.board is not None:
+        from codegen.target.fit import describe, estimate
+        print()
+        for line in describe(estimate(compiled, load_board(args.board)),
+                             lambda other: compile_model(model, Target.of(other))):
+            print(line)
     print(f"\narena: {compiled.arena_size} bytes (lower bound {compiled.plan.lower_bound}); "
           f"weights and parameters: {compiled.weight_bytes} bytes")
     for b in sorted(compiled.buffers, key=lambda b: compiled.plan.offsets[b.name]):
