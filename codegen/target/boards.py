@@ -107,6 +107,19 @@ CORE_ARCH_MACRO = {"cortex-m0": "__ARM_ARCH_6M__", "cortex-m0plus": "__ARM_ARCH_
                    "cortex-m35p": "__ARM_ARCH_8M_MAIN__", "cortex-m55": "__ARM_ARCH_8_1M_MAIN__"}
 
 
+def console_kinds() -> list[str]:
+    """The UART IPs that have a console driver: firmware/board/console_<kind>.c."""
+    from codegen.paths import FIRMWARE_DIR
+    return sorted(p.stem.removeprefix("console_") for p in (FIRMWARE_DIR / "board").glob("console_*.c"))
+
+
+def _check_console_kind(path: Path, kind: str) -> None:
+    kinds = console_kinds()
+    if kind not in kinds:
+        raise TinyforgeError(f"{path}: console kind '{kind}' has no driver (known: {', '.join(kinds)}); a new UART "
+                             f"needs firmware/board/console_{kind}.c and its model in the emulator")
+
+
 def _check_dsp(path: Path, core: str, dsp: bool | None) -> None:
     """The board's dsp flag and its core must agree, so Python's weight layouts and the C kernels agree."""
     kind = CORE_DSP.get(core)
@@ -186,6 +199,7 @@ def load_board(name_or_path: str | Path) -> Board:
             if field in table:
                 _check_type(path, f"[{section}]", field, table[field], kind)
     _check_dsp(path, data["cpu"]["core"], data["cpu"].get("dsp"))
+    _check_console_kind(path, data["console"]["kind"])
     peripherals = data.get("peripherals", [])
     if not isinstance(peripherals, list):
         raise TinyforgeError(f"{path}: 'peripherals' must be a list of [[peripherals]] tables")
