@@ -221,3 +221,25 @@ def test_a_build_for_another_core_says_regenerate(tmp_path, made_for, built_for,
                            str(tmp_path / "x.o")], capture_output=True, text=True)
     assert proc.returncode != 0
     assert f'#error "{message}"' in proc.stderr
+
+
+@needs
+def test_make_fragment_builds_a_host_program(tmp_path):
+    """A Makefile project as P.mk's header comment says to write one."""
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    export("efr32mg24", KWS, "kws", "static", tmp_path / "kws")
+    (tmp_path / "main.c").write_text(
+        '#include <stdio.h>\n#include "kws.h"\n'
+        'int main(void)\n{\n    FILE *f = fopen("in.bin", "rb");\n'
+        '    if (f == NULL || fread(kws_input(0), 1, KWS_INPUT0_BYTES, f) != KWS_INPUT0_BYTES) {\n        return 2;\n    }\n'
+        '    fclose(f);\n    kws_reset();\n    if (kws_invoke() != KWS_OK) {\n        return 3;\n    }\n'
+        '    fwrite(kws_output(0), 1, KWS_OUTPUT0_BYTES, stdout);\n    return 0;\n}\n')
+    (tmp_path / "Makefile").write_text(
+        "include kws/kws.mk\nSRCS := main.c $(kws_SRCS)\nCFLAGS += -O2 -Wall -Wextra -Werror $(kws_CFLAGS)\n"
+        "app: $(SRCS)\n\t$(CC) $(CFLAGS) $(SRCS) -o $@\n")
+    run(["make", "-C", tmp_path, "app"])
+    x = seeded_input(KWS, 5)
+    (tmp_path / "in.bin").write_bytes(x.tobytes())
+    out = subprocess.run([str(tmp_path / "app")], cwd=tmp_path, capture_output=True)
+    assert out.returncode == 0 and out.stdout == expected_output(KWS, x)
