@@ -140,6 +140,9 @@ def codegen_action(args: dict, gen_dir: Path, input_files: list[Path]):
         from codegen.model.tflite_model import load_model
         try:
             model = load_model(args["model"])
+            from codegen.verify.reference import oracle_note
+            if oracle_note(model):
+                print(oracle_note(model))
             compiled = compile_model(model, Target.of(args["board"]))
             labels = resolve_labels(model, args["labels"])
             if args["app"] == "stream":

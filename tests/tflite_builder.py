@@ -23,6 +23,7 @@ class T:
     zero_point: int = 0
     data: np.ndarray | None = None
     variable: bool = False
+    quantized_dimension: int = 0           # with a list of scales: the per-channel axis
 
 
 @dataclass
@@ -60,11 +61,15 @@ def build(tensors: list[T], ops: list[Op], inputs: list[int], outputs: list[int]
         shape = _vector(b, tflite.TensorStartShapeVector, list(t.shape), b.PrependInt32)
         quant = None
         if t.scale is not None:
-            scale = _vector(b, tflite.QuantizationParametersStartScaleVector, [float(t.scale)], b.PrependFloat32)
-            zero = _vector(b, tflite.QuantizationParametersStartZeroPointVector, [int(t.zero_point)], b.PrependInt64)
+            scales = [float(s) for s in t.scale] if isinstance(t.scale, (list, tuple, np.ndarray)) else [float(t.scale)]
+            scale = _vector(b, tflite.QuantizationParametersStartScaleVector, scales, b.PrependFloat32)
+            zero = _vector(b, tflite.QuantizationParametersStartZeroPointVector, [int(t.zero_point)] * len(scales),
+                           b.PrependInt64)
             tflite.QuantizationParametersStart(b)
             tflite.QuantizationParametersAddScale(b, scale)
             tflite.QuantizationParametersAddZeroPoint(b, zero)
+            if t.quantized_dimension:
+                tflite.QuantizationParametersAddQuantizedDimension(b, t.quantized_dimension)
             quant = tflite.QuantizationParametersEnd(b)
         tflite.TensorStart(b)
         tflite.TensorAddShape(b, shape)

@@ -148,6 +148,9 @@ class Model:
     outputs: list[int]
     metadata: dict[str, bytes]
     subgraph_count: int
+    # Bias tensors whose per-channel axis TFLite's Python interpreter refuses although no kernel reads it (TFLM
+    # accepts them): (tensor index, the axis in the file). The oracle runs on a copy with the axis set to 0.
+    oracle_fixes: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -202,11 +205,17 @@ def _check(condition: bool, path: Path, message: str) -> None:
         raise TinyforgeError(f"{path}: not a valid TFLite model: {message}")
 
 
-def _read_quantization(t, path: Path, index: int, name: str, shape: tuple) -> Quantization | None:
+def _read_quantization(t, path: Path, index: int, name: str, shape: tuple, bias_only: bool = False,
+                       fixes: list | None = None) -> Quantization | None:
     """Quantization parameters, checked as TFLite's InterpreterBuilder::ParseQuantization and the
     kernels' Prepare functions need them: as many zero points as scales, one scale per channel of
     ``quantized_dimension``, and every scale finite and positive (a zero scale divides by zero in
-    every requantization multiplier)."""
+    every requantization multiplier).
+
+    ``bias_only``: the tensor is only ever a convolution's or fully-connected layer's bias. Its scales are
+    never read (the kernels derive the bias scale from input and filter), so, as TFLite and TFLM do, any
+    sign is accepted; and, as TFLM does, a per-channel axis outside its shape (TFLM's person_detect) is
+    accepted and recorded in ``fixes`` for the oracle."""
     q = t.Quantization()
     if q is None or q.ScaleLength() == 0:
         return None
@@ -216,12 +225,31 @@ def _read_quantization(t, path: Path, index: int, name: str, shape: tuple) -> Qu
     axis = q.QuantizedDimension()
     _check(zero_point.size == scale.size, path,
            f"{what} has {scale.size} quantization scales and {zero_point.size} zero points")
-    if scale.size > 1:
-        _check(0 <= axis < len(shape) and shape[axis] == scale.size, path,
+    if scale.size > 1 and not (0 <= axis < len(shape) and shape[axis] == scale.size):
+        _check(bias_only and len(shape) == 1 and shape[0] == scale.size, path,
                f"{what} has {scale.size} per-channel scales on dimension {axis} of shape {list(shape)}")
-    bad = [float(v) for v in scale if not (np.isfinite(v) and v > 0)]
+        fixes.append((index, axis))
+        axis = 0
+    bad = [float(v) for v in scale if not (np.isfinite(v) and (v > 0 or bias_only))]
     _check(not bad, path, f"{what} has quantization scale {bad[0] if bad else ''}; scales must be positive")
     return Quantization(scale=scale, zero_point=zero_point, axis=axis)
+
+
+# Operators whose input 2 is a bias whose quantization no kernel reads.
+_BIAS_OPERATORS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"}
+
+
+def _bias_only_tensors(m, g) -> set[int]:
+    """Tensors that every operator reading them reads as the bias (input 2) of a convolution or FC layer."""
+    roles: dict[int, set[bool]] = {}
+    for i in range(g.OperatorsLength()):
+        op = g.Operators(i)
+        if op.OpcodeIndex() >= m.OperatorCodesLength():
+            continue                       # refused later, with its own message
+        opcode = OPERATOR_NAMES.get(builtin_code(m.OperatorCodes(op.OpcodeIndex())))
+        for position, t in enumerate(op.InputsAsNumpy() if op.InputsLength() else []):
+            roles.setdefault(int(t), set()).add(opcode in _BIAS_OPERATORS and position == 2)
+    return {t for t, role in roles.items() if role == {True}}
 
 
 _ZERO_POINT_RANGE = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (0, 0)}
@@ -327,6 +355,8 @@ def _parse(path: Path, buf: bytes) -> Model:
     n_tensors = g.TensorsLength()
 
     tensors = []
+    bias_only = _bias_only_tensors(m, g)
+    fixes: list = []
     for i in range(n_tensors):
         t = g.Tensors(i)
         name = _utf8(t.Name(), path, f"tensor {i} name") if t.Name() is not None else f"tensor{i}"
@@ -357,7 +387,7 @@ def _parse(path: Path, buf: bytes) -> Model:
                 # raw bytes, so the operator reading it is refused for its type, not for a missing producer.
                 data = np.frombuffer(raw.tobytes(), np.uint8)
         tensor = Tensor(index=i, name=name, shape=shape, type=type_name,
-                        quantization=_read_quantization(t, path, i, name, shape), data=data,
+                        quantization=_read_quantization(t, path, i, name, shape, i in bias_only, fixes), data=data,
                         is_variable=t.IsVariable())
         _check_zero_points(tensor, path)
         tensors.append(tensor)
@@ -413,4 +443,4 @@ def _parse(path: Path, buf: bytes) -> Model:
         path=path, sha256=hashlib.sha256(buf).hexdigest(),
         description=(m.Description() or b"").decode(errors="replace"),
         tensors=tensors, operators=operators, inputs=inputs, outputs=outputs,
-        metadata=metadata, subgraph_count=m.SubgraphsLength())
+        metadata=metadata, subgraph_count=m.SubgraphsLength(), oracle_fixes=fixes)

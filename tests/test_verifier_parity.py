@@ -1,0 +1,75 @@
+"""Models TFLite or TFLM run are not refused for a field no kernel reads: a bias tensor's quantization.
+MCUNet's negative bias scale (TFLite runs it) and TFLM person_detect's per-channel bias axis outside the
+bias's shape (TFLM runs it; TFLite's Python interpreter refuses the file, so the oracle runs a corrected
+copy and the build says so). Both build bit-exact."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from codegen.errors import TinyforgeError
+from codegen.model.tflite_model import load_model
+from codegen.verify.hostrun import run_on_host
+from codegen.verify.reference import oracle_copy, oracle_note, reference_outputs
+from tflite_builder import Op, T, build
+
+CHANNELS = 8
+
+
+def conv_model(tmp_path, bias_scales, bias_axis: int = 0, weight_scale_count: int = CHANNELS) -> tuple:
+    rng = np.random.default_rng(3)
+    weights = rng.integers(-127, 128, (CHANNELS, 3, 3, 3), dtype=np.int8)
+    bias = rng.integers(-2000, 2000, (CHANNELS,), dtype=np.int32)
+    w_scales = list(np.linspace(0.002, 0.01, weight_scale_count))
+    tensors = [T("input", (1, 6, 6, 3), "INT8", 0.05, -2),
+               T("weights", weights.shape, "INT8", w_scales if weight_scale_count > 1 else w_scales[0], 0, weights),
+               T("bias", bias.shape, "INT32", bias_scales, 0, bias, quantized_dimension=bias_axis),
+               T("output", (1, 6, 6, CHANNELS), "INT8", 0.08, 5)]
+    ops = [Op("CONV_2D", [0, 1, 2], [3], ("Conv2DOptions", {"Padding": 0, "StrideW": 1, "StrideH": 1}))]
+    path = tmp_path / "conv.tflite"
+    path.write_bytes(build(tensors, ops, [0], [3]))
+    return path
+
+
+def bit_exact(path, tmp_path):
+    cases = [[np.random.default_rng(seed).integers(-128, 128, (1, 6, 6, 3), dtype=np.int8)] for seed in (1, 2)]
+    ours = run_on_host(path, cases, tmp_path / "host")
+    theirs = reference_outputs(path, cases)
+    assert [[o.tobytes() for o in c] for c in ours] == [[o.tobytes() for o in c] for c in theirs]
+
+
+def test_negative_bias_scale_is_accepted_and_bit_exact(tmp_path):
+    path = conv_model(tmp_path, [-9.2e-10] + [1e-4] * (CHANNELS - 1))
+    model = load_model(path)
+    assert model.oracle_fixes == [] and oracle_copy(model) == path     # TFLite runs the file as it is
+    bit_exact(path, tmp_path)
+
+
+def test_bias_axis_outside_its_shape_is_accepted_and_the_oracle_runs_a_corrected_copy(tmp_path):
+    import tensorflow as tf
+    path = conv_model(tmp_path, [1e-4] * CHANNELS, bias_axis=3)
+    with pytest.raises(Exception):            # the property is real: TFLite's interpreter refuses the file
+        tf.lite.Interpreter(model_path=str(path)).allocate_tensors()
+    model = load_model(path)
+    assert model.oracle_fixes == [(2, 3)]
+    assert oracle_note(model) == ("note: TFLite refuses conv.tflite as it is: bias tensor(s) 2 ('bias', axis 3) put "
+                                  "per-channel scales on an axis they do not have, which TFLM and tinyforge ignore; "
+                                  "the oracle runs TFLite on a copy with that axis set to 0")
+    copy = oracle_copy(model)
+    assert copy != path and load_model(copy).oracle_fixes == []
+    bit_exact(path, tmp_path)
+
+
+def test_the_same_fault_on_a_tensor_the_kernels_read_is_still_refused(tmp_path):
+    """A negative scale on the weights: that one is read, and every requantization multiplier comes from it."""
+    bad = tmp_path / "bad.tflite"
+    rng = np.random.default_rng(3)
+    weights = rng.integers(-127, 128, (CHANNELS, 3, 3, 3), dtype=np.int8)
+    tensors = [T("input", (1, 6, 6, 3), "INT8", 0.05, -2), T("weights", weights.shape, "INT8", -0.01, 0, weights),
+               T("output", (1, 6, 6, CHANNELS), "INT8", 0.08, 5)]
+    bad.write_bytes(build(tensors, [Op("CONV_2D", [0, 1], [2], ("Conv2DOptions", {"Padding": 0, "StrideW": 1,
+                                                                                  "StrideH": 1}))], [0], [2]))
+    with pytest.raises(TinyforgeError) as error:
+        load_model(bad)
+    assert str(error.value) == (f"{bad}: not a valid TFLite model: tensor 1 ('weights') has quantization scale "
+                                "-0.009999999776482582; scales must be positive")
