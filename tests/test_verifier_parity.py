@@ -1,7 +1,8 @@
 """Models TFLite or TFLM run are not refused for a field no kernel reads: a bias tensor's quantization.
 MCUNet's negative bias scale (TFLite runs it) and TFLM person_detect's per-channel bias axis outside the
 bias's shape (TFLM runs it; TFLite's Python interpreter refuses the file, so the oracle runs a corrected
-copy and the build says so). Both build bit-exact."""
+copy and the build says so). Both build bit-exact. And keyword_scrambled's int8 SOFTMAX with an int16
+output at zero point -32768, which TFLite requires: it builds, bit-exact on the host and in the emulator."""
 from __future__ import annotations
 
 import numpy as np
@@ -73,3 +74,44 @@ def test_the_same_fault_on_a_tensor_the_kernels_read_is_still_refused(tmp_path):
         load_model(bad)
     assert str(error.value) == (f"{bad}: not a valid TFLite model: tensor 1 ('weights') has quantization scale "
                                 "-0.009999999776482582; scales must be positive")
+
+
+def softmax_int16_model(tmp_path, zero_point: int = -32768):
+    tensors = [T("logits", (2, 12), "INT8", 0.1, 5), T("probabilities", (2, 12), "INT16", 1 / 65536, zero_point)]
+    path = tmp_path / "softmax16.tflite"
+    path.write_bytes(build(tensors, [Op("SOFTMAX", [0], [1], ("SoftmaxOptions", {"Beta": 1.0}))], [0], [1]))
+    return path
+
+
+def test_int8_softmax_with_int16_output_is_bit_exact(tmp_path):
+    path = softmax_int16_model(tmp_path)
+    cases = [[np.random.default_rng(seed).integers(-128, 128, (2, 12), dtype=np.int8)] for seed in range(6)]
+    ours = run_on_host(path, cases, tmp_path / "host")
+    theirs = reference_outputs(path, cases)
+    assert [[o.tobytes() for o in c] for c in ours] == [[o.tobytes() for o in c] for c in theirs]
+
+
+def test_int8_softmax_with_int16_output_on_a_board(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed")
+    path = softmax_int16_model(tmp_path)
+    root = Path(__file__).resolve().parent.parent
+    for board in ("bluepill", "efr32mg24"):
+        proc = subprocess.run([str(Path(sys.executable).with_name("scons")), "-Q", f"board={board}", f"model={path}",
+                               "vectors=4", "test"], cwd=root, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        assert proc.stdout.strip().splitlines()[-1] == "4 passed, 0 failed"
+
+
+def test_an_int16_zero_point_elsewhere_is_still_refused(tmp_path):
+    tensors = [T("x", (1, 12), "INT16", 1 / 65536, -32768), T("y", (1, 12), "INT16", 1 / 32768, 0)]
+    path = tmp_path / "tanh16.tflite"
+    path.write_bytes(build(tensors, [Op("TANH", [0], [1])], [0], [1]))
+    with pytest.raises(TinyforgeError) as error:
+        load_model(path)
+    assert str(error.value) == (f"{path}: not a valid TFLite model: tensor 0 ('x') is INT16 with zero point -32768, "
+                                "outside [0, 0]")

@@ -239,6 +239,21 @@ def _read_quantization(t, path: Path, index: int, name: str, shape: tuple, bias_
 _BIAS_OPERATORS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"}
 
 
+def _int16_softmax_outputs(m, g) -> set[int]:
+    """The outputs of SOFTMAX operators whose input is int8: TFLite gives those an int16 zero point of -32768."""
+    found = set()
+    for i in range(g.OperatorsLength()):
+        op = g.Operators(i)
+        if op.OpcodeIndex() >= m.OperatorCodesLength() or not op.InputsLength() or not op.OutputsLength():
+            continue
+        if OPERATOR_NAMES.get(builtin_code(m.OperatorCodes(op.OpcodeIndex()))) != "SOFTMAX":
+            continue
+        first = int(op.Inputs(0))
+        if 0 <= first < g.TensorsLength() and TYPE_NAMES.get(g.Tensors(first).Type()) == "INT8":
+            found.add(int(op.Outputs(0)))
+    return found
+
+
 def _bias_only_tensors(m, g) -> set[int]:
     """Tensors that every operator reading them reads as the bias (input 2) of a convolution or FC layer."""
     roles: dict[int, set[bool]] = {}
@@ -255,12 +270,13 @@ def _bias_only_tensors(m, g) -> set[int]:
 _ZERO_POINT_RANGE = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (0, 0)}
 
 
-def _check_zero_points(tensor: Tensor, path: Path) -> None:
-    """Zero points must be representable in the tensor's type (TFLite's int16 kernels require 0)."""
+def _check_zero_points(tensor: Tensor, path: Path, int16_softmax_output: bool = False) -> None:
+    """Zero points must be representable in the tensor's type (TFLite's int16 kernels require 0, except the
+    int16 output of an int8 SOFTMAX, which softmax.cc's Prepare requires to be -32768)."""
     q = tensor.quantization
     if q is None or tensor.type not in _ZERO_POINT_RANGE:
         return
-    low, high = _ZERO_POINT_RANGE[tensor.type]
+    low, high = (-32768, -32768) if int16_softmax_output else _ZERO_POINT_RANGE[tensor.type]
     bad = [int(z) for z in q.zero_point if not low <= z <= high]
     _check(not bad, path, f"tensor {tensor.index} ('{tensor.name}') is {tensor.type} with zero point "
                           f"{bad[0] if bad else ''}, outside [{low}, {high}]")
@@ -356,6 +372,7 @@ def _parse(path: Path, buf: bytes) -> Model:
 
     tensors = []
     bias_only = _bias_only_tensors(m, g)
+    softmax_int16 = _int16_softmax_outputs(m, g)
     fixes: list = []
     for i in range(n_tensors):
         t = g.Tensors(i)
@@ -389,7 +406,7 @@ def _parse(path: Path, buf: bytes) -> Model:
         tensor = Tensor(index=i, name=name, shape=shape, type=type_name,
                         quantization=_read_quantization(t, path, i, name, shape, i in bias_only, fixes), data=data,
                         is_variable=t.IsVariable())
-        _check_zero_points(tensor, path)
+        _check_zero_points(tensor, path, type_name == "INT16" and i in softmax_int16)
         tensors.append(tensor)
 
     def tensor_list(values, what: str, allow_omitted: bool) -> list[int]:

@@ -146,16 +146,29 @@ static int32_t get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_ove
     return one_over_one_plus_x(shifted_minus_one);
 }
 
-void softmax_s8(const tf_softmax_params *params, int32_t rows, int32_t depth,
-                const int8_t *input, int8_t *output)
+static inline __attribute__((always_inline)) void store(void *output, int32_t index, int32_t value, int out_bits)
 {
+    if (out_bits == 8) {
+        ((int8_t *)output)[index] = (int8_t)value;
+    } else {
+        ((int16_t *)output)[index] = (int16_t)value;
+    }
+}
+
+/* The reference kernel's loops for either output type (reference_ops::Softmax<int8_t, OutputT>): only the
+ * final shift and the clamp depend on it. Inlined into each entry point with its constants. */
+static inline __attribute__((always_inline)) void softmax_rows(const tf_softmax_params *params, int32_t rows,
+                                                               int32_t depth, const int8_t *input, void *output,
+                                                               int out_bits)
+{
+    const int32_t out_min = -((int32_t)1 << (out_bits - 1));
+    const int32_t out_max = ((int32_t)1 << (out_bits - 1)) - 1;
     const int32_t mult = params->input_multiplier;
     const int left_shift = (int)params->input_left_shift;
     int32_t r, c;
 
     for (r = 0; r < rows; ++r) {
         const int8_t *in_row = input + r * depth;
-        int8_t *out_row = output + r * depth;
         int32_t max_in_row = -128;
         int32_t sum_of_exps = 0; /* Q12.19 */
         int32_t reciprocal;
@@ -186,24 +199,37 @@ void softmax_s8(const tf_softmax_params *params, int32_t rows, int32_t depth,
          * 2^28, guaranteed for depth < 512. Beyond that TFLite itself shifts
          * an int32 by >= 32 (undefined behaviour), so there is no reference
          * result to match; codegen must reject wider softmax rows. */
-        out_shift = num_bits_over_unit + 31 - 8;
+        out_shift = num_bits_over_unit + 31 - out_bits;
 
         for (c = 0; c < depth; ++c) {
             const int32_t diff = (int32_t)in_row[c] - max_in_row;
             if (diff >= params->diff_min) {
                 const int32_t scaled = tf_srdhm((int32_t)((uint32_t)diff << left_shift), mult);
                 const int32_t e = exp_on_negative_values_q5(scaled);
-                int32_t out = tf_rdbpot(tf_srdhm(reciprocal, e), out_shift) - 128;
-                if (out > 127) {
-                    out = 127;
+                int32_t out = tf_rdbpot(tf_srdhm(reciprocal, e), out_shift) + out_min;
+                if (out > out_max) {
+                    out = out_max;
                 }
-                if (out < -128) {
-                    out = -128;
+                if (out < out_min) {
+                    out = out_min;
                 }
-                out_row[c] = (int8_t)out;
+                store(output, r * depth + c, out, out_bits);
             } else {
-                out_row[c] = -128;
+                store(output, r * depth + c, out_min, out_bits);
             }
         }
     }
+}
+
+void softmax_s8(const tf_softmax_params *params, int32_t rows, int32_t depth, const int8_t *input,
+                int8_t *output)
+{
+    softmax_rows(params, rows, depth, input, output, 8);
+}
+
+/* int8 input, int16 output (TFLite requires its zero point -32768 and scale 1/65536). */
+void softmax_s8_s16(const tf_softmax_params *params, int32_t rows, int32_t depth, const int8_t *input,
+                    int16_t *output)
+{
+    softmax_rows(params, rows, depth, input, output, 16);
 }

@@ -180,6 +180,10 @@ void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
  * int8 with scale 1/256 and zero point -128, as TFLite requires. */
 void softmax_s8(const tf_softmax_params *params, int32_t rows, int32_t depth,
                 const int8_t *input, int8_t *output);
+/* int8 input, int16 output at zero point -32768, scale 1/65536 (the int8 SOFTMAX with an int16 output that
+ * TFLite's converter writes, e.g. TFLM's keyword_scrambled). */
+void softmax_s8_s16(const tf_softmax_params *params, int32_t rows, int32_t depth, const int8_t *input,
+                    int16_t *output);
 
 /* Elementwise int8 operator as a table: output[i] = table[input[i] + 128].
  * codegen fills the table with TFLite's result for every input byte. */
