@@ -243,3 +243,14 @@ def test_make_fragment_builds_a_host_program(tmp_path):
     (tmp_path / "in.bin").write_bytes(x.tobytes())
     out = subprocess.run([str(tmp_path / "app")], cwd=tmp_path, capture_output=True)
     assert out.returncode == 0 and out.stdout == expected_output(KWS, x)
+
+
+def test_a_model_named_model_builds_and_exports_under_another_prefix(tmp_path):
+    """'model' is the firmware's own prefix: a model file of that name still builds, and its library is
+    model_lib unless prefix= says otherwise."""
+    model = tmp_path / "model.tflite"
+    model.write_bytes(KWS.read_bytes())
+    assert scons("board=bluepill", f"model={model}", "vectors=1").returncode == 0
+    proc = scons("board=bluepill", f"model={model}", "lib")
+    assert proc.returncode == 0, proc.stderr
+    assert (build_root() / "bluepill" / "model-lib" / "include" / "model_lib.h").is_file()

@@ -38,17 +38,23 @@ class ExportedLibrary:
     include_dirs: list[Path]     # public first, then private
 
 
+# Prefixes tinyforge's own firmware uses (model_invoke, tf_... kernels' helpers).
+RESERVED_PREFIXES = ("model", "tf")
+
+
 def default_prefix(model_stem: str) -> str:
-    """The model's file name made a C identifier: ``kws_yes_no``, ``_1st_model`` for ``1st-model``."""
+    """The model's file name made a C identifier: ``kws_yes_no``, ``_1st_model`` for ``1st-model``, and
+    ``model_lib`` for ``model``, which tinyforge's own firmware uses."""
     ident = re.sub(r"[^0-9A-Za-z_]", "_", model_stem)
-    return ident if ident and not ident[0].isdigit() else f"_{ident}"
+    ident = ident if ident and not ident[0].isdigit() else f"_{ident}"
+    return f"{ident}_lib" if ident.lower() in RESERVED_PREFIXES else ident
 
 
 def check_options(prefix: str, arena: str) -> None:
     if not _C_IDENTIFIER.match(prefix):
         raise TinyforgeError(f"prefix={prefix}: a library prefix must be a C identifier (letters, digits and _, "
                              "not starting with a digit)")
-    if prefix.lower() in ("model", "tf"):
+    if prefix.lower() in RESERVED_PREFIXES:
         raise TinyforgeError(f"prefix={prefix}: '{prefix}' is what tinyforge's own firmware uses; choose another")
     if arena not in ARENA_KINDS:
         raise TinyforgeError(f"arena={arena}: expected static (the library owns its arena) or external (the "
