@@ -62,10 +62,6 @@ class Layer:
     input_shape: tuple
     output_shape: tuple
     target: object = None      # codegen.compiler.select.Target: the core the kernels are chosen for
-    # Tensor indices: the data input, every activation input (op order) and every output.
-    data_tensor: int = -1
-    activation_tensors: list[int] = field(default_factory=list)
-    output_tensors: list[int] = field(default_factory=list)
     macs: int = 0
     consts: list[ConstArray] = field(default_factory=list)
     params: dict = field(default_factory=dict)

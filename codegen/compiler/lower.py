@@ -88,7 +88,6 @@ def lower_operator(model: Model, op: Operator, target: Target) -> Layer:
                   symbol=f"op{op.index}_{spec.symbol_name}", target=target,
                   inputs=[model.tensors[t].name for t in activations], output=out.name,
                   output_bytes=out.nbytes, input_shape=model.tensors[data].shape, output_shape=out.shape,
-                  data_tensor=data, activation_tensors=activations, output_tensors=list(op.outputs),
                   input_offset=ArenaRef(data), output_offset=ArenaRef(op.outputs[0]),
                   input_offsets=[ArenaRef(t) for t in activations],
                   input_bytes=[model.tensors[t].nbytes for t in activations],
