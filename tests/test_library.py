@@ -6,7 +6,6 @@ level with arm-none-eabi-gcc for each board's core and with the host's gcc and c
 symbols, and refuses, in one line, a build for a core it was not generated for."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess

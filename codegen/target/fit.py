@@ -1,4 +1,4 @@
-"""Does a compiled model fit a board, before anything is linked? (``inspect --board``, and the build's first step)
+"""Does a compiled model fit a board, before anything is linked? (``inspect --board``)
 
 Flash: the weights and parameters exactly as the chosen kernels store them, plus the code: the kernels this
 model calls, the runtime, startup and console driver, each compiled for the board's core

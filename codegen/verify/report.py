@@ -21,7 +21,10 @@ from codegen.pipeline import compile_model
 from codegen.target.size_report import format_size_report, measure
 
 ROW = 18            # pixels per layer row in the instruction chart
+LABEL_AREA = 370    # pixels for "index operator · kernel" left of the bars
 BAR_AREA = 520      # pixels for the longest bar
+VALUE_AREA = 90     # pixels right of the longest bar for its count
+AXIS_HEIGHT = 30    # pixels under the memory plan for the step labels
 STEP_WIDTH = 16     # pixels per operator step in the memory-plan chart
 PLAN_HEIGHT = 360
 
@@ -46,8 +49,9 @@ def _layer_chart(layers: list[dict]) -> dict:
     rows = []
     for row, layer in enumerate(layers):
         width = BAR_AREA * layer["instructions"] / longest
-        rows.append(dict(y=row * ROW, width=round(width, 1), layer=layer))
-    return dict(rows=rows, height=len(layers) * ROW + 4, bar_area=BAR_AREA)
+        rows.append(dict(y=row * ROW, width=round(width, 1), value_x=round(LABEL_AREA + 4 + width, 1), layer=layer))
+    return dict(rows=rows, height=len(layers) * ROW + 4, width=LABEL_AREA + BAR_AREA + VALUE_AREA,
+                bar_x=LABEL_AREA)
 
 
 def _plan_chart(buffers: list[dict], arena: int, steps: int) -> dict:
@@ -62,7 +66,7 @@ def _plan_chart(buffers: list[dict], arena: int, steps: int) -> dict:
                           hue=(number * 47) % 360, buffer=b))
     every = max(1, (steps + 1) // 40 + 1)      # a tick label every few steps, however many layers
     ticks = [dict(x=(s + 1) * step_width + step_width / 2, label=s) for s in range(-1, steps + 1, every)]
-    return dict(rects=rects, width=width, height=PLAN_HEIGHT, ticks=ticks)
+    return dict(rects=rects, width=width, height=PLAN_HEIGHT + AXIS_HEIGHT, tick_y=PLAN_HEIGHT + 18, ticks=ticks)
 
 
 def write_report(build_dir: Path, board) -> Path:
@@ -88,7 +92,8 @@ def write_report(build_dir: Path, board) -> Path:
                            ms=measured["instructions"] * ms_per_instruction if measured else None,
                            per_mac=measured["instructions_per_mac"] if measured else None))
     offsets = compiled.plan.offsets
-    buffers = sorted(({"name": b.name, "offset": offsets[b.name], "bytes": b.size, "first": b.first, "last": b.last}
+    buffers = sorted(({"name": b.name, "offset": offsets[b.name], "end": offsets[b.name] + b.size, "bytes": b.size,
+                       "first": b.first, "last": b.last}
                       for b in compiled.buffers), key=lambda b: (b["offset"], b["first"]))
     cases = []
     if results:
