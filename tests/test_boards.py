@@ -14,6 +14,7 @@ import pytest
 
 from codegen.emit.board_support import render_board_support
 from codegen.target.boards import known_boards, load_board
+from codegen.errors import TinyforgeError
 from codegen.verify.emulator import run_firmware
 
 
@@ -94,19 +95,21 @@ def test_firmware_drives_its_own_uart(board, tmp_path):
     kind = con["kind"]
     offset = DIVISOR_REGISTER[kind] if DIVISOR_REGISTER[kind] is not None else con["registers"]["clkdiv"]
     assert emu.peripheral_read32(con["base"] + offset) == manual_divisor(kind, con["clock_hz"], con["baud"])
-    if kind == "efr32_usart":
-        assert emu.peripheral_read32(con["base"] + con["registers"]["cmd"]) & 0b101 == 0b101   # TXEN | RXEN
+
+    if kind == "efr32_usart":   # CMD is a command register (reads 0): TXEN and RXEN show in STATUS
+        status = con["base"] + con["status_offset"]
+        assert emu.peripheral_read32(status) & 0b11 == 0b11                                  # TXENS | RXENS
         assert emu.peripheral_read32(con["base"] + con["registers"]["frame"]) == 0x1005        # 8N1
 
-    # The same image on a board file whose console names the UART next door captures nothing
-    # (the firmware then waits forever for that other UART's ready bit): the text really is the
-    # bytes written to this board's own UART data register.
+    # A board file whose console names the address next door is refused in one line: the text
+    # really is the bytes written to this board's own UART, which the chip's register data pins down.
     moved = tmp_path / f"moved_{board}.toml"
     text = spec.path.read_text()
     moved.write_text(text.replace(f"base = 0x{con['base']:08X}", f"base = 0x{con['base'] + 0x400:08X}", 1))
     assert f"base = 0x{con['base'] + 0x400:08X}" in moved.read_text()
-    elsewhere = run_firmware(elf, load_board(moved), max_instructions=1_000_000)
-    assert elsewhere.console == "" and elsewhere.exit_code is None
+    with pytest.raises(TinyforgeError) as refused:
+        run_firmware(elf, load_board(moved), max_instructions=1_000_000)
+    assert f"[console] base 0x{con['base'] + 0x400:08x} is " in str(refused.value)
 
 
 @needs_toolchain

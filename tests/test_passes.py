@@ -252,13 +252,3 @@ def test_model_c_for_another_abi_says_regenerate(tmp_path, monkeypatch):
     assert proc.returncode != 0
     assert (f"#error \"Regenerate model.c: it was generated for kernel ABI {generate.KERNELS_ABI_VERSION}, and "
             "tinyforge/kernels.h is another version\"") in proc.stderr
-
-
-def test_a_console_without_a_driver_is_one_line(tmp_path):
-    from codegen.target.boards import BOARDS_DIR, load_board
-    path = tmp_path / "nrf.toml"
-    path.write_text((BOARDS_DIR / "bluepill.toml").read_text().replace('kind = "stm32_usart"', 'kind = "nrf_uarte"'))
-    with pytest.raises(TinyforgeError) as error:
-        load_board(path)
-    assert str(error.value) == (f"{path}: console kind 'nrf_uarte' has no driver (known: efr32_usart, stm32_usart); "
-                                "a new UART needs firmware/board/console_nrf_uarte.c and its model in the emulator")

@@ -114,10 +114,16 @@ def console_kinds() -> list[str]:
 
 
 def _check_console_kind(path: Path, kind: str) -> None:
-    kinds = console_kinds()
-    if kind not in kinds:
-        raise TinyforgeError(f"{path}: console kind '{kind}' has no driver (known: {', '.join(kinds)}); a new UART "
-                             f"needs firmware/board/console_{kind}.c and its model in the emulator")
+    """A console kind needs its C driver and its emulator model, both named for the kind."""
+    from codegen.verify.emulator.bus import console_models
+    drivers, models = console_kinds(), console_models()
+    known = sorted(set(drivers) & set(models))
+    if kind not in drivers or kind not in models:
+        missing = " and ".join(what for what, have in ((f"firmware/board/console_{kind}.c", kind in drivers),
+                                                       (f"codegen/verify/emulator/consoles/{kind}.py", kind in models))
+                               if not have)
+        raise TinyforgeError(f"{path}: console kind '{kind}' is unknown (known: {', '.join(known)}); a new UART "
+                             f"needs {missing}")
 
 
 def _check_dsp(path: Path, core: str, dsp: bool | None) -> None:
@@ -146,7 +152,7 @@ _REQUIRED = {
 }
 # Fields read with a default: checked for type only when present.
 _OPTIONAL = {
-    "cpu": {"fpu": str, "float_abi": str, "dsp": bool},
+    "cpu": {"fpu": str, "float_abi": str, "dsp": bool, "crystal_hz": int},
     "renode": {"platform": str, "console": str},
 }
 _PERIPHERAL_FIELDS = {"name": str, "origin": int, "length": int}
@@ -218,4 +224,6 @@ def load_board(name_or_path: str | Path) -> Board:
                 raise TinyforgeError(
                     f"{path}: memory regions '{a.name}' and '{b.name}' overlap "
                     f"(0x{a.origin:08x}-0x{a.end:08x} and 0x{b.origin:08x}-0x{b.end:08x})")
+    from codegen.target.chips import check_board_registers
+    check_board_registers(board)
     return board

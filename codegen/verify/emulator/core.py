@@ -14,9 +14,9 @@ from pathlib import Path
 import unicorn
 from unicorn import arm_const as A
 
-from codegen.emit.board_support import register_steps
 from codegen.target.boards import Board
 from codegen.errors import TinyforgeError
+from codegen.verify.emulator.bus import HardwareError, PeripheralBus
 from codegen.verify.emulator.elfinfo import ElfInfo
 
 # Must equal TF_STACK_PAINT in firmware/board/startup.c.
@@ -141,7 +141,6 @@ class Emulator:
         self.files = dict(files or {})
         self._open_files: dict[int, list] = {}   # handle -> [data, position]
         self.watch_hits: list[tuple[str, int]] = []
-        self.console = bytearray()
         self.semihost = bytearray()
         self.exit_code: int | None = None
         self.fault: Fault | None = None
@@ -187,28 +186,22 @@ class Emulator:
             if size != region.length:
                 self._guards.append((region.end, region.origin + size))
 
-        # Peripherals: plain registers (reads return the last write) plus the bits
-        # the firmware spins on, forced set so clock and console waits finish.
-        self._forced: dict[int, list[tuple[int, int]]] = {}
-        for step in register_steps(b, b.clock_init, "clock_init"):
-            if step["op"] == "wait":
-                self._forced.setdefault(step["reg"], []).append((step["mask"], step["value"]))
+        # Peripherals: the chip's registers at their reset values, behind its clock-control and
+        # console models (bus.py); the board's [[peripherals]] windows say which address ranges exist.
+        self.bus = PeripheralBus(b)
+        self.bus.console.sink = self.console_sink
         con = b.console
         status = con["base"] + con["status_offset"]
-        self._forced.setdefault(status, []).append((con["status_ready"], con["status_ready"]))
         self._uart_tx = con["base"] + con["tx_data_offset"]
 
         self._periph = []
         for region in b.peripherals:
             start = region.origin - region.origin % page
             size = self._page_up(region.end - start)
-            backing = bytearray(size)
-            self._periph.append((region, start, backing))
-            self.uc.mmio_map(start, size, self._mmio_read, (region, start, backing),
-                             self._mmio_write, (region, start, backing))
-        for what, addr in (("console status register", status), ("console data register", self._uart_tx),
-                           *(("clock_init wait register", r) for r in self._forced)):
-            if not any(r.origin <= addr < r.end for r, _, _ in self._periph):
+            self._periph.append((region, start))
+            self.uc.mmio_map(start, size, self._mmio_read, (region, start), self._mmio_write, (region, start))
+        for what, addr in (("console status register", status), ("console data register", self._uart_tx)):
+            if not any(r.origin <= addr < r.end for r, _ in self._periph):
                 raise TinyforgeError(f"{b.path}: {what} 0x{addr:08x} is not inside any [[peripherals]] region")
 
         self.uc.mem_map(SCS_BASE, SCS_SIZE, unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE)
@@ -236,46 +229,41 @@ class Emulator:
         return int.from_bytes(self.uc.mem_read(addr, 4), "little")
 
     # ---- peripherals -----------------------------------------------------
-    def _reg_word(self, start, backing, word_addr):
-        off = word_addr - start
-        value = int.from_bytes(backing[off:off + 4], "little")
-        for mask, forced in self._forced.get(word_addr, ()):
-            value = (value & ~mask) | (forced & mask)
-        return value
-
     def _mmio_read(self, uc, offset, size, ud):
-        region, start, backing = ud
+        region, start = ud
         addr = start + offset
         if not (region.origin <= addr and addr + size <= region.end):
             self._memory_fault("read", addr)
             return 0
-        value = 0
-        for i in range(size):
-            a = addr + i
-            word = self._reg_word(start, backing, a & ~3)
-            value |= ((word >> (8 * (a & 3))) & 0xFF) << (8 * i)
-        return value
+        try:
+            return self.bus.read(addr, size)
+        except HardwareError as exc:
+            self._hardware_fault(str(exc))
+            return 0
 
     def _mmio_write(self, uc, offset, size, value, ud):
-        region, start, backing = ud
+        region, start = ud
         addr = start + offset
         if not (region.origin <= addr and addr + size <= region.end):
             self._memory_fault("write", addr)
             return
-        backing[offset:offset + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
-        if addr == self._uart_tx:
-            byte = bytes([value & 0xFF])
-            self.console += byte
-            if self.console_sink:
-                self.console_sink(byte)
+        try:
+            self.bus.write(addr, size, value)
+        except HardwareError as exc:
+            self._hardware_fault(str(exc))
+
+    def _hardware_fault(self, message: str):
+        """The chip would not do what the firmware expects (no clock, wrong baud, too few wait states)."""
+        if not self.fault:
+            pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+            self._set_fault("board", pc, None, message)
+        self.uc.emu_stop()
 
     def peripheral_read32(self, addr: int) -> int:
-        """A peripheral register as the firmware last wrote it (no forced bits)."""
-        for region, start, backing in self._periph:
-            if region.origin <= addr < region.end:
-                off = addr - start
-                return int.from_bytes(backing[off:off + 4], "little")
-        raise ValueError(f"0x{addr:08x} is not in a peripheral region")
+        """A peripheral register as the firmware left it (what it stored, before any read-side model)."""
+        if not any(region.origin <= addr < region.end for region, _ in self._periph):
+            raise ValueError(f"0x{addr:08x} is not in a peripheral region")
+        return self.bus.values.get(addr & ~3, 0)
 
     # ---- hooks -------------------------------------------------------------
     def _install_hooks(self):
@@ -580,7 +568,7 @@ class Emulator:
             pc = self.uc.reg_read(A.UC_ARM_REG_PC)
             self._set_fault("hardfault", pc, None, f"hardfault: emulation stopped without an exit "
                             f"(pc 0x{pc:08x} in {self.elf.describe(pc)})")
-        elif (self.exit_code is None and self.fault.kind != "timeout"
+        elif (self.exit_code is None and self.fault.kind not in ("timeout", "board")
               and self._enter_hardfault_handler()):
             # Give the firmware's handler a bounded budget to print its report and exit.
             primary = self.fault
@@ -589,7 +577,7 @@ class Emulator:
             self.fault = primary
         return EmulationResult(
             exit_code=self.exit_code,
-            console=self.console.decode("latin-1"),
+            console=self.bus.console.output.decode("latin-1"),
             semihost_output=self.semihost.decode("latin-1"),
             instructions=self.count,
             marker_spans=list(self.spans),
