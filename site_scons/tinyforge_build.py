@@ -70,6 +70,7 @@ def read_arguments(arguments) -> dict:
     return dict(board=board, model=model.resolve(), inputs=inputs or None, vectors=vectors,
                 recipe=arguments.get("recipe"), labels=arguments.get("labels"), **audio,
                 max_instructions=int(arguments.get("max_instructions", 500_000_000)), probe=arguments.get("probe"),
+                count=arguments.get("count", "yes") == "yes",
                 debug=_debug_argument(arguments), **_library_arguments(arguments, model))
 
 
@@ -206,9 +207,9 @@ def test_action(args: dict, build_dir: Path):
             if args["app"] == "stream":
                 from codegen.verify.streaming import run_stream
                 return run_stream(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
-                                  args["stream"], build_dir, args["max_instructions"])
+                                  args["stream"], build_dir, args["max_instructions"], count=args["count"])
             status = run_test(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
-                              build_dir / "results.json", args["max_instructions"])
+                              build_dir / "results.json", args["max_instructions"], count=args["count"])
             # report.html beside the firmware; nothing printed, so the run still ends with "N passed, M failed"
             from codegen.verify.report import write_report
             write_report(build_dir, args["board"])
@@ -338,14 +339,19 @@ def firmware(env, args: dict):
     outputs = [elf, binary, hexfile, report, shown]
     env.Default(outputs)
 
+    # The Renode script checks the test app's result lines; a streaming firmware has none to check.
     renode_dir = build_dir / "renode"
-    renode_files = env.Command(
+    renode_files = [] if args["app"] != "test" else env.Command(
         [str(renode_dir / f"{board.name}.resc"), str(renode_dir / f"{board.name}.robot")],
         [str(board.path), str(gen_dir / "manifest.json"), *S.Glob(str(ROOT / "templates" / "renode.*.j2")),
          str(ROOT / "codegen" / "emit" / "renode.py")],
         renode_files_action(board, build_dir / "firmware.elf", build_dir))
-    env.Default(renode_files)
+    if renode_files:
+        env.Default(renode_files)
 
+    if S.ARGUMENTS.get("emulator", "tinyforge") == "renode" and args["app"] != "test":
+        fail(f"emulator=renode runs app=test only; drop emulator=renode to run app={args['app']} in tinyforge's "
+             "own emulator")
     if S.ARGUMENTS.get("emulator", "tinyforge") == "renode":
         test = env.Alias("test", [elf, *renode_files], renode_test_action(renode_dir / f"{board.name}.robot"))
     elif S.ARGUMENTS.get("emulator", "tinyforge") == "tinyforge":

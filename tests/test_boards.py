@@ -122,10 +122,11 @@ def test_fpu_enabled_by_startup(board, tmp_path):
 
 
 @needs_toolchain
-def test_fp_instruction_without_cpacr_faults(tmp_path):
+@pytest.mark.parametrize("count", [True, False], ids=["counted", "uncounted"])
+def test_fp_instruction_without_cpacr_faults(tmp_path, count):
     elf = compile_firmware([TEST_FIRMWARE / "fpu_use.c"], tmp_path / "off", board="efr32mg12", name="fpu_off",
                            extra_flags=["-DDISABLE_FPU_FIRST"])
-    run = run_firmware(elf, load_board("efr32mg12"))
+    run = run_firmware(elf, load_board("efr32mg12"), count=count)
     assert run.fault is not None and run.fault.kind == "hardfault"
     assert "coprocessor access (NOCP)" in run.fault.message
     assert "CP10/CP11 not enabled in CPACR" in run.fault.message
@@ -135,14 +136,15 @@ def test_fp_instruction_without_cpacr_faults(tmp_path):
 
 
 @needs_toolchain
-def test_fp_instruction_on_core_without_fpu_faults(tmp_path):
+@pytest.mark.parametrize("count", [True, False], ids=["counted", "uncounted"])
+def test_fp_instruction_on_core_without_fpu_faults(tmp_path, count):
     elf = compile_firmware([TEST_FIRMWARE / "fpu_use.c"], tmp_path / "m4", board="efr32mg12", name="fpu_use")
     m3 = tmp_path / "efr32mg12_as_m3.toml"
     text = load_board("efr32mg12").path.read_text()
     m3.write_text(text.replace('core = "cortex-m4"', 'core = "cortex-m3"')
                   .replace('fpu = "fpv4-sp-d16"', 'fpu = "none"').replace('float_abi = "hard"', 'float_abi = "soft"')
                   .replace("dsp = true", "dsp = false"))
-    run = run_firmware(elf, load_board(m3))
+    run = run_firmware(elf, load_board(m3), count=count)
     assert run.fault is not None and "cortex-m3 has no FPU" in run.fault.message
 
 

@@ -42,11 +42,12 @@ def split_spans(spans: list[int], hops: int, inference_hops: list[int]) -> tuple
 
 
 def run_stream(elf: Path, board: Board, manifest_path: Path, stream_wav: Path, out_dir: Path,
-               max_instructions: int, echo=print) -> int:
+               max_instructions: int, echo=print, count: bool = True) -> int:
     """Run the streaming firmware on ``stream_wav``; 0 when it ran to its end."""
     manifest = json.loads(Path(manifest_path).read_text())
     samples = read_wav(stream_wav)
-    run = run_firmware(elf, board, max_instructions=max_instructions, files={STREAM_NAME: samples.tobytes()})
+    run = run_firmware(elf, board, max_instructions=max_instructions, files={STREAM_NAME: samples.tobytes()},
+                       count=count)
     detections, inference_hops, inferences, done = [], [], [], None
     for line in run.console.splitlines():
         line = line.strip()
@@ -70,7 +71,7 @@ def run_stream(elf: Path, board: Board, manifest_path: Path, stream_wav: Path, o
     elif done is None:
         problems.append("the firmware never reported the end of the stream")
     frontend_spans, model_spans = ([], [])
-    if done is not None:
+    if done is not None and count:
         frontend_spans, model_spans = split_spans(run.marker_spans, done[0], inference_hops)
     # the worst hop, not the mean: real time is lost on the slowest hop
     cost = {

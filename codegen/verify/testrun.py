@@ -95,7 +95,7 @@ def stack_verdict(peak: int | None, board: Board) -> tuple[str, str | None]:
 
 
 def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
-             max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, echo=print) -> int:
+             max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, echo=print, count: bool = True) -> int:
     """Return 0 when every case is byte-identical to the reference, 1 otherwise."""
     manifest = json.loads(Path(manifest_path).read_text())
     cases = manifest["cases"]
@@ -104,7 +104,7 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
     references = [[np.frombuffer(bytes.fromhex(h), np.dtype(o.get("dtype", "int8")))
                    for h, o in zip(c["expected"], manifest["outputs"])] for c in cases]
 
-    run = run_firmware(elf, board, max_instructions=max_instructions)
+    run = run_firmware(elf, board, max_instructions=max_instructions, count=count)
     parsed = parse_results(run.console)
     spans = run.marker_spans
     device_frontend = manifest.get("frontend") == "device"

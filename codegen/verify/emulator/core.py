@@ -76,7 +76,7 @@ class EmulationResult:
     exit_code: int | None        # semihosting exit status; None if the firmware never exited
     console: str                 # bytes written to the UART transmit register (latin-1)
     semihost_output: str         # SYS_WRITE0/WRITEC/WRITE output
-    instructions: int            # executed instructions (a faulting one included)
+    instructions: int | None     # executed instructions (a faulting one included); None when not counted
     marker_spans: list[int]      # per tf_marker_begin..tf_marker_end pair, see markers.h
     stack_peak: int | None       # bytes of the painted stack that were overwritten
     fault: Fault | None
@@ -89,7 +89,7 @@ class EmulationResult:
 
     @property
     def instructions_per_second(self) -> float:
-        return self.instructions / self.seconds if self.seconds > 0 else 0.0
+        return self.instructions / self.seconds if self.seconds > 0 and self.instructions else 0.0
 
 
 def thumb_instruction_count(code: bytes) -> int:
@@ -130,8 +130,11 @@ def thumb_first_fp_instruction(code: bytes) -> int | None:
 
 class Emulator:
     def __init__(self, elf_path, board: Board, *, max_instructions=200_000_000, trace=False,
-                 console_sink=None, watch=(), files=None):
+                 console_sink=None, watch=(), files=None, count=True):
         self.board = board
+        # count=False: no per-block Python hook, so no instruction counts, marker spans or watch hits, about
+        # 8x faster; Unicorn's own counter still stops the run after max_instructions.
+        self.counting = count or trace or bool(watch)
         self.elf = ElfInfo(elf_path)
         self.max_instructions = int(max_instructions)
         self.trace = trace
@@ -268,7 +271,14 @@ class Emulator:
     # ---- hooks -------------------------------------------------------------
     def _install_hooks(self):
         uc = self.uc
-        uc.hook_add(unicorn.UC_HOOK_BLOCK, self._on_block)
+        if self.counting:
+            uc.hook_add(unicorn.UC_HOOK_BLOCK, self._on_block)
+        else:
+            # FP instructions are found ahead of time instead of per block: a hook on every place that
+            # could hold one, present only while CPACR leaves the FPU off (always, on a core without one).
+            self._fp_sites = fp_instruction_sites(self.elf)
+            self._fp_hooks: list = []
+            self._arm_fp_hooks()
         uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
         uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED | unicorn.UC_HOOK_MEM_PROT, self._on_bad_access)
         for start, end in self._guards:
@@ -311,6 +321,27 @@ class Emulator:
 
     def _on_cpacr_write(self, uc, access, address, size, value, _ud):
         self._fp_enabled = False
+        if not self.counting:
+            # The write has not landed yet: judge the value being written.
+            enabled = self._fpu and (value >> 20) & 0xF == 0xF
+            if enabled and self._fp_hooks:
+                for h in self._fp_hooks:
+                    uc.hook_del(h)
+                self._fp_hooks = []
+            elif not enabled and not self._fp_hooks:
+                self._arm_fp_hooks()
+
+    def _arm_fp_hooks(self):
+        self._fp_hooks = [self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_fp_site, begin=a, end=a)
+                          for a in self._fp_sites]
+
+    def _on_fp_site(self, uc, address, size, _ud):
+        if address not in self._fp_sites:
+            return
+        why = "CP10/CP11 not enabled in CPACR" if self._fpu else f"{self.board.core} has no FPU"
+        self._exception_fault("hardfault", address, f"hardfault: coprocessor access (NOCP): floating-point "
+                              f"instruction {self._encoding(address)} but {why} (pc 0x{address:08x} in "
+                              f"{self.elf.describe(address)})", CFSR_NOCP)
 
     def _fp_denied(self, address, size, n, fp_offset) -> bool:
         """Unicorn runs FP instructions on any core whatever CPACR says; a real
@@ -544,7 +575,10 @@ class Emulator:
 
     def _start(self, pc):
         try:
-            self.uc.emu_start(pc, UNTIL_NEVER)
+            if self.counting:
+                self.uc.emu_start(pc, UNTIL_NEVER)
+            else:
+                self.uc.emu_start(pc, UNTIL_NEVER, 0, max(1, self.max_instructions - (self.count or 0)))
         except unicorn.UcError as exc:
             if not self.fault:
                 pc = self.uc.reg_read(A.UC_ARM_REG_PC)
@@ -564,6 +598,10 @@ class Emulator:
         self.uc.reg_write(A.UC_ARM_REG_MSP, self.initial_sp)
         self.uc.reg_write(A.UC_ARM_REG_SP, self.initial_sp)
         self._start(self.reset_pc | 1)
+        if self.exit_code is None and self.fault is None and not self.counting:
+            pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+            self._set_fault("timeout", pc, None, f"timeout: no exit after {self.max_instructions} instructions "
+                            f"(pc 0x{pc:08x} in {self.elf.describe(pc)})")
         if self.exit_code is None and self.fault is None:
             pc = self.uc.reg_read(A.UC_ARM_REG_PC)
             self._set_fault("hardfault", pc, None, f"hardfault: emulation stopped without an exit "
@@ -579,7 +617,7 @@ class Emulator:
             exit_code=self.exit_code,
             console=self.bus.console.output.decode("latin-1"),
             semihost_output=self.semihost.decode("latin-1"),
-            instructions=self.count,
+            instructions=self.count if self.counting else None,
             marker_spans=list(self.spans),
             stack_peak=self._stack_peak(),
             fault=self.fault,
@@ -601,8 +639,32 @@ class Emulator:
         return 0
 
 
+def fp_instruction_sites(elf: ElfInfo) -> set[int]:
+    """The FP (CP10/CP11) instructions of the ELF's functions, found by walking each function's Thumb
+    instructions from its start (a 32-bit instruction's first halfword has bits [15:11] of 0b11101 or
+    above, ARMv7-M ARM §A5.1) and testing each as ``thumb_first_fp_instruction`` does. The model's
+    weights lie outside any function and are not looked at. A literal pool inside a function may match
+    too; it is never executed, so a hook on it costs nothing.
+    """
+    sites = set()
+    for seg in elf.segments:
+        end = seg.address + len(seg.data)
+        for start, size, _ in elf.functions:
+            lo, hi = max(start, seg.address), min(start + size, end)
+            data = seg.data[lo - seg.address:hi - seg.address]
+            i = 0
+            while i < len(data) - 1:
+                if data[i + 1] >> 3 < 0b11101:
+                    i += 2
+                    continue
+                if i + 3 < len(data) and data[i + 1] & 0xEC == 0xEC and (data[i + 3] & 0x0E) == 0x0A:
+                    sites.add(lo + i)
+                i += 4
+    return sites
+
+
 def run_firmware(elf_path, board: Board, *, max_instructions: int = 200_000_000, trace: bool = False,
-                 console_sink=None, watch=(), files=None) -> EmulationResult:
+                 console_sink=None, watch=(), files=None, count: bool = True) -> EmulationResult:
     """Run ``elf_path`` on ``board`` until semihosting exit, a fault or the budget.
 
     ``trace=True`` adds a per-instruction hook (much slower) that recounts
@@ -612,6 +674,8 @@ def run_firmware(elf_path, board: Board, *, max_instructions: int = 200_000_000,
     with the instruction count at that moment (per-layer profiles).
     ``files`` maps names to bytes the firmware may read with semihosting
     SYS_OPEN/SYS_READ (an audio stream, say); nothing else is reachable.
+    ``count=False`` runs without the per-block hook, several times faster: ``instructions`` is None and
+    there are no marker spans, but faults, the budget and the console are the same.
     """
     return Emulator(Path(elf_path), board, max_instructions=max_instructions, trace=trace,
-                    console_sink=console_sink, watch=watch, files=files).run()
+                    console_sink=console_sink, watch=watch, files=files, count=count).run()

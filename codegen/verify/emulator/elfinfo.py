@@ -57,6 +57,11 @@ class ElfInfo:
         self._func_starts = [f[0] for f in functions]
         self._functions = functions
 
+    @property
+    def functions(self) -> list[tuple[int, int, str]]:
+        """(start, size, name) of every function, by address."""
+        return self._functions
+
     def function_at(self, address: int) -> str | None:
         """Name of the function containing ``address`` (None outside any)."""
         address &= ~1
