@@ -57,8 +57,8 @@ VARIABLES = [
     Variable("labels", "the output labels: a,b,c or a file with one per line"),
     Variable("frontend", "host: features embedded; device: PCM embedded and the firmware computes features",
              "host", ("host", "device"), "choice"),
-    Variable("app", "test: run the embedded inputs; stream: listen to stream=", "test", ("test", "stream"),
-             "choice"),
+    Variable("app", "test: run the embedded inputs; stream: listen to stream=; evaluate: run inputs the host "
+             "offers (python -m codegen evaluate)", "test", ("test", "stream", "evaluate"), "choice"),
     Variable("stream", "app=stream: the 16 kHz mono 16-bit .wav the firmware listens to", kind="path"),
     Variable("inference_every", "app=stream: run the model every this many 20 ms hops", "5", kind="count"),
     Variable("average_window_ms", "app=stream: the recognizer's averaging window", "1000", kind="count"),

@@ -101,8 +101,8 @@ def _audio_arguments(arguments) -> dict:
     app = arguments.get("app", "test")
     if frontend not in ("host", "device"):
         fail(f"frontend={frontend}: expected host (features embedded) or device (the firmware computes them)")
-    if app not in ("test", "stream"):
-        fail(f"app={app}: expected test or stream")
+    if app not in ("test", "stream", "evaluate"):
+        fail(f"app={app}: expected test, stream or evaluate")
     stream = arguments.get("stream")
     if app == "stream":
         if not stream:
@@ -146,6 +146,10 @@ def codegen_action(args: dict, gen_dir: Path, input_files: list[Path]):
                 print(oracle_note(model))
             compiled = compile_model(model, Target.of(args["board"]))
             labels = resolve_labels(model, args["labels"])
+            if args["app"] == "evaluate":
+                from codegen.emit.evaluate_firmware import generate_evaluate_firmware
+                generate_evaluate_firmware(args["board"], compiled, labels, gen_dir)
+                return 0
             if args["app"] == "stream":
                 from codegen.features.firmware import model_recipe
                 from codegen.emit.stream_firmware import generate_stream_firmware
@@ -204,6 +208,10 @@ def test_action(args: dict, build_dir: Path):
     def run(target, source, env):
         from codegen.verify.testrun import run_test
         try:
+            if args["app"] == "evaluate":
+                from codegen.verify.batch import run_evaluate_test
+                return run_evaluate_test(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
+                                         args["model"], args["inputs"], args["vectors"], args["recipe"])
             if args["app"] == "stream":
                 from codegen.verify.streaming import run_stream
                 return run_stream(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
@@ -223,6 +231,10 @@ def test_action(args: dict, build_dir: Path):
 def profile_action(args: dict, build_dir: Path):
     def run(target, source, env):
         from codegen.verify.profile import profile_firmware
+        if args["app"] != "test":
+            print(f"error: profile runs app=test (one inference per embedded input); drop app={args['app']}",
+                  file=sys.stderr)
+            return 1
         try:
             status = profile_firmware(Path(str(source[0])), args["board"], build_dir, args["max_instructions"])
             from codegen.verify.report import write_report
@@ -289,7 +301,8 @@ def firmware(env, args: dict):
         fail("arm-none-eabi-gcc not found: run scripts/bootstrap "
              "(Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
     # the streaming and device-frontend firmwares of a model live beside its test firmware, not over it
-    variant = "-stream" if args["app"] == "stream" else ("-device-frontend" if args["frontend"] == "device" else "")
+    variant = {"stream": "-stream", "evaluate": "-evaluate"}.get(
+        args["app"], "-device-frontend" if args["frontend"] == "device" else "")
     variant += "-debug" if args["debug"] else ""
     build_dir = build_root() / board.name / (args["model"].stem + variant)
     if not S.GetOption("no_exec"):

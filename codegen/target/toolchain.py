@@ -22,12 +22,14 @@ MODEL_FILES = ["model.c", "model.h"]
 BOARD_FILES = ["board.h", "linker.ld", "build_info.c"]
 TEST_APP_FILES = ["app_config.h", "test_inputs.c", "test_inputs.h", "test_expected.c", "test_expected.h"]
 STREAM_APP_FILES = ["app_config.h"]
+EVALUATE_APP_FILES = ["app_config.h"]
 FRONTEND_FILES = ["audio_frontend_config.h", "audio_frontend_tables.h", "audio_frontend_tables.c"]
 
 
 def generated_files(app: str = "test", frontend: str = "host") -> list[str]:
-    """The names ``codegen.emit`` writes into gen/ for ``app`` (test or stream) and ``frontend``."""
-    names = MODEL_FILES + BOARD_FILES + (STREAM_APP_FILES if app == "stream" else TEST_APP_FILES)
+    """The names ``codegen.emit`` writes into gen/ for ``app`` (test, stream or evaluate) and ``frontend``."""
+    names = MODEL_FILES + BOARD_FILES + {"stream": STREAM_APP_FILES, "evaluate": EVALUATE_APP_FILES}.get(
+        app, TEST_APP_FILES)
     if app == "stream" or frontend == "device":
         names += FRONTEND_FILES
     return names + ["manifest.json"]
@@ -58,6 +60,8 @@ def app_sources(app: str = "test", frontend: str = "host") -> list[Path]:
         sources.append(FIRMWARE_DIR / "audio" / "microfrontend.c")
     if app == "stream":
         sources += [FIRMWARE_DIR / "audio" / "recognizer.c", FIRMWARE_DIR / "audio" / "stream_input.c"]
+    if app == "evaluate":
+        sources.append(FIRMWARE_DIR / "audio" / "stream_input.c")
     return sources
 
 

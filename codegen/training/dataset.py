@@ -75,16 +75,17 @@ def _shuffled(values: list, seed: int, key: str) -> list:
 
 def load_dataset(root, words: list[str], silence_percentage: float = 10.0,
                  unknown_percentage: float = 10.0, validation_percentage: float = 10.0,
-                 testing_percentage: float = 10.0, seed: int = 1234) -> Dataset:
+                 testing_percentage: float = 10.0, seed: int = 1234, all_test: bool = False,
+                 flag: str = "--data") -> Dataset:
     """Index a Speech Commands folder: labels ``silence, unknown, *words``.
 
     Per split, silence and unknown clips number ``ceil(percentage * keyword clips / 100)``,
     as in TF's ``prepare_data_index``; unknown clips are a seeded sample of every
-    other word's clips.
+    other word's clips. ``all_test``: every clip is a test clip (``evaluate --test DIR``).
     """
     root = Path(root)
     if not root.is_dir():
-        raise TinyforgeError(f"--data {root}: no such directory")
+        raise TinyforgeError(f"{flag} {root}: no such directory")
     words = [w.strip() for w in words if w.strip()]
     if not words:
         raise TinyforgeError("--words: give at least one word, e.g. --words yes,no")
@@ -95,19 +96,21 @@ def load_dataset(root, words: list[str], silence_percentage: float = 10.0,
                      and not p.name.startswith("."))
     missing = [w for w in words if w not in folders]
     if missing:
-        raise TinyforgeError(f"--data {root}: no folder for {', '.join(missing)} "
+        raise TinyforgeError(f"{flag} {root}: no folder for {', '.join(missing)} "
                              f"(folders: {', '.join(folders) or 'none'})")
 
     validation = _read_list(root / "validation_list.txt")
     testing = _read_list(root / "testing_list.txt")
-    split_source = "lists" if validation or testing else "hash"
+    split_source = "all-test" if all_test else "lists" if validation or testing else "hash"
     labels = [SILENCE, UNKNOWN, *words]
     wanted: dict[str, list[Item]] = {s: [] for s in SPLITS}
     unknown: dict[str, list[str]] = {s: [] for s in SPLITS}
     for folder in folders:
         for wav in sorted((root / folder).glob("*.wav")):
             rel = f"{folder}/{wav.name}"
-            if split_source == "lists":
+            if split_source == "all-test":
+                split = "test"
+            elif split_source == "lists":
                 split = "validation" if rel in validation else "test" if rel in testing else "train"
             else:
                 split = which_set(rel, validation_percentage, testing_percentage)
@@ -118,7 +121,7 @@ def load_dataset(root, words: list[str], silence_percentage: float = 10.0,
 
     background = sorted(f"{BACKGROUND_NOISE_DIR}/{p.name}" for p in (root / BACKGROUND_NOISE_DIR).glob("*.wav"))
     if silence_percentage > 0 and not background:
-        raise TinyforgeError(f"--data {root}: no {BACKGROUND_NOISE_DIR}/*.wav to make silence from "
+        raise TinyforgeError(f"{flag} {root}: no {BACKGROUND_NOISE_DIR}/*.wav to make silence from "
                              f"(or pass --silence-percentage 0)")
     items: dict[str, list[Item]] = {}
     for split in SPLITS:
@@ -130,6 +133,6 @@ def load_dataset(root, words: list[str], silence_percentage: float = 10.0,
                         + [Item(rel, labels.index(UNKNOWN), split, rel) for rel in sorted(chosen)]
                         + [Item(None, labels.index(SILENCE), split, f"silence/{split}/{i}")
                            for i in range(silence_count)])
-    if not items["train"]:
-        raise TinyforgeError(f"--data {root}: no training clips for {', '.join(words)}")
+    if not all_test and not items["train"]:
+        raise TinyforgeError(f"{flag} {root}: no training clips for {', '.join(words)}")
     return Dataset(root, labels, items, background, split_source)

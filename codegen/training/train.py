@@ -122,17 +122,23 @@ def reference_interpreter(tf, model_bytes: bytes):
     return it
 
 
-def predict_int8(tf, model_bytes: bytes, x_int8: np.ndarray, progress: bool = False, desc: str = "int8") -> np.ndarray:
-    """Top class of every row, from TFLite's reference kernels (the firmware's oracle)."""
+def outputs_int8(tf, model_bytes: bytes, x_int8: np.ndarray, progress: bool = False, desc: str = "int8") -> np.ndarray:
+    """Output 0 of every row, from TFLite's reference kernels (the firmware's oracle), each from reset state."""
     from tqdm import tqdm
     it = reference_interpreter(tf, model_bytes)
     inp, out = it.get_input_details()[0], it.get_output_details()[0]
-    preds = np.empty(len(x_int8), np.int64)
+    outs = np.empty((len(x_int8), int(np.prod(out["shape"]))), out["dtype"])
     for i in tqdm(range(len(x_int8)), desc=desc, unit="clip", disable=not progress):
+        it.reset_all_variables()
         it.set_tensor(inp["index"], np.asarray(x_int8[i], np.int8).reshape(inp["shape"]))
         it.invoke()
-        preds[i] = int(np.argmax(it.get_tensor(out["index"])[0]))
-    return preds
+        outs[i] = it.get_tensor(out["index"]).ravel()
+    return outs
+
+
+def predict_int8(tf, model_bytes: bytes, x_int8: np.ndarray, progress: bool = False, desc: str = "int8") -> np.ndarray:
+    """Top class of every row, from TFLite's reference kernels (the firmware's oracle)."""
+    return np.argmax(outputs_int8(tf, model_bytes, x_int8, progress, desc), axis=1).astype(np.int64)
 
 
 def model_ops(tf, model_bytes: bytes) -> list[str]:

@@ -19,13 +19,17 @@ int32_t tf_stream_open(const char *name)
     return (int32_t)semihost_call(SEMIHOST_SYS_OPEN, block);
 }
 
-uint32_t tf_stream_read(int32_t handle, int16_t *samples, uint32_t count)
+uint32_t tf_stream_read_bytes(int32_t handle, void *buffer, uint32_t bytes)
 {
-    const uint32_t bytes = count * sizeof(int16_t);
-    const uint32_t block[3] = {(uint32_t)handle, (uint32_t)(uintptr_t)samples, bytes};
+    const uint32_t block[3] = {(uint32_t)handle, (uint32_t)(uintptr_t)buffer, bytes};
     const uint32_t not_read = semihost_call(SEMIHOST_SYS_READ, block);
     if (not_read > bytes) {
         return 0;   /* an error: treat as the end of the stream */
     }
-    return (bytes - not_read) / sizeof(int16_t);
+    return bytes - not_read;
+}
+
+uint32_t tf_stream_read(int32_t handle, int16_t *samples, uint32_t count)
+{
+    return tf_stream_read_bytes(handle, samples, count * sizeof(int16_t)) / sizeof(int16_t);
 }
