@@ -68,6 +68,8 @@ VARIABLES = [
     Variable("minimum_count", "app=stream: results the average needs", "3", kind="count"),
     Variable("count", "test: yes counts every instruction (per-input and per-hop figures); no runs about 4x "
              "faster without them", "yes", ("yes", "no"), "choice"),
+    Variable("progress", "yes: a progress bar on long emulator runs (streams), on a terminal; no: none", "yes",
+             ("yes", "no"), "choice"),
     Variable("max_instructions", "the emulator's instruction budget (a hang becomes a timeout)", "500000000",
              kind="count"),
     Variable("debug", "1: check every kernel call's arena ranges (build/<board>/<stem>-debug/)", "0", ("0", "1"),

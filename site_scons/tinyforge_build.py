@@ -70,7 +70,7 @@ def read_arguments(arguments) -> dict:
     return dict(board=board, model=model.resolve(), inputs=inputs or None, vectors=vectors,
                 recipe=arguments.get("recipe"), labels=arguments.get("labels"), **audio,
                 max_instructions=int(arguments.get("max_instructions", 500_000_000)), probe=arguments.get("probe"),
-                count=arguments.get("count", "yes") == "yes",
+                count=arguments.get("count", "yes") == "yes", progress=arguments.get("progress", "yes") == "yes",
                 debug=_debug_argument(arguments), **_library_arguments(arguments, model))
 
 
@@ -215,7 +215,8 @@ def test_action(args: dict, build_dir: Path):
             if args["app"] == "stream":
                 from codegen.verify.streaming import run_stream
                 return run_stream(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
-                                  args["stream"], build_dir, args["max_instructions"], count=args["count"])
+                                  args["stream"], build_dir, args["max_instructions"], count=args["count"],
+                                  progress=args["progress"])
             status = run_test(Path(str(source[0])), args["board"], build_dir / "gen" / "manifest.json",
                               build_dir / "results.json", args["max_instructions"], count=args["count"])
             # report.html beside the firmware; nothing printed, so the run still ends with "N passed, M failed"

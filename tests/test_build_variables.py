@@ -39,7 +39,7 @@ def test_help_lists_every_variable_with_an_example():
     (["vectors=many"], "error: vectors=many: expected a whole number"),
     (["max_instructions=lots"], "error: max_instructions=lots: expected a whole number"),
     (["frontend=cloud"], "error: frontend=cloud: expected host or device"),
-    (["app=demo"], "error: app=demo: expected test or stream"),
+    (["app=demo"], "error: app=demo: expected test or stream or evaluate"),
 ])
 def test_a_bad_variable_stops_the_build_in_one_line(args, message):
     proc = scons("board=bluepill", *args)

@@ -42,12 +42,35 @@ def split_spans(spans: list[int], hops: int, inference_hops: list[int]) -> tuple
 
 
 def run_stream(elf: Path, board: Board, manifest_path: Path, stream_wav: Path, out_dir: Path,
-               max_instructions: int, echo=print, count: bool = True) -> int:
-    """Run the streaming firmware on ``stream_wav``; 0 when it ran to its end."""
+               max_instructions: int, echo=print, count: bool = True, progress: bool = True) -> int:
+    """Run the streaming firmware on ``stream_wav``; 0 when it ran to its end.
+
+    ``progress``: a bar of audio seconds heard, with the rate and the time left, on a terminal and only
+    for runs longer than two seconds."""
+    from tqdm import tqdm
     manifest = json.loads(Path(manifest_path).read_text())
     samples = read_wav(stream_wav)
-    run = run_firmware(elf, board, max_instructions=max_instructions, files={STREAM_NAME: samples.tobytes()},
-                       count=count)
+    seconds_total = len(samples) / manifest["sample_rate"]
+    bar = tqdm(total=round(seconds_total, 2), desc=f"stream on {board.name}", unit="s of audio", delay=2,
+               disable=None if progress else True, bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s "
+               "[{elapsed}<{remaining}, {rate_fmt}]")
+    line = bytearray()
+
+    def follow(byte: bytes) -> None:
+        # "inference <hop> <time_ms> ...": the firmware has heard time_ms of the stream
+        if byte != b"\n":
+            line.extend(byte)
+            return
+        m = INFERENCE_LINE.match(line.decode("latin-1").strip())
+        line.clear()
+        if m:
+            bar.update(round(int(m.group(2)) / 1000 - bar.n, 3))
+
+    try:
+        run = run_firmware(elf, board, max_instructions=max_instructions, files={STREAM_NAME: samples.tobytes()},
+                           count=count, console_sink=follow if not bar.disable else None)
+    finally:
+        bar.close()
     detections, inference_hops, inferences, done = [], [], [], None
     for line in run.console.splitlines():
         line = line.strip()

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,14 @@ from cases import CACHE, CONVERT_SCRIPT, DEVICE_RESULTS, KERNEL_RUNS, RESULTS, C
 CONVERTER_PROCESSES = max(1, min(2, os.cpu_count() or 1))
 
 
-def convert_missing(cases) -> None:
-    missing = [c for c in cases if not c.model_path.is_file() and not c.model_path.with_suffix(".error").is_file()]
+def _done(case) -> bool:
+    return case.model_path.is_file() or case.model_path.with_suffix(".error").is_file()
+
+
+def convert_missing(cases, progress: bool = True) -> None:
+    """Convert the cases not in the cache yet; a bar (on a terminal, and not under pytest -q) counts them."""
+    from tqdm import tqdm
+    missing = [c for c in cases if not _done(c)]
     if not missing:
         return
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -33,6 +40,14 @@ def convert_missing(cases) -> None:
             log = open(Path(tmp) / f"log{number}.txt", "w")
             processes.append((subprocess.Popen([sys.executable, str(CONVERT_SCRIPT), str(jobs)],
                                                stdout=log, stderr=subprocess.STDOUT), log))
+        # pytest captures sys.stderr during fixtures; the bar goes to the terminal itself
+        bar = tqdm(total=len(missing), desc="converting conformance cases", unit="model", file=sys.__stderr__,
+                   disable=None if progress else True, delay=2)
+        while any(process.poll() is None for process, _ in processes):
+            bar.update(sum(map(_done, missing)) - bar.n)
+            time.sleep(0.5)
+        bar.update(sum(map(_done, missing)) - bar.n)
+        bar.close()
         for process, log in processes:
             process.wait()
             log.close()
@@ -51,9 +66,9 @@ def pytest_collection_finish(session):
 
 
 @pytest.fixture(scope="session")
-def converted():
+def converted(pytestconfig):
     """Every selected case has a .tflite (or an .error saying why Keras or the converter refused it)."""
-    convert_missing(SELECTED or load_cases())
+    convert_missing(SELECTED or load_cases(), progress=pytestconfig.getoption("verbose") >= 0)
     return True
 
 
