@@ -219,6 +219,13 @@ def test_cli_exit_code_and_output(fw):
     assert q.returncode == 7 and q.stdout == ""
 
 
+def test_cli_uncounted(fw):
+    p = _cli(fw("hello"), "--board", "bluepill", "--no-count")
+    assert p.returncode == 7                                   # the firmware's own exit code, as counted
+    assert p.stdout == "hello from bluepill\r\n-2147483648 4294967295 a5\r\n"
+    assert "emulate: instructions not counted, stack peak" in p.stderr
+
+
 def test_cli_timeout_and_fault_codes(fw):
     p = _cli(fw("spin_forever"), "--board", "bluepill", "--max-instructions", "10000")
     assert p.returncode == 124
