@@ -355,7 +355,8 @@ def firmware(env, args: dict):
 
     # The Renode script checks the test app's result lines; a streaming firmware has none to check.
     renode_dir = build_dir / "renode"
-    renode_files = [] if args["app"] != "test" else env.Command(
+    has_renode = "renode" in board.data
+    renode_files = [] if args["app"] != "test" or not has_renode else env.Command(
         [str(renode_dir / f"{board.name}.resc"), str(renode_dir / f"{board.name}.robot")],
         [str(board.path), str(gen_dir / "manifest.json"), *S.Glob(str(ROOT / "templates" / "renode.*.j2")),
          str(ROOT / "codegen" / "emit" / "renode.py")],
@@ -363,6 +364,9 @@ def firmware(env, args: dict):
     if renode_files:
         env.Default(renode_files)
 
+    if S.ARGUMENTS.get("emulator", "tinyforge") == "renode" and not has_renode:
+        fail(f"{board.path.name} has no [renode] section (Renode ships no platform for "
+             f"{board.data['board'].get('chip', board.name)}); drop emulator=renode to test in tinyforge's emulator")
     if S.ARGUMENTS.get("emulator", "tinyforge") == "renode" and args["app"] != "test":
         fail(f"emulator=renode runs app=test only; drop emulator=renode to run app={args['app']} in tinyforge's "
              "own emulator")

@@ -13,7 +13,7 @@ import pytest
 
 from codegen.errors import TinyforgeError
 from codegen.paths import BOARDS_DIR
-from codegen.target.boards import load_board
+from codegen.target.boards import known_boards, load_board
 from codegen.verify.emulator import run_firmware
 
 from firmware_build import TEST_FIRMWARE, compile_firmware  # noqa: E402
@@ -145,7 +145,7 @@ def test_unknown_chip(tmp_path):
 
 
 @needs_toolchain
-@pytest.mark.parametrize("board", ["bluepill", "efr32mg12", "efr32mg24"])
+@pytest.mark.parametrize("board", known_boards())
 def test_modelled_clocks_equal_the_board_claims(board, tmp_path):
     from codegen.verify.emulator.core import Emulator
     spec = load_board(board)
