@@ -81,6 +81,7 @@ def context(board: Board) -> dict:
         flash_origin=board.flash.origin, flash_length=board.flash.length,
         ram_origin=board.ram.origin, ram_length=board.ram.length,
         stack_reserve=stack_reserve(board),
+        caches=board.data["cpu"].get("caches", False),
         console_kind=console["kind"],
         console_base=console["base"],
         console_clock_hz=console["clock_hz"],

@@ -152,7 +152,7 @@ _REQUIRED = {
 }
 # Fields read with a default: checked for type only when present.
 _OPTIONAL = {
-    "cpu": {"fpu": str, "float_abi": str, "dsp": bool, "crystal_hz": int},
+    "cpu": {"fpu": str, "float_abi": str, "dsp": bool, "crystal_hz": int, "caches": bool},
     "renode": {"platform": str, "console": str},
 }
 _PERIPHERAL_FIELDS = {"name": str, "origin": int, "length": int}

@@ -66,12 +66,52 @@ void (*const tf_vector_table[16])(void) = {
 #define SCB_CPACR BOARD_REG32(0xE000ED88u)
 #define CPACR_CP10_CP11_FULL (0xFu << 20)
 
+#if BOARD_ENABLE_CACHES
+/* Cortex-M7 L1 caches (ARMv7-M ARM §B2.2.7 and the Cortex-M7 TRM §4.1): both reset disabled and with
+ * undefined contents, so invalidate them before CCR.IC / CCR.DC switch them on. The D-cache is invalidated
+ * line by line by set and way (DCISW), from the geometry in CCSIDR: 32-byte lines put the set number at
+ * bit 5, and 4 ways put the way number at bit 30. */
+#define SCB_CCR     BOARD_REG32(0xE000ED14u)
+#define SCB_CCSIDR  BOARD_REG32(0xE000ED80u)
+#define SCB_CSSELR  BOARD_REG32(0xE000ED84u)
+#define SCB_ICIALLU BOARD_REG32(0xE000EF50u)
+#define SCB_DCISW   BOARD_REG32(0xE000EF60u)
+#define SCB_CCR_DC  (1u << 16)
+#define SCB_CCR_IC  (1u << 17)
+
+static void enable_caches(void)
+{
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+    SCB_ICIALLU = 0u;
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+    SCB_CCR |= SCB_CCR_IC;
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+
+    SCB_CSSELR = 0u;                               /* level 1 data cache */
+    __asm__ volatile("dsb" ::: "memory");
+    const uint32_t ccsidr = SCB_CCSIDR;
+    const uint32_t sets = (ccsidr >> 13) & 0x7FFFu;  /* NumSets - 1 */
+    const uint32_t ways = (ccsidr >> 3) & 0x3FFu;    /* Associativity - 1 */
+    for (uint32_t set = 0; set <= sets; ++set) {
+        for (uint32_t way = 0; way <= ways; ++way) {
+            SCB_DCISW = (set << 5) | (way << 30);
+        }
+    }
+    __asm__ volatile("dsb" ::: "memory");
+    SCB_CCR |= SCB_CCR_DC;
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+}
+#endif
+
 __attribute__((noreturn, optimize("no-tree-loop-distribute-patterns")))
 void Reset_Handler(void)
 {
 #if defined(__ARM_FP)
     SCB_CPACR |= CPACR_CP10_CP11_FULL;
     __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
+#if BOARD_ENABLE_CACHES
+    enable_caches();
 #endif
     uint32_t *src = _sidata;
     for (uint32_t *dst = _sdata; dst < _edata; ) {
