@@ -58,7 +58,10 @@ class PeripheralModel:
     def console_registers(self, kind: str, *names: str) -> tuple[str, list[Register]]:
         """The console peripheral's name and its registers ``names``, or one line saying it is not a ``kind``."""
         base = self.board.console["base"]
-        name = self.chip.peripheral_at(base)
+        # the peripheral at that base that has these registers (nRF's UART0 and UARTE0 share one)
+        at_base = [n for n, (b, _) in self.chip.peripherals.items() if b == base]
+        name = next((n for n in at_base if all((n, r) in self.chip.by_name for r in names)),
+                    self.chip.peripheral_at(base))
         missing = [n for n in names if (name, n) not in self.chip.by_name]
         if name is None or missing:
             raise TinyforgeError(f"{self.board.path}: [console] base 0x{base:08x} is {name or 'no peripheral'} of "
@@ -111,6 +114,8 @@ class PeripheralBus:
                                  f"{', '.join(sorted(uarts))}); a new UART needs "
                                  f"codegen/verify/emulator/consoles/{kind}.py beside its C driver")
         self.values: dict[int, int] = {a: r.reset for a, r in self.chip.registers.items()}
+        # RAM as the CPU sees it, for models of DMA masters (set by the emulator core)
+        self.read_memory = lambda address, size: bytes(size)
         self.clock: ClockControl = clocks[self.chip.clock_model](board, self.chip, self)
         self.console = uarts[kind](board, self.chip, self)
         # A register read over and over with the same result: a wait loop the chip would never leave.
@@ -120,9 +125,16 @@ class PeripheralBus:
             if step["op"] == "wait":
                 self._waits.setdefault(step["reg"], []).append((i, step))
         self._owner: dict[str, PeripheralModel] = {}
+        # Where two peripherals share an address range (nRF's UART0 and UARTE0), a register's address
+        # means the one a model owns.
+        self.registers = dict(self.chip.registers)
         for model in (self.clock, self.console):
             for name in model.owns:
                 self._owner[name] = model
+                for (peripheral, _), reg in self.chip.by_name.items():
+                    if peripheral == name:
+                        self.registers[reg.address] = reg
+                        self.values[reg.address] = reg.reset
 
     def value(self, reg: Register) -> int:
         return self.values.get(reg.address, 0)
@@ -132,7 +144,7 @@ class PeripheralBus:
 
     def read(self, address: int, size: int) -> int:
         word = address & ~3
-        reg = self.chip.registers.get(word)
+        reg = self.registers.get(word)
         if reg is None:
             value = self.values.get(word, 0)      # not a documented register: reads what was written, if anything
         elif not self.clock.clocked(reg.peripheral):
@@ -156,7 +168,7 @@ class PeripheralBus:
         mask = ((1 << (8 * size)) - 1) << shift
         old = self.values.get(word, 0)
         new = (old & ~mask) | ((value << shift) & mask)
-        reg = self.chip.registers.get(word)
+        reg = self.registers.get(word)
         if reg is None:
             self.values[word] = new
             return

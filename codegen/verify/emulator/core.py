@@ -193,6 +193,7 @@ class Emulator:
         # console models (bus.py); the board's [[peripherals]] windows say which address ranges exist.
         self.bus = PeripheralBus(b)
         self.bus.console.sink = self.console_sink
+        self.bus.read_memory = lambda address, size: bytes(self.uc.mem_read(address, size))
         con = b.console
         status = con["base"] + con["status_offset"]
         self._uart_tx = con["base"] + con["tx_data_offset"]
