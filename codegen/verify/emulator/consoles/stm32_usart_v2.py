@@ -13,10 +13,12 @@ BAUD_TOLERANCE = 0.02
 
 
 class Stm32UsartV2(PeripheralModel):
+    KIND = "stm32_usart_v2"
+
     def __init__(self, board, chip, bus):
         super().__init__(board, chip, bus)
         self.name, (self.cr1, self.brr, self.isr, self.tdr) = self.console_registers(
-            "stm32_usart_v2", "CR1", "BRR", "ISR", "TDR")
+            self.KIND, "CR1", "BRR", "ISR", "TDR")
         self.owns = (self.name,)
         self.output = bytearray()
         self.sink = None
