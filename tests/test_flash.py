@@ -74,6 +74,21 @@ def last_line(run: subprocess.CompletedProcess) -> str:
     ("efr32mg24", "commander", "commander flash {hex} --device EFR32MG24B310F1536IM48"),
     ("efr32mg24", "jlink", "JLinkExe -device EFR32MG24BxxxF1536 -if SWD -speed 4000 -autoconnect 1 "
                            "-ExitOnError 1 -CommanderScript {dir}/flash-efr32mg24.jlink"),
+    ("nucleo_f207zg", "openocd", "openocd -f interface/stlink.cfg -f target/stm32f2x.cfg "
+                                 "-c 'program {elf} verify reset exit'"),
+    ("nucleo_f207zg", "st-flash", "st-flash --reset write {bin} 0x08000000"),
+    ("nucleo_l4r5zi", "openocd", "openocd -f interface/stlink.cfg -f target/stm32l4x.cfg "
+                                 "-c 'program {elf} verify reset exit'"),
+    ("nucleo_l4r5zi", "st-flash", "st-flash --reset write {bin} 0x08000000"),
+    ("stm32f746g_disco", "openocd", "openocd -f interface/stlink.cfg -f target/stm32f7x.cfg "
+                                    "-c 'program {elf} verify reset exit'"),
+    ("stm32f746g_disco", "st-flash", "st-flash --reset write {bin} 0x08000000"),
+    ("nrf52840dk", "nrfjprog", "nrfjprog -f NRF52 --program {hex} --chiperase --verify --reset"),
+    ("nrf52840dk", "nrfutil", "nrfutil device program --options "
+                              "chip_erase_mode=ERASE_ALL,verify=VERIFY_READ,reset=RESET_SYSTEM --firmware {hex}"),
+    ("nrf52840dk", "openocd", "openocd -f interface/jlink.cfg -c 'transport select swd' -f target/nrf52.cfg "
+                              "-c 'program {elf} verify reset exit'"),
+    ("nano33ble", "bossac", "bossac -d -U -i -e -w {bin} -R"),
 ])
 def test_dryrun_prints_exact_command(images, board, flasher, want):
     elf = images[board]
@@ -175,6 +190,7 @@ NO_PROBE = {
     ("efr32mg12", "commander"): ("Parsing file firmware.hex...\nERROR: No adapter found.\nDONE", 1),
     ("efr32mg24", "jlink"): ("SEGGER J-Link Commander V7.94\nConnecting to J-Link via USB...FAILED: "
                              "Cannot connect to J-Link.", 1),
+    ("nrf52840dk", "nrfjprog"): ("ERROR: There is no debugger connected to the PC.", 41),
 }
 VERIFY_FAILED = {
     ("bluepill", "openocd"): ("** Programming Finished **\n** Verify Started **\nError: checksum mismatch - "
@@ -185,7 +201,17 @@ VERIFY_FAILED = {
     ("efr32mg24", "jlink"): ("Downloading file [firmware.hex]...\nVerify failed at address 0x08000200\nError "
                              "while programming flash: Verify failed.", 1),
 }
-TOOL = {"st-flash": "st-flash", "openocd": "openocd", "commander": "commander", "jlink": "JLinkExe"}
+TOOL = {"st-flash": "st-flash", "openocd": "openocd", "commander": "commander", "jlink": "JLinkExe",
+        "nrfjprog": "nrfjprog", "bossac": "bossac"}
+
+
+def test_bootloader_not_found_says_how_to_enter_it(images, tmp_path):
+    fake_tool(tmp_path, "bossac", "No device found on ttyACM0", 1)
+    run = scons_flash("nano33ble", "flasher=bossac", path_dirs=[tmp_path])
+    assert run.returncode != 0
+    assert last_line(run) == ("error: bossac found no board to flash: double-tap nano33ble's reset button so its "
+                              "bootloader shows up as a serial port (the LED pulses), then flash again with "
+                              "probe=<that port>, e.g. probe=/dev/ttyACM0")
 
 
 @pytest.mark.parametrize("board, flasher", sorted(NO_PROBE))
@@ -247,6 +273,11 @@ def test_jlink_dry_run_writes_the_script_it_names(images):
     ("efr32mg12", "jlink", "JLinkExe -SelectEmuBySN 0669FF -device EFR32MG12PXXXF1024 -if SWD -speed 4000 "
                            "-autoconnect 1 -ExitOnError 1 -CommanderScript {dir}/flash-efr32mg12.jlink"),
     ("efr32mg24", "pyocd", "{venv}/pyocd flash --target efr32mg24b310f1536im48 --uid 0669FF {hex}"),
+    ("nrf52840dk", "nrfjprog", "nrfjprog --snr 0669FF -f NRF52 --program {hex} --chiperase --verify --reset"),
+    ("nrf52840dk", "nrfutil", "nrfutil device program --options "
+                              "chip_erase_mode=ERASE_ALL,verify=VERIFY_READ,reset=RESET_SYSTEM --serial-number 0669FF "
+                              "--firmware {hex}"),
+    ("nano33ble", "bossac", "bossac --port=0669FF -d -U -i -e -w {bin} -R"),
 ])
 def test_probe_selects_the_debug_probe(images, board, flasher, want):
     elf = images[board]
@@ -266,7 +297,7 @@ def test_a_tool_that_cannot_choose_a_probe_says_so(images, tmp_path):
         flash(load_board(board), images["bluepill"], "mytool", dryrun=True, echo=lambda line: None,
               probe="0669FF")
     assert str(error.value) == ("mytool cannot be told which probe to use; unplug the other probes, or choose a "
-                                "flasher that can (probe= works with JLinkExe, commander, openocd, pyocd, st-flash)")
+                                "flasher that can (probe= works with JLinkExe, bossac, commander, nrfjprog, nrfutil, openocd, pyocd, st-flash)")
 
 
 def test_pyocd_without_the_device_pack_says_how_to_get_it(images):

@@ -97,6 +97,8 @@ def _diagnose(tool: str, output: str, returncode: int, board: Board) -> str:
     known = FLASHERS.get(tool, {})
     text = output.lower()
     if any(p.lower() in text for p in known.get("no_probe", [])):
+        if "no_probe_hint" in known:     # a bootloader over a serial port, not a debug probe
+            return f"{tool} found no board to flash: {known['no_probe_hint'].format(board=board.name)}"
         return (f"{tool} found no debug probe or could not reach the chip: connect {board.name}'s debug USB "
                 f"port, power the board, check the probe's USB permissions (udev rules), then flash again")
     if any(p.lower() in text for p in known.get("verify_failed", [])):
