@@ -42,6 +42,14 @@ def test_readme_benchmark_table_is_benchmarks_results():
     assert region(readme, "benchmarks") == update_readme().benchmark_table()
 
 
+def test_readme_board_table_lists_every_board_file():
+    readme = (ROOT / "README.md").read_text()
+    table = region(readme, "boards")
+    assert table == update_readme().board_table()
+    from codegen.target.boards import known_boards
+    assert [line.split("`")[1] for line in table.splitlines()[2:]] == known_boards()
+
+
 def test_readme_training_commands_are_the_recorded_ones():
     readme, models = (ROOT / "README.md").read_text(), (ROOT / "models" / "README.md").read_text()
     assert region(readme, "training") == region(models, "training")
