@@ -313,7 +313,7 @@ def firmware(env, args: dict):
             fail(str(exc))
     gen_dir = build_dir / "gen"
     input_files = _input_files(args) if args["app"] == "test" else []
-    generated_names = toolchain.generated_files(args["app"], args["frontend"])
+    generated_names = toolchain.generated_files(args["app"], args["frontend"], board)
 
     generated = env.Command(
         [str(gen_dir / name) for name in generated_names],
@@ -351,6 +351,13 @@ def firmware(env, args: dict):
     shown = env.Alias(f"size-{board.name}-{args['model'].stem}", report, S.Action(show_size_report, None))
     env.AlwaysBuild(shown)
     outputs = [elf, binary, hexfile, report, shown]
+    uf2_family = board.data.get("flash", {}).get("uf2_family")
+    if uf2_family is not None:
+        # firmware.uf2 for boards whose USB bootloader takes UF2 files (the RP2040's RPI-RP2 drive)
+        def make_uf2(target, source, env):
+            from codegen.target.uf2 import write_uf2
+            write_uf2(Path(str(source[0])), Path(str(target[0])), board.flash.origin, uf2_family)
+        outputs.append(cross.Command(str(build_dir / "firmware.uf2"), binary, S.Action(make_uf2, "uf2: $TARGET")))
     env.Default(outputs)
 
     # The Renode script checks the test app's result lines; a streaming firmware has none to check.
@@ -380,7 +387,7 @@ def firmware(env, args: dict):
 
     # flash: the image built here, or image=PATH (an ELF with its .bin/.hex beside it).
     image = launch_path(S.ARGUMENTS["image"]) if "image" in S.ARGUMENTS else build_dir / "firmware.elf"
-    flash_target = env.Alias("flash", [elf, binary, hexfile] if "image" not in S.ARGUMENTS else [],
+    flash_target = env.Alias("flash", [elf, binary, hexfile, *outputs[5:]] if "image" not in S.ARGUMENTS else [],
                              flash_action(board, image, S.ARGUMENTS.get("flasher"),
                                           S.ARGUMENTS.get("dryrun", "0") == "1", args["probe"]))
     env.AlwaysBuild(flash_target)

@@ -82,6 +82,7 @@ def context(board: Board) -> dict:
         ram_origin=board.ram.origin, ram_length=board.ram.length,
         stack_reserve=stack_reserve(board),
         caches=board.data["cpu"].get("caches", False),
+        boot2=bool(board.data.get("boot", {}).get("stage2")),
         console_kind=console["kind"],
         console_base=console["base"],
         console_clock_hz=console["clock_hz"],
@@ -97,9 +98,11 @@ def context(board: Board) -> dict:
 
 def render_board_support(board: Board, out_dir) -> list[Path]:
     """Write ``linker.ld`` and ``board.h`` for ``board`` into ``out_dir``."""
+    from codegen.emit.boot2 import render_boot2
     out_dir = Path(out_dir)
     ctx = context(board)
     return [
         render("linker.ld.j2", out_dir / "linker.ld", GENERATOR, [board.path], **ctx),
         render("board.h.j2", out_dir / "board.h", GENERATOR, [board.path], **ctx),
+        *render_boot2(board, out_dir),
     ]

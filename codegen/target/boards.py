@@ -153,6 +153,8 @@ _REQUIRED = {
 # Fields read with a default: checked for type only when present.
 _OPTIONAL = {
     "cpu": {"fpu": str, "float_abi": str, "dsp": bool, "crystal_hz": int, "caches": bool},
+    "boot": {"stage2": str},
+    "flash": {"uf2_family": int},
     "renode": {"platform": str, "console": str},
 }
 _PERIPHERAL_FIELDS = {"name": str, "origin": int, "length": int}

@@ -42,6 +42,7 @@ class ClockGate:
     register: str        # e.g. APB2ENR
     bit: int
     field: str           # e.g. USART1EN
+    polarity: str = "enable"   # "held_in_reset": the bit set keeps the peripheral in reset (RP2040 RESETS)
 
 
 class Chip:
@@ -66,6 +67,7 @@ class Chip:
         self._starts = [b[0] for b in self._bases]
         self._addresses = sorted(self.registers)
         self.gates = {name: ClockGate(*gate) for name, gate in data["clock_gates"].items()}
+        self.boot = data.get("boot")     # None: the core boots from the vector table at the start of flash
 
     def peripheral_at(self, address: int) -> str | None:
         i = bisect.bisect_right(self._starts, address) - 1

@@ -60,12 +60,14 @@ def choose_flasher(board: Board, flasher: str | None) -> str:
     return order[0]
 
 
-def flash_command(board: Board, flasher: str, image: Path) -> list[str]:
-    """The exact command line for ``flasher`` and ``image`` (an ELF beside its .bin and .hex)."""
+def flash_command(board: Board, flasher: str, image: Path, drive: str | None = None) -> list[str]:
+    """The exact command line for ``flasher`` and ``image`` (an ELF beside its .bin, .hex and, for a UF2
+    board, .uf2). ``drive``: the folder a USB mass-storage bootloader shows up as (``{drive}``)."""
     image = Path(image).resolve()
     command = tool_table(board)[flasher]["command"]
     paths = {"elf": image, "bin": image.with_suffix(".bin"), "hex": image.with_suffix(".hex"),
-             "jlink_script": image.with_name(f"flash-{board.name}.jlink")}
+             "uf2": image.with_suffix(".uf2"), "jlink_script": image.with_name(f"flash-{board.name}.jlink"),
+             "drive": drive or ""}
     try:
         return [arg.format(**{k: str(v) for k, v in paths.items()}) for arg in command]
     except (KeyError, IndexError, ValueError) as exc:
@@ -142,7 +144,17 @@ def flash(board: Board, image, flasher: str | None = None, dryrun: bool = False,
         raise TinyforgeError(f"image '{image}' not found: build it first with 'scons board={board.name}'")
     check_image(board, image)
     name = choose_flasher(board, flasher)
-    command = with_probe(flash_command(board, name, image), probe)
+    if any("{drive}" in arg for arg in tool_table(board)[name]["command"]):
+        # a USB drive, not a probe: probe= names its folder
+        if not probe:
+            raise TinyforgeError(f"flasher={name} copies the image to {board.name}'s USB bootloader drive: "
+                                 f"{tool_table(board)[name].get('drive_hint', 'connect the board in its bootloader')}"
+                                 f", then flash again with probe=<the drive's folder>")
+        if not Path(probe).is_dir() and not dryrun:
+            raise TinyforgeError(f"probe={probe}: no such folder; mount the board's bootloader drive there first")
+        command = flash_command(board, name, image, str(Path(probe)) + "/")
+    else:
+        command = with_probe(flash_command(board, name, image), probe)
     if Path(command[0]).name == "pyocd":
         from codegen.target.pyocd_flash import flash_with_pyocd
         echo(shlex.join(pasteable(command)))

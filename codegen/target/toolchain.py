@@ -26,9 +26,11 @@ EVALUATE_APP_FILES = ["app_config.h"]
 FRONTEND_FILES = ["audio_frontend_config.h", "audio_frontend_tables.h", "audio_frontend_tables.c"]
 
 
-def generated_files(app: str = "test", frontend: str = "host") -> list[str]:
-    """The names ``codegen.emit`` writes into gen/ for ``app`` (test, stream or evaluate) and ``frontend``."""
-    names = MODEL_FILES + BOARD_FILES + {"stream": STREAM_APP_FILES, "evaluate": EVALUATE_APP_FILES}.get(
+def generated_files(app: str = "test", frontend: str = "host", board=None) -> list[str]:
+    """The names ``codegen.emit`` writes into gen/ for ``app`` (test, stream or evaluate) and ``frontend``;
+    a board with a second-stage bootloader (``[boot] stage2``) adds ``boot2.c``."""
+    boot = ["boot2.c"] if board is not None and board.data.get("boot", {}).get("stage2") else []
+    names = MODEL_FILES + BOARD_FILES + boot + {"stream": STREAM_APP_FILES, "evaluate": EVALUATE_APP_FILES}.get(
         app, TEST_APP_FILES)
     if app == "stream" or frontend == "device":
         names += FRONTEND_FILES

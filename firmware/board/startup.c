@@ -168,10 +168,27 @@ __attribute__((used, noreturn)) void tf_fault_report(const uint32_t *frame)
  * in LR says whether the faulting code stacked on MSP (0) or PSP (1). */
 __attribute__((naked)) void HardFault_Handler(void)
 {
+#if defined(__ARM_ARCH_6M__)
+    /* ARMv6-M has neither TST with an immediate nor IT blocks, and B reaches only +-2 KB. */
+    __asm__ volatile(
+        "movs r1, #4     \n"
+        "mov r2, lr      \n"
+        "tst r2, r1      \n"
+        "bne 1f          \n"
+        "mrs r0, msp     \n"
+        "ldr r1, =tf_fault_report\n"
+        "bx r1           \n"
+        "1:              \n"
+        "mrs r0, psp     \n"
+        "ldr r1, =tf_fault_report\n"
+        "bx r1           \n"
+        ".ltorg          \n");
+#else
     __asm__ volatile(
         "tst lr, #4      \n"
         "ite eq          \n"
         "mrseq r0, msp   \n"
         "mrsne r0, psp   \n"
         "b tf_fault_report\n");
+#endif
 }

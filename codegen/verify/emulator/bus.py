@@ -84,11 +84,14 @@ class ClockControl(PeripheralModel):
         gate = self.chip.gates.get(peripheral)
         if gate is None:
             return True
-        return bool(self.bus.value(self.chip.register(gate.controller, gate.register)) >> gate.bit & 1)
+        bit = self.bus.value(self.chip.register(gate.controller, gate.register)) >> gate.bit & 1
+        return bool(bit) != (gate.polarity == "held_in_reset")
 
     def gate_text(self, peripheral: str) -> str:
         gate = self.chip.gates[peripheral]
         reg = self.chip.register(gate.controller, gate.register)
+        if gate.polarity == "held_in_reset":
+            return f"{reg.full_name}.{gate.field} (bit {gate.bit} of 0x{reg.address:08x}) released from reset"
         return f"{reg.full_name}.{gate.field} (bit {gate.bit} of 0x{reg.address:08x})"
 
     def core_hz(self) -> tuple[int, str]:

@@ -36,6 +36,7 @@ CPU_MODELS = {
 SCS_BASE, SCS_SIZE = 0xE000E000, 0x1000
 SCB_CFSR, SCB_HFSR, SCB_MMFAR, SCB_BFAR = 0xE000ED28, 0xE000ED2C, 0xE000ED34, 0xE000ED38
 SCB_CPACR = 0xE000ED88
+SCB_VTOR = 0xE000ED08
 # CFSR bits (§B3.2.15) the emulator sets before running the firmware's HardFault handler.
 CFSR_IBUSERR, CFSR_PRECISERR, CFSR_BFARVALID = 1 << 8, 1 << 9, 1 << 15
 CFSR_UNDEFINSTR, CFSR_INVSTATE, CFSR_NOCP, CFSR_UNALIGNED = 1 << 16, 1 << 17, 1 << 19, 1 << 24
@@ -220,9 +221,17 @@ class Emulator:
             self.uc.mem_write(seg.address, seg.data)
         # The core boots from the vector table at the start of flash (ARMv7-M ARM
         # §B1.5.5: SP_main = word 0, PC = word 1, Thumb bit set).
-        self.initial_sp = self._read32(b.flash.origin)
-        self.reset_pc = self._read32(b.flash.origin + 4)
-        self.hardfault_vector = self._read32(b.flash.origin + 12)
+        self.boot_refused = None
+        if self.bus.chip.boot:
+            from codegen.verify.emulator.boot_roms import BOOTS, BootRefused
+            try:
+                self.initial_sp, self.reset_pc = BOOTS[self.bus.chip.boot](
+                    lambda a, n: bytes(self.uc.mem_read(a, n)), self.uc.mem_write, b.flash.origin)
+            except BootRefused as refused:
+                self.initial_sp, self.reset_pc, self.boot_refused = 0, 0, str(refused)
+        else:
+            self.initial_sp = self._read32(b.flash.origin)
+            self.reset_pc = self._read32(b.flash.origin + 4)
         self.marker_begin = self.elf.symbols.get("tf_marker_begin")
         self.marker_end = self.elf.symbols.get("tf_marker_end")
         self.watch = {self.elf.symbols[name]: name for name in self._watch_names if name in self.elf.symbols}
@@ -549,7 +558,9 @@ class Emulator:
         """Do the core's exception entry (ARMv7-M ARM §B1.5.6) so the firmware's
         own HardFault handler can report; Unicorn does not do it itself."""
         b = self.board
-        handler = self.hardfault_vector & ~1
+        # VTOR (ARMv7-M ARM §B3.2.5), or the start of flash when the image never set it
+        vtor = self._read32(SCB_VTOR) or b.flash.origin
+        handler = self._read32(vtor + 12) & ~1
         if not (b.flash.origin <= handler < b.flash.end) or self._handler_running:
             return False
         uc = self.uc
@@ -596,6 +607,9 @@ class Emulator:
 
     def run(self) -> EmulationResult:
         started = time.perf_counter()
+        if self.boot_refused:
+            self._set_fault("board", 0, None, self.boot_refused)
+            return self._result(started)
         self.uc.reg_write(A.UC_ARM_REG_MSP, self.initial_sp)
         self.uc.reg_write(A.UC_ARM_REG_SP, self.initial_sp)
         self._start(self.reset_pc | 1)
@@ -614,6 +628,9 @@ class Emulator:
             self.max_instructions = self.count + HANDLER_BUDGET
             self._start(self._resume)
             self.fault = primary
+        return self._result(started)
+
+    def _result(self, started: float) -> EmulationResult:
         return EmulationResult(
             exit_code=self.exit_code,
             console=self.bus.console.output.decode("latin-1"),
