@@ -8,6 +8,9 @@
  *  - TF_KERNELS_THUMB2_ASM: Thumb-2 with SMLAL and post-indexed loads
  *    (Cortex-M3, M4, M33), for loops scheduled by hand; every other build,
  *    the host's included, takes the C loops beside them.
+ *  - TF_KERNELS_ARMV6M: ARMv6-M (Cortex-M0, M0+): no SMLAL or UMULL, so a
+ *    64-bit product is a library call; kernels that accumulate two lanes in
+ *    64 bits elsewhere take 32-bit loops (MULS) there instead.
  */
 #ifndef TINYFORGE_KERNELS_CORE_FEATURES_H
 #define TINYFORGE_KERNELS_CORE_FEATURES_H
@@ -26,6 +29,12 @@
 #define TF_KERNELS_THUMB2_ASM 1
 #else
 #define TF_KERNELS_THUMB2_ASM 0
+#endif
+
+#if defined(__ARM_ARCH_6M__)
+#define TF_KERNELS_ARMV6M 1
+#else
+#define TF_KERNELS_ARMV6M 0
 #endif
 
 /* Four int8 values as one word: one LDR, since unaligned word access is

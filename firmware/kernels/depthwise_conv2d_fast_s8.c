@@ -39,6 +39,16 @@ static inline void accumulate_window(const int8_t *const *rows, int32_t x_offset
     for (ky = 0; ky < k_h; ++ky) {
         const int8_t *x = rows[ky] + x_offset;
         for (kx = 0; kx < k_w; ++kx) {
+#if TF_KERNELS_ARMV6M
+            /* ARMv6-M has no unaligned word loads: a byte load per value (LDRSB) is cheaper than assembling
+             * a word and extracting its bytes again. */
+            const int8_t *xp = x + kx * ch, *wp = w + kx * ch;
+            acc0 += (int32_t)xp[0] * wp[0];
+            acc1 += (int32_t)xp[1] * wp[1];
+            acc2 += (int32_t)xp[2] * wp[2];
+            acc3 += (int32_t)xp[3] * wp[3];
+            continue;
+#endif
             const int32_t xw = tf_load_word(x + kx * ch);
             const int32_t ww = tf_load_word(w + kx * ch);
 #if TF_KERNELS_DSP

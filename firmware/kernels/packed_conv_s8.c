@@ -23,6 +23,7 @@
  */
 #include "tinyforge/kernels.h"
 
+#include "core_features.h"
 #include "requantize.h"
 
 /* The hot loop of every convolution: -O3 keeps its four two-lane sums in
@@ -84,12 +85,41 @@ static inline void dot_lanes2(const int8_t *x, const int32_t *w, int32_t taps, i
  * gets its own loop; the common case, a whole receptive field within the
  * low lane's budget, splits the lanes once at the end.
  */
+#if TF_KERNELS_ARMV6M
+/* ARMv6-M: each packed word split back into its two weights, lo = the sign-extended low 24 bits and
+ * hi = (W - lo) / 2^24, both lanes accumulated in 32 bits with MULS; exact with no lane budget. */
+static inline void dot_words_armv6m(const int8_t *x, const int32_t *w, int32_t taps, int32_t input_offset,
+                                    const int pairs, int32_t *acc)
+{
+    do {
+        const int32_t v = (int32_t)*x++ + input_offset;
+        int32_t j;
+        for (j = 0; j < pairs; ++j) {
+            const int32_t lo = tf_asr((int32_t)((uint32_t)w[j] << 8), 8);
+            acc[2 * j] += lo * v;
+            acc[2 * j + 1] += tf_asr(w[j] - lo, 24) * v;
+        }
+        w += pairs;
+    } while (--taps);
+}
+#endif
+
 static inline void accumulate_group(const tf_packed_params *params, const int8_t *x_row0, int32_t row_stride,
                                     int32_t ky0, int32_t ky1, int32_t run, const int32_t *w_row0,
                                     int32_t w_row_stride, int32_t taps, const int pairs, int32_t *acc)
 {
     int64_t lanes[4] = {0, 0, 0, 0};
     int32_t ky, j;
+
+#if TF_KERNELS_ARMV6M
+    (void)taps, (void)lanes, (void)j;
+    for (ky = ky0; ky < ky1; ++ky) {
+        dot_words_armv6m(x_row0, w_row0, run, params->input_offset, pairs, acc);
+        x_row0 += row_stride;
+        w_row0 += w_row_stride;
+    }
+    return;
+#endif
 
     if (params->max_taps >= taps) {
         const int8_t *x = x_row0;

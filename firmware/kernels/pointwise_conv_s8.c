@@ -229,6 +229,36 @@ static inline void pixel_pair_outputs(const tf_pointwise_params *params, const t
                 :
                 : "cc", "memory");
         }
+#elif TF_KERNELS_ARMV6M
+        /* ARMv6-M has no SMLAL, and a 64-bit product would be a library call: split X into its two pixels once
+         * per tap and accumulate each pixel's sums in 32 bits (MULS), which is exact without a lane budget. */
+        int32_t s0[4] = {0, 0, 0, 0}, s1[4] = {0, 0, 0, 0};
+        int32_t left;
+        (void)a0, (void)a1, (void)a2, (void)a3;
+        for (left = quads; left > 0; --left) {
+            static const int8_t at[4][4] = {{0, 1, 8, 9}, {4, 5, 12, 13}, {2, 3, 10, 11}, {6, 7, 14, 15}};
+            int32_t k;
+            for (k = 0; k < 4; ++k) {
+                const int32_t v = x[k];
+                const int32_t x0 = tf_asr((int32_t)((uint32_t)v << (32 - PAIR_SHIFT)), 32 - PAIR_SHIFT);
+                const int32_t x1 = tf_asr(v - x0, PAIR_SHIFT);
+                for (j = 0; j < 4; ++j) {
+                    const int32_t wj = w[at[k][j]];
+                    s0[j] += x0 * wj;
+                    s1[j] += x1 * wj;
+                }
+            }
+            x += 4;
+            w += 16;
+        }
+        {
+            const int32_t count = out_c - oc < 4 ? out_c - oc : 4;
+            for (j = 0; j < count; ++j) {
+                store_channel(out0, out_c, oc + j, both, s0[j], s1[j], &channels[oc + j],
+                              tf_rounding_offset(params->output_offset), params->act_min, params->act_max, full_range);
+            }
+        }
+        continue;
 #else
         int32_t left;
         for (left = quads; left > 0; --left) {

@@ -41,6 +41,42 @@ static inline int32_t tf_asr(int32_t x, int exponent)
  * truncating division amount to ties toward +infinity, see below). The only
  * overflowing input, INT32_MIN * INT32_MIN, saturates to INT32_MAX.
  */
+#if TF_KERNELS_ARMV6M
+/* ARMv6-M has no 32x32->64 multiply, and a 64-bit product in C is a library call. The signed product of
+ * a and b from four 16x16 partial products (MULS), a = ah * 2^16 + al with al in [0, 2^16):
+ *     a * b = ah*bh * 2^32 + (ah*bl + al*bh) * 2^16 + al*bl,
+ * each partial product exact in 32 bits, summed into (hi, lo) with explicit carries. */
+static inline void tf_smull_armv6m(int32_t a, int32_t b, uint32_t *lo_out, uint32_t *hi_out)
+{
+    const uint32_t al = (uint32_t)a & 0xffffu, bl = (uint32_t)b & 0xffffu;
+    const int32_t ah = tf_asr(a, 16), bh = tf_asr(b, 16);
+    const int32_t m1 = ah * (int32_t)bl, m2 = (int32_t)al * bh;
+    uint32_t lo = al * bl;
+    uint32_t hi = (uint32_t)(ah * bh);
+    uint32_t add = (uint32_t)m1 << 16;
+    lo += add;
+    hi += (uint32_t)tf_asr(m1, 16) + (lo < add ? 1u : 0u);
+    add = (uint32_t)m2 << 16;
+    lo += add;
+    hi += (uint32_t)tf_asr(m2, 16) + (lo < add ? 1u : 0u);
+    *lo_out = lo;
+    *hi_out = hi;
+}
+
+/* tf_srdhm below, with the product from tf_smull_armv6m. */
+static inline int32_t tf_srdhm(int32_t a, int32_t b)
+{
+    uint32_t lo, hi;
+    const uint32_t round = (uint32_t)1 << 30;
+    if (a == TF_INT32_MIN && b == TF_INT32_MIN) {
+        return TF_INT32_MAX;
+    }
+    tf_smull_armv6m(a, b, &lo, &hi);
+    lo += round;
+    hi += lo < round ? 1u : 0u;
+    return (int32_t)((lo >> 31) | (hi << 1));
+}
+#else
 static inline int32_t tf_srdhm(int32_t a, int32_t b)
 {
     int64_t v;
@@ -58,6 +94,7 @@ static inline int32_t tf_srdhm(int32_t a, int32_t b)
      * two shifts on ARMv7-M). */
     return (int32_t)(((uint32_t)v >> 31) | ((uint32_t)((uint64_t)v >> 32) << 1));
 }
+#endif
 
 /*
  * gemmlowp::RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties
@@ -137,6 +174,10 @@ static inline int32_t tf_mbqm_fast_halves(int32_t acc, int32_t multiplier, int32
 #if TF_KERNELS_DSP
     int32_t high;
     __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(doubled), "r"(multiplier));   /* not in GCC 12's ACLE */
+#elif TF_KERNELS_ARMV6M
+    uint32_t lo, hi;
+    tf_smull_armv6m(doubled, multiplier, &lo, &hi);
+    const int32_t high = (int32_t)hi + (int32_t)(lo >> 31);
 #else
     const int64_t product = (int64_t)doubled * (int64_t)multiplier;
     const int32_t high = (int32_t)((uint64_t)product >> 32) + (int32_t)((uint32_t)product >> 31);
