@@ -53,7 +53,7 @@ def boards() -> list[str]:
 def board_has_dsp(board: str) -> bool:
     sys.path.insert(0, str(ROOT))
     from codegen.target.boards import load_board
-    return load_board(board).core != "cortex-m3"
+    return load_board(board).dsp
 
 
 def profile(board: str, stem: str) -> dict | str:
