@@ -86,21 +86,25 @@ static inline void dot_lanes2(const int8_t *x, const int32_t *w, int32_t taps, i
  * low lane's budget, splits the lanes once at the end.
  */
 #if TF_KERNELS_ARMV6M
-/* ARMv6-M: each packed word split back into its two weights, lo = the sign-extended low 24 bits and
- * hi = (W - lo) / 2^24, both lanes accumulated in 32 bits with MULS; exact with no lane budget. */
+/* ARMv6-M: two packed words (four output channels) at a time, each split back into its two weights,
+ * lo = the sign-extended low 24 bits and hi = (W - lo) / 2^24; the four sums stay in registers and
+ * accumulate in 32 bits with MULS, exact with no lane budget. words_per_tap: 4 or 2. */
 static inline void dot_words_armv6m(const int8_t *x, const int32_t *w, int32_t taps, int32_t input_offset,
-                                    const int pairs, int32_t *acc)
+                                    int32_t words_per_tap, int32_t *acc)
 {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     do {
         const int32_t v = (int32_t)*x++ + input_offset;
-        int32_t j;
-        for (j = 0; j < pairs; ++j) {
-            const int32_t lo = tf_asr((int32_t)((uint32_t)w[j] << 8), 8);
-            acc[2 * j] += lo * v;
-            acc[2 * j + 1] += tf_asr(w[j] - lo, 24) * v;
-        }
-        w += pairs;
+        const int32_t w0 = w[0], w1 = w[1];
+        const int32_t lo0 = tf_asr((int32_t)((uint32_t)w0 << 8), 8);
+        const int32_t lo1 = tf_asr((int32_t)((uint32_t)w1 << 8), 8);
+        a0 += lo0 * v;
+        a1 += tf_asr(w0 - lo0, 24) * v;
+        a2 += lo1 * v;
+        a3 += tf_asr(w1 - lo1, 24) * v;
+        w += words_per_tap;
     } while (--taps);
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 #endif
 
@@ -115,6 +119,9 @@ static inline void accumulate_group(const tf_packed_params *params, const int8_t
     (void)taps, (void)lanes, (void)j;
     for (ky = ky0; ky < ky1; ++ky) {
         dot_words_armv6m(x_row0, w_row0, run, params->input_offset, pairs, acc);
+        if (pairs == 4) {
+            dot_words_armv6m(x_row0, w_row0 + 2, run, params->input_offset, pairs, acc + 4);
+        }
         x_row0 += row_stride;
         w_row0 += w_row_stride;
     }

@@ -139,6 +139,60 @@ static inline void pixel_pair_outputs(const tf_pointwise_params *params, const t
     }
 }
 
+#elif TF_KERNELS_ARMV6M   /* Cortex-M0, M0+ */
+/* ARMv6-M has no SMLAL, and a 64-bit product would be a library call: one pixel at a time, four output
+ * channels' sums in registers, 32-bit MULS. Scratch holds the pair's input bytes, pixel 0 then pixel 1,
+ * each zero-padded to whole quads. */
+static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t in_c, int32_t quads, int32_t both)
+{
+    int8_t *s = (int8_t *)scratch;
+    int32_t i;
+    for (i = 0; i < 4 * quads; ++i) {
+        s[i] = i < in_c ? x0[i] : 0;
+        s[4 * quads + i] = i < in_c && both ? x0[in_c + i] : 0;
+    }
+}
+
+static inline void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                                      const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
+                                      int32_t both, const int full_range)
+{
+    const int32_t out_c = params->out_c;
+    const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
+    int32_t oc, p, j, left;
+    for (oc = 0; oc < out_c; oc += 4) {
+        const int32_t count = out_c - oc < 4 ? out_c - oc : 4;
+        for (p = 0; p <= both; ++p) {
+            const int8_t *x = (const int8_t *)scratch + p * 4 * quads;
+            const int8_t *w = filter + (oc >> 2) * quads * 16;
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            for (left = quads; left > 0; --left) {
+                /* tap k of channel j sits at byte (j / 2) * 8 + (k % 2) * 4 + (k / 2) * 2 + j % 2 */
+                int32_t v = x[0];
+                a0 += v * w[0], a1 += v * w[1], a2 += v * w[8], a3 += v * w[9];
+                v = x[1];
+                a0 += v * w[4], a1 += v * w[5], a2 += v * w[12], a3 += v * w[13];
+                v = x[2];
+                a0 += v * w[2], a1 += v * w[3], a2 += v * w[10], a3 += v * w[11];
+                v = x[3];
+                a0 += v * w[6], a1 += v * w[7], a2 += v * w[14], a3 += v * w[15];
+                x += 4;
+                w += 16;
+            }
+            {
+                const int32_t sums[4] = {a0, a1, a2, a3};
+                int8_t *out = out0 + p * out_c + oc;
+                for (j = 0; j < count; ++j) {
+                    out[j] = full_range
+                        ? tf_channel_output_full_range(sums[j], &channels[oc + j], rounding_offset)
+                        : tf_channel_output(sums[j], &channels[oc + j], rounding_offset, params->act_min,
+                                            params->act_max);
+                }
+            }
+        }
+    }
+}
+
 #else /* SMLAL on two pixels */
 
 #define PAIR_SHIFT 23
@@ -229,36 +283,6 @@ static inline void pixel_pair_outputs(const tf_pointwise_params *params, const t
                 :
                 : "cc", "memory");
         }
-#elif TF_KERNELS_ARMV6M
-        /* ARMv6-M has no SMLAL, and a 64-bit product would be a library call: split X into its two pixels once
-         * per tap and accumulate each pixel's sums in 32 bits (MULS), which is exact without a lane budget. */
-        int32_t s0[4] = {0, 0, 0, 0}, s1[4] = {0, 0, 0, 0};
-        int32_t left;
-        (void)a0, (void)a1, (void)a2, (void)a3;
-        for (left = quads; left > 0; --left) {
-            static const int8_t at[4][4] = {{0, 1, 8, 9}, {4, 5, 12, 13}, {2, 3, 10, 11}, {6, 7, 14, 15}};
-            int32_t k;
-            for (k = 0; k < 4; ++k) {
-                const int32_t v = x[k];
-                const int32_t x0 = tf_asr((int32_t)((uint32_t)v << (32 - PAIR_SHIFT)), 32 - PAIR_SHIFT);
-                const int32_t x1 = tf_asr(v - x0, PAIR_SHIFT);
-                for (j = 0; j < 4; ++j) {
-                    const int32_t wj = w[at[k][j]];
-                    s0[j] += x0 * wj;
-                    s1[j] += x1 * wj;
-                }
-            }
-            x += 4;
-            w += 16;
-        }
-        {
-            const int32_t count = out_c - oc < 4 ? out_c - oc : 4;
-            for (j = 0; j < count; ++j) {
-                store_channel(out0, out_c, oc + j, both, s0[j], s1[j], &channels[oc + j],
-                              tf_rounding_offset(params->output_offset), params->act_min, params->act_max, full_range);
-            }
-        }
-        continue;
 #else
         int32_t left;
         for (left = quads; left > 0; --left) {
