@@ -64,7 +64,9 @@ def compile_firmware(sources, out_dir, board="bluepill", name="firmware", extra_
     b = load_board(board)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    render_board_support(b, out_dir)
+    generated = [f for f in render_board_support(b, out_dir) if f.suffix == ".c"]   # the RP2040's boot2.c
+    names = {Path(s).name for s in sources}
+    sources = [*sources, *(f for f in generated if f.name not in names)]
     elf = out_dir / f"{name}.elf"
     cmd = ["arm-none-eabi-gcc", *toolchain.target_flags(b), *toolchain.LINK_FLAGS, *extra_flags,
            f"-I{out_dir}", f"-I{FIRMWARE / 'include'}",

@@ -120,12 +120,13 @@ def test_too_few_flash_wait_states(tmp_path):
 
 
 def test_unknown_console_kind(tmp_path):
-    path = broken_board(tmp_path, "bluepill", 'kind = "stm32_usart"', 'kind = "nrf_uarte"')
+    path = broken_board(tmp_path, "bluepill", 'kind = "stm32_usart"', 'kind = "sam_sercom"')
     with pytest.raises(TinyforgeError) as refused:
         load_board(path)
     assert str(refused.value) == (
-        f"{path}: console kind 'nrf_uarte' is unknown (known: efr32_usart, stm32_usart); a new UART needs "
-        "firmware/board/console_nrf_uarte.c and codegen/verify/emulator/consoles/nrf_uarte.py")
+        f"{path}: console kind 'sam_sercom' is unknown (known: efr32_usart, nrf_uarte, pl011, stm32_lpuart, "
+        "stm32_usart, stm32_usart_v2); a new UART needs firmware/board/console_sam_sercom.c and "
+        "codegen/verify/emulator/consoles/sam_sercom.py")
 
 
 def test_address_that_is_no_register(tmp_path):
@@ -156,3 +157,75 @@ def test_modelled_clocks_equal_the_board_claims(board, tmp_path):
     clock = emu.bus.clock
     assert clock.core_hz()[0] == spec.clock_hz
     assert clock.peripheral_hz(emu.bus.console.name)[0] == spec.console["clock_hz"]
+
+
+# ---- the other boards' clock rules ----------------------------------------------------------------------
+
+@needs_toolchain
+def test_l4_above_80_mhz_needs_boost_mode(tmp_path):
+    path = broken_board(tmp_path, "nucleo_l4r5zi", 'op = "clear"\nreg = 0x40007080', 'op = "set"\nreg = 0x40007080')
+    assert_board_fault(run_uart_firmware(tmp_path, path),
+                       "HCLK 120,000,000 Hz needs Range 1 boost mode (RM0432 §5.1.8): clear PWR_CR5.R1MODE (with "
+                       "RCC_APB1ENR1.PWREN on) before the clock goes above 80,000,000 Hz")
+
+
+@needs_toolchain
+def test_f7_at_216_mhz_needs_overdrive(tmp_path):
+    path = broken_board(tmp_path, "stm32f746g_disco", "reg = 0x40007000              # PWR_CR1: ODSWEN\nvalue = 0x00020000",
+                        "reg = 0x40007000              # PWR_CR1: nothing\nvalue = 0x00000000")
+    text = path.read_text().replace('[[clock_init]]\nop = "wait"\nreg = 0x40007004              # PWR_CSR1: ODSWRDY\n'
+                                    'mask = 0x00020000\nvalue = 0x00020000\n', "")
+    path.write_text(text)
+    assert_board_fault(run_uart_firmware(tmp_path, path),
+                       "HCLK 216,000,000 Hz needs over-drive mode (RM0385 §4.1.4): set PWR_CR1.ODEN, wait for "
+                       "PWR_CSR1.ODRDY, set PWR_CR1.ODSWEN and wait for ODSWRDY before switching SYSCLK above "
+                       "180,000,000 Hz")
+
+
+@needs_toolchain
+def test_nrf_uarte_without_a_tx_pin(tmp_path):
+    path = broken_board(tmp_path, "nrf52840dk", "value = 0x00000006", "value = 0x80000006")
+    assert_board_fault(run_uart_firmware(tmp_path, path),
+                       "console UARTE0 transmits to no pin: UARTE0_PSEL_TXD = 0x80000006 is disconnected; set it in "
+                       "the board file's [[console.init]]")
+
+
+@needs_toolchain
+def test_pico_uart_without_clk_peri(tmp_path):
+    path = broken_board(tmp_path, "rpi_pico", "reg = 0x40008048              # CLOCKS_CLK_PERI_CTRL: ENABLE, "
+                        "AUXSRC = clk_sys (0)\nvalue = 0x00000800",
+                        "reg = 0x40008048              # CLOCKS_CLK_PERI_CTRL: left off\nvalue = 0x00000000")
+    assert_board_fault(run_uart_firmware(tmp_path, path),
+                       "console UART0 has no clock: the firmware wrote UART0_UARTDR without RESETS_RESET.uart0 "
+                       "(bit 22 of 0x4000c000) released from reset and CLOCKS_CLK_PERI_CTRL.ENABLE (bit 11 of "
+                       "0x40008048), so the chip sends nothing; set it in the board file's steps")
+
+
+def test_easydma_reads_ram_only():
+    from codegen.verify.emulator.bus import HardwareError, PeripheralBus
+    bus = PeripheralBus(load_board("nrf52840dk"))
+    for address, value in ((0x40002500, 8), (0x4000250C, 6), (0x40002524, 0x01D7E000), (0x40002544, 0x00001000),
+                           (0x40002548, 4)):
+        bus.write(address, 4, value)
+    with pytest.raises(HardwareError) as refused:
+        bus.write(0x40002008, 4, 1)             # TASKS_STARTTX with TXD.PTR in flash
+    assert str(refused.value) == ("console UARTE0: EasyDMA reads Data RAM only, but TXD.PTR = 0x00001000 (4 bytes) is "
+                                  "outside RAM 0x20000000-0x20040000")
+
+
+def test_pico_flash_clock_limit():
+    from codegen.verify.emulator.bus import HardwareError, PeripheralBus
+    # clk_sys from PLL_SYS at 133 MHz, as the board's steps set it up; then the second stage's BAUDR halved
+    bus2 = PeripheralBus(load_board("rpi_pico"))
+    bus2.set_value(bus2.chip.register("CLOCKS", "CLK_SYS_SELECTED"), 2)
+    bus2.write(0x4002400C, 4, 47)
+    bus2.write(0x40024000, 4, 0x00FABAA0)       # XOSC on
+    bus2.write(0x4000C000, 4, 0x01FFEFFF)       # PLL_SYS out of reset
+    for address, value in ((0x40028000, 1), (0x40028008, 133), (0x40028004, 0x0C), (0x4002800C, 0x00062000),
+                           (0x40028004, 0x04), (0x180000F4, 0x03000218)):
+        bus2.write(address, 4, value)
+    with pytest.raises(HardwareError) as refused:
+        bus2.write(0x18000014, 4, 2)            # 133 MHz / 2 = 66.5 MHz
+    assert str(refused.value) == ("flash clock: XIP reads with command 03h at clk_sys / XIP_SSI_BAUDR = "
+                                  "133,000,000 Hz / 2 = 66,500,000 Hz, above the W25Q16JV's 50,000,000 Hz for that "
+                                  "command; raise BAUDR in the second-stage bootloader")
