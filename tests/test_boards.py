@@ -25,15 +25,28 @@ BOARDS = known_boards()   # every board file: a new board is tested as soon as i
 needs_toolchain = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
                                      reason="arm-none-eabi-gcc not installed (run scripts/bootstrap)")
 
-# The baud-rate register each console driver computes, and the reference manual's formula for it.
-DIVISOR_MACRO = {"stm32_usart": "USART_BRR_VALUE", "efr32_usart": "USART_CLKDIV_VALUE"}
-DIVISOR_REGISTER = {"stm32_usart": 0x08, "efr32_usart": None}   # None: from [console.registers] clkdiv
+# The baud-rate register each console driver computes, and the reference manual's formula for it. The PL011's
+# divisor is two registers, IBRD and FBRD: compared as IBRD * 64 + FBRD.
+DIVISOR_MACRO = {"stm32_usart": "USART_BRR_VALUE", "efr32_usart": "USART_CLKDIV_VALUE",
+                 "stm32_usart_v2": "USART_BRR_VALUE", "stm32_lpuart": "USART_BRR_VALUE",
+                 "nrf_uarte": "UARTE_BAUDRATE_VALUE", "pl011": "UART_IBRD_VALUE * 64u + UART_FBRD_VALUE"}
+DIVISOR_REGISTER = {"stm32_usart": 0x08, "efr32_usart": None,   # None: from [console.registers] clkdiv
+                    "stm32_usart_v2": 0x0C, "stm32_lpuart": 0x0C, "nrf_uarte": 0x524, "pl011": (0x24, 0x28)}
 
 
 def manual_divisor(kind: str, clock_hz: int, baud: int) -> int:
-    if kind == "stm32_usart":
-        # RM0008 §27.3.4: baud = fCK / (16 * USARTDIV); BRR holds USARTDIV in 12.4 fixed point.
-        return round(Fraction(16 * clock_hz, 16 * baud))
+    if kind in ("stm32_usart", "stm32_usart_v2"):
+        # RM0008 §27.3.4, RM0385 §34.5.4: baud = fCK / USARTDIV at 16x oversampling; BRR = USARTDIV.
+        return round(Fraction(clock_hz, baud))
+    if kind == "stm32_lpuart":
+        # RM0432 §53.4.7: baud = 256 * fCK / BRR.
+        return round(Fraction(256 * clock_hz, baud))
+    if kind == "nrf_uarte":
+        # nRF52840 PS §6.34.9.16: baud = BAUDRATE * 16 MHz / 2^32, BAUDRATE's bits 31:12 only.
+        return round(Fraction(baud << 32, clock_hz) / 4096) * 4096
+    if kind == "pl011":
+        # PL011 TRM §3.3.6: divisor = UARTCLK / (16 * baud) = IBRD + FBRD / 64, FBRD rounded to nearest.
+        return round(Fraction(64 * clock_hz, 16 * baud))
     # EFR32xG12 RM §18.3.2.2 / EFR32xG24 RM §24.3.2.2: CLKDIV = 256 * (f / (16 * br) - 1), with
     # CLKDIV.DIV in bits [22:3], i.e. a multiple of 8.
     exact = 256 * (Fraction(clock_hz, 16 * baud) - 1)
@@ -41,9 +54,24 @@ def manual_divisor(kind: str, clock_hz: int, baud: int) -> int:
 
 
 def actual_baud(kind: str, clock_hz: int, register: int) -> Fraction:
-    if kind == "stm32_usart":
+    if kind in ("stm32_usart", "stm32_usart_v2"):
         return Fraction(clock_hz, register)
+    if kind == "stm32_lpuart":
+        return Fraction(256 * clock_hz, register)
+    if kind == "nrf_uarte":
+        return Fraction(register * clock_hz, 1 << 32)
+    if kind == "pl011":
+        return Fraction(64 * clock_hz, 16 * register)
     return Fraction(clock_hz, 16) / (1 + Fraction(register, 256))
+
+
+def divisor_register(emu, con) -> int:
+    offset = DIVISOR_REGISTER[con["kind"]]
+    if offset is None:
+        offset = con["registers"]["clkdiv"]
+    if isinstance(offset, tuple):
+        return emu.peripheral_read32(con["base"] + offset[0]) * 64 + emu.peripheral_read32(con["base"] + offset[1])
+    return emu.peripheral_read32(con["base"] + offset)
 
 
 @pytest.mark.parametrize("board", BOARDS)
@@ -81,8 +109,7 @@ def test_firmware_drives_its_own_uart(board, tmp_path):
     assert run.semihost_output == ""
     con = spec.console
     kind = con["kind"]
-    offset = DIVISOR_REGISTER[kind] if DIVISOR_REGISTER[kind] is not None else con["registers"]["clkdiv"]
-    assert emu.peripheral_read32(con["base"] + offset) == manual_divisor(kind, con["clock_hz"], con["baud"])
+    assert divisor_register(emu, con) == manual_divisor(kind, con["clock_hz"], con["baud"])
 
     if kind == "efr32_usart":   # CMD is a command register (reads 0): TXEN and RXEN show in STATUS
         status = con["base"] + con["status_offset"]
