@@ -196,9 +196,9 @@ def test_pico_uart_without_clk_peri(tmp_path):
                         "AUXSRC = clk_sys (0)\nvalue = 0x00000800",
                         "reg = 0x40008048              # CLOCKS_CLK_PERI_CTRL: left off\nvalue = 0x00000000")
     assert_board_fault(run_uart_firmware(tmp_path, path),
-                       "console UART0 has no clock: the firmware wrote UART0_UARTDR without RESETS_RESET.uart0 "
-                       "(bit 22 of 0x4000c000) released from reset and CLOCKS_CLK_PERI_CTRL.ENABLE (bit 11 of "
-                       "0x40008048), so the chip sends nothing; set it in the board file's steps")
+                       "console UART0 has no clock: the firmware wrote UART0_UARTDR while CLOCKS_CLK_PERI_CTRL.ENABLE "
+                       "(bit 11 of 0x40008048) was clear, so the chip sends nothing; set it in the board file's "
+                       "[[console.init]]")
 
 
 def test_easydma_reads_ram_only():

@@ -79,6 +79,34 @@ class PeripheralModel:
         """A write the chip ignores because the peripheral's clock is off."""
 
 
+class ConsoleModel(PeripheralModel):
+    """A console UART: what the firmware transmits becomes the emulator's console output, once the model's
+    ``check_baud`` (the board's clock claims and the divisor) has passed for the first byte."""
+
+    def __init__(self, board, chip, bus):
+        super().__init__(board, chip, bus)
+        self.output = bytearray()
+        self.sink = None          # called with each byte as it is sent
+        self.checked = False
+
+    def check_baud(self) -> None:
+        raise NotImplementedError
+
+    def transmit(self, data: bytes) -> None:
+        if not self.checked:
+            self.check_baud()
+            self.checked = True
+        self.output += data
+        if self.sink:
+            for i in range(len(data)):
+                self.sink(data[i:i + 1])
+
+    def no_clock(self, register: str) -> HardwareError:
+        return HardwareError(f"console {self.name} has no clock: the firmware wrote {self.name}_{register} while "
+                             f"{self.bus.clock.gate_text(self.name)}, so the chip sends nothing; set it in the board "
+                             f"file's [[console.init]]")
+
+
 class ClockControl(PeripheralModel):
     def clocked(self, peripheral: str) -> bool:
         gate = self.chip.gates.get(peripheral)
@@ -88,11 +116,11 @@ class ClockControl(PeripheralModel):
         return bool(bit) != (gate.polarity == "held_in_reset")
 
     def gate_text(self, peripheral: str) -> str:
+        """Why ``peripheral`` has no clock, as a clause: "RCC_APB2ENR.USART1EN (bit 14 of 0x40021018) was clear"."""
         gate = self.chip.gates[peripheral]
         reg = self.chip.register(gate.controller, gate.register)
-        if gate.polarity == "held_in_reset":
-            return f"{reg.full_name}.{gate.field} (bit {gate.bit} of 0x{reg.address:08x}) released from reset"
-        return f"{reg.full_name}.{gate.field} (bit {gate.bit} of 0x{reg.address:08x})"
+        where = f"{reg.full_name}.{gate.field} (bit {gate.bit} of 0x{reg.address:08x})"
+        return f"{where} held it in reset" if gate.polarity == "held_in_reset" else f"{where} was clear"
 
     def core_hz(self) -> tuple[int, str]:
         """The core clock and how it is made, e.g. (72000000, 'PLL: HSE 8,000,000 Hz x 9')."""

@@ -116,7 +116,9 @@ class Rp2040Clocks(ClockControl):
     def gate_text(self, peripheral):
         text = super().gate_text(peripheral)
         if peripheral in PERIPHERALS_ON_CLK_PERI:
-            text += " and CLOCKS_CLK_PERI_CTRL.ENABLE (bit 11 of 0x{:08x})".format(self.peri_ctrl.address)
+            if not super().clocked(peripheral):
+                return text
+            text = f"CLOCKS_CLK_PERI_CTRL.ENABLE (bit 11 of 0x{self.peri_ctrl.address:08x}) was clear"
         return text
 
     def peripheral_hz(self, peripheral):

@@ -8,7 +8,7 @@ rate within 2 %: baud = fUSART / (oversampling * (1 + CLKDIV / 256)).
 """
 from __future__ import annotations
 
-from codegen.verify.emulator.bus import HardwareError, PeripheralModel, mhz
+from codegen.verify.emulator.bus import ConsoleModel, HardwareError, mhz
 
 CMD_RXEN, CMD_RXDIS, CMD_TXEN, CMD_TXDIS = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 STATUS_RXENS, STATUS_TXENS, STATUS_TXC, STATUS_TXBL = 1 << 0, 1 << 1, 1 << 5, 1 << 6
@@ -16,16 +16,13 @@ OVERSAMPLING = {0: 16, 1: 8, 2: 6, 3: 4}      # CTRL.OVS
 BAUD_TOLERANCE = 0.02
 
 
-class Efr32Usart(PeripheralModel):
+class Efr32Usart(ConsoleModel):
     def __init__(self, board, chip, bus):
         super().__init__(board, chip, bus)
         self.name, (self.ctrl, self.cmd, self.status, self.clkdiv, self.txdata) = self.console_registers(
             "efr32_usart", "CTRL", "CMD", "STATUS", "CLKDIV", "TXDATA")
         self.owns = (self.name,)
         self.en = chip.by_name.get((self.name, "EN"))            # Series 2 only
-        self.output = bytearray()
-        self.sink = None
-        self.checked = False
 
     def read(self, reg, value):
         if reg is self.status and value & STATUS_TXENS:
@@ -34,9 +31,7 @@ class Efr32Usart(PeripheralModel):
 
     def unclocked_write(self, reg, value):
         if reg is self.txdata:
-            raise HardwareError(f"console {self.name} has no clock: the firmware wrote {self.name}_TXDATA while "
-                                f"{self.bus.clock.gate_text(self.name)} was clear, so the chip sends nothing; "
-                                f"set it in the board file's [[console.init]]")
+            raise self.no_clock("TXDATA")
 
     def write(self, reg, old, value):
         if self.en is not None and reg is not self.en and not self.bus.value(self.en) & 1:
@@ -60,13 +55,7 @@ class Efr32Usart(PeripheralModel):
                    else "CMD.TXEN was never written")
             raise HardwareError(f"console {self.name} is not enabled: the firmware wrote {self.name}_TXDATA "
                                 f"but the transmitter is off ({why})")
-        if not self.checked:
-            self.check_baud()
-            self.checked = True
-        byte = bytes([value & 0xFF])
-        self.output += byte
-        if self.sink:
-            self.sink(byte)
+        self.transmit(bytes([value & 0xFF]))
         return value
 
     def check_baud(self):

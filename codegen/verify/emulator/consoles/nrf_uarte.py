@@ -8,14 +8,14 @@ board's clock claims, and that BAUDRATE gives the board's baud within 2 %: baud 
 """
 from __future__ import annotations
 
-from codegen.verify.emulator.bus import HardwareError, PeripheralModel, mhz
+from codegen.verify.emulator.bus import ConsoleModel, HardwareError, mhz
 
 ENABLE_UARTE = 8
 PSEL_DISCONNECTED = 1 << 31
 BAUD_TOLERANCE = 0.02
 
 
-class NrfUarte(PeripheralModel):
+class NrfUarte(ConsoleModel):
     def __init__(self, board, chip, bus):
         super().__init__(board, chip, bus)
         self.name, regs = self.console_registers(
@@ -24,9 +24,6 @@ class NrfUarte(PeripheralModel):
         (self.starttx, self.endtx, self.txstarted, self.enable, self.psel_txd, self.baudrate,
          self.ptr, self.maxcnt, self.amount) = regs
         self.owns = (self.name,)
-        self.output = bytearray()
-        self.sink = None
-        self.checked = False
 
     def write(self, reg, old, value):
         if reg is not self.starttx or not value & 1:
@@ -38,19 +35,12 @@ class NrfUarte(PeripheralModel):
             raise HardwareError(f"console {self.name} transmits to no pin: {self.name}_PSEL_TXD = "
                                 f"0x{self.bus.value(self.psel_txd):08x} is disconnected; set it in the board "
                                 f"file's [[console.init]]")
-        if not self.checked:
-            self.check_baud()
-            self.checked = True
         ptr, count = self.bus.value(self.ptr), self.bus.value(self.maxcnt) & 0xFFFF
         ram = self.board.ram
         if not (ram.origin <= ptr and ptr + count <= ram.end):
             raise HardwareError(f"console {self.name}: EasyDMA reads Data RAM only, but TXD.PTR = 0x{ptr:08x} "
                                 f"({count} bytes) is outside RAM 0x{ram.origin:08x}-0x{ram.end:08x}")
-        data = self.bus.read_memory(ptr, count)
-        self.output += data
-        if self.sink:
-            for i in range(len(data)):
-                self.sink(data[i:i + 1])
+        self.transmit(self.bus.read_memory(ptr, count))
         self.bus.set_value(self.amount, count)
         self.bus.set_value(self.txstarted, 1)
         self.bus.set_value(self.endtx, 1)

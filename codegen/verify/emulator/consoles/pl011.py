@@ -7,23 +7,20 @@ baud = UARTCLK / (16 * (IBRD + FBRD / 64)) is the board's within 2 %.
 """
 from __future__ import annotations
 
-from codegen.verify.emulator.bus import HardwareError, PeripheralModel, mhz
+from codegen.verify.emulator.bus import ConsoleModel, HardwareError, mhz
 
 CR_UARTEN, CR_TXE = 1 << 0, 1 << 8
 FR_TXFF, FR_TXFE, FR_BUSY = 1 << 5, 1 << 7, 1 << 3
 BAUD_TOLERANCE = 0.02
 
 
-class Pl011(PeripheralModel):
+class Pl011(ConsoleModel):
     def __init__(self, board, chip, bus):
         super().__init__(board, chip, bus)
         self.name, (self.dr, self.fr, self.ibrd, self.fbrd, self.lcr_h, self.cr) = self.console_registers(
             "pl011", "UARTDR", "UARTFR", "UARTIBRD", "UARTFBRD", "UARTLCR_H", "UARTCR")
         self.owns = (self.name,)
         self.latched = None        # (IBRD, FBRD) as the last UARTLCR_H write latched them
-        self.output = bytearray()
-        self.sink = None
-        self.checked = False
 
     def read(self, reg, value):
         if reg is self.fr:
@@ -32,9 +29,7 @@ class Pl011(PeripheralModel):
 
     def unclocked_write(self, reg, value):
         if reg is self.dr:
-            raise HardwareError(f"console {self.name} has no clock: the firmware wrote {self.name}_UARTDR without "
-                                f"{self.bus.clock.gate_text(self.name)}, so the chip sends nothing; set it in the "
-                                f"board file's steps")
+            raise self.no_clock("UARTDR")
 
     def write(self, reg, old, value):
         if reg is self.lcr_h:
@@ -46,13 +41,7 @@ class Pl011(PeripheralModel):
         if cr & (CR_UARTEN | CR_TXE) != CR_UARTEN | CR_TXE:
             raise HardwareError(f"console {self.name} is not enabled: the firmware wrote {self.name}_UARTDR with "
                                 f"UARTCR.UARTEN = {cr & 1} and UARTCR.TXE = {cr >> 8 & 1}")
-        if not self.checked:
-            self.check_baud()
-            self.checked = True
-        byte = bytes([value & 0xFF])
-        self.output += byte
-        if self.sink:
-            self.sink(byte)
+        self.transmit(bytes([value & 0xFF]))
         return value
 
     def check_baud(self):

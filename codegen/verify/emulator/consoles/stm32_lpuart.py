@@ -12,7 +12,7 @@ from codegen.verify.emulator.consoles.stm32_usart_v2 import BAUD_TOLERANCE, Stm3
 class Stm32Lpuart(Stm32UsartV2):
     KIND = "stm32_lpuart"
 
-    def check_baud(self, cr1):
+    def check_baud(self):
         self.bus.check_clock_claims(self.name)
         hz, clock = self.bus.clock.peripheral_hz(self.name)
         brr = self.bus.value(self.brr) & 0xFFFFF

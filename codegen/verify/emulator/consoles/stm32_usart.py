@@ -7,29 +7,24 @@ the board's baud rate within 2 % at the modelled bus clock.
 """
 from __future__ import annotations
 
-from codegen.verify.emulator.bus import HardwareError, PeripheralModel, mhz
+from codegen.verify.emulator.bus import ConsoleModel, HardwareError, mhz
 
 CR1_UE, CR1_TE = 1 << 13, 1 << 3
 BAUD_TOLERANCE = 0.02
 
 
-class Stm32Usart(PeripheralModel):
+class Stm32Usart(ConsoleModel):
     def __init__(self, board, chip, bus):
         super().__init__(board, chip, bus)
         self.name, (self.sr, self.dr, self.brr, self.cr1) = self.console_registers("stm32_usart", "SR", "DR", "BRR", "CR1")
         self.owns = (self.name,)
-        self.output = bytearray()
-        self.sink = None
-        self.checked = False
 
     def read(self, reg, value):
         return value | 0xC0 if reg is self.sr else value      # TXE | TC: the shift register is always free
 
     def unclocked_write(self, reg, value):
         if reg is self.dr:
-            raise HardwareError(f"console {self.name} has no clock: the firmware wrote {self.name}_DR while "
-                                f"{self.bus.clock.gate_text(self.name)} was clear, so the chip sends nothing; "
-                                f"set it in the board file's [[console.init]]")
+            raise self.no_clock("DR")
 
     def write(self, reg, old, value):
         if reg is not self.dr:
@@ -38,13 +33,7 @@ class Stm32Usart(PeripheralModel):
         if cr1 & (CR1_UE | CR1_TE) != CR1_UE | CR1_TE:
             raise HardwareError(f"console {self.name} is not enabled: the firmware wrote {self.name}_DR with "
                                 f"CR1.UE = {cr1 >> 13 & 1} and CR1.TE = {cr1 >> 3 & 1}")
-        if not self.checked:
-            self.check_baud()
-            self.checked = True
-        byte = bytes([value & 0xFF])
-        self.output += byte
-        if self.sink:
-            self.sink(byte)
+        self.transmit(bytes([value & 0xFF]))
         return value
 
     def check_baud(self):

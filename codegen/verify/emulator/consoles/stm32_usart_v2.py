@@ -6,13 +6,13 @@ clock claims and that BRR gives the board's baud rate within 2 % at the modelled
 """
 from __future__ import annotations
 
-from codegen.verify.emulator.bus import HardwareError, PeripheralModel, mhz
+from codegen.verify.emulator.bus import ConsoleModel, HardwareError, mhz
 
 CR1_UE, CR1_TE, CR1_OVER8 = 1 << 0, 1 << 3, 1 << 15
 BAUD_TOLERANCE = 0.02
 
 
-class Stm32UsartV2(PeripheralModel):
+class Stm32UsartV2(ConsoleModel):
     KIND = "stm32_usart_v2"
 
     def __init__(self, board, chip, bus):
@@ -20,18 +20,13 @@ class Stm32UsartV2(PeripheralModel):
         self.name, (self.cr1, self.brr, self.isr, self.tdr) = self.console_registers(
             self.KIND, "CR1", "BRR", "ISR", "TDR")
         self.owns = (self.name,)
-        self.output = bytearray()
-        self.sink = None
-        self.checked = False
 
     def read(self, reg, value):
         return value | 0xC0 if reg is self.isr else value       # TXE | TC
 
     def unclocked_write(self, reg, value):
         if reg is self.tdr:
-            raise HardwareError(f"console {self.name} has no clock: the firmware wrote {self.name}_TDR while "
-                                f"{self.bus.clock.gate_text(self.name)} was clear, so the chip sends nothing; "
-                                f"set it in the board file's [[console.init]]")
+            raise self.no_clock("TDR")
 
     def write(self, reg, old, value):
         if reg is not self.tdr:
@@ -40,16 +35,11 @@ class Stm32UsartV2(PeripheralModel):
         if cr1 & (CR1_UE | CR1_TE) != CR1_UE | CR1_TE:
             raise HardwareError(f"console {self.name} is not enabled: the firmware wrote {self.name}_TDR with "
                                 f"CR1.UE = {cr1 & 1} and CR1.TE = {cr1 >> 3 & 1}")
-        if not self.checked:
-            self.check_baud(cr1)
-            self.checked = True
-        byte = bytes([value & 0xFF])
-        self.output += byte
-        if self.sink:
-            self.sink(byte)
+        self.transmit(bytes([value & 0xFF]))
         return value
 
-    def check_baud(self, cr1):
+    def check_baud(self):
+        cr1 = self.bus.value(self.cr1)
         self.bus.check_clock_claims(self.name)
         hz, clock = self.bus.clock.peripheral_hz(self.name)
         brr = self.bus.value(self.brr) & 0xFFFF
