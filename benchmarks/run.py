@@ -56,6 +56,15 @@ def board_has_dsp(board: str) -> bool:
     return load_board(board).dsp
 
 
+def instruction_target(board: str, targets: dict) -> int | None:
+    """Issue 5's targets are for Cortex-M3 and for the DSP cores; other cores (the M0+) have none."""
+    sys.path.insert(0, str(ROOT))
+    from codegen.target.boards import load_board
+    if board_has_dsp(board):
+        return targets.get("dsp")
+    return targets.get("m3") if load_board(board).core == "cortex-m3" else None
+
+
 def profile(board: str, stem: str) -> dict | str:
     model = SHARED_MODELS / f"{stem}.tflite"
     proc = subprocess.run([str(ROOT / ".venv" / "bin" / "scons"), "-Q", f"board={board}", f"model={model}",
@@ -82,7 +91,7 @@ def table(results: dict) -> list[str]:
     for stem, per_board in results.items():
         t = MODELS[stem]
         for board, p in per_board.items():
-            target = t.get("dsp") if board_has_dsp(board) else t.get("m3")
+            target = instruction_target(board, t)
             shown = {k: "—" if t.get(k) is None else f"{t[k]:,}" for k in ("flash", "ram")}
             shown["instructions"] = "—" if target is None else f"{target:,}"
             if isinstance(p, str):
