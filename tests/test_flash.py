@@ -318,3 +318,20 @@ def test_pyocd_with_no_probe_connected_says_what_to_do(images, tmp_path):
     with pytest.raises(TinyforgeError) as error:
         flash(load_board(board), images["bluepill"], "pyocd", echo=lambda line: None, probe="0669FF")
     assert str(error.value).startswith("pyOCD found no debug probe with serial number 0669FF: ")
+
+
+def every_flasher():
+    return [(b, f) for b in BOARDS for f in load_board(b).data["flash"]["tools"]]
+
+
+@pytest.mark.parametrize("board, flasher", every_flasher())
+def test_every_flasher_of_every_board_has_a_dry_run(images, board, flasher, tmp_path):
+    # probe= is the UF2 drive's folder for the drive flasher, a probe's serial number for the others
+    command = load_board(board).data["flash"]["tools"][flasher]["command"]
+    probe = [f"probe={tmp_path}"] if any("{drive}" in a for a in command) else []
+    run = scons_flash(board, f"flasher={flasher}", "dryrun=1", *probe)
+    assert run.returncode == 0, run.stdout + run.stderr
+    printed = run.stdout.strip().splitlines()[-1]
+    assert Path(printed.split()[0]).name == Path(command[0]).name
+    image = images[board]
+    assert any(str(image.with_suffix(s)) in printed for s in (".elf", ".bin", ".hex", ".uf2")) or "-CommanderScript" in printed
