@@ -185,8 +185,7 @@ def test_firmware_that_does_not_fit_says_by_how_much(tmp_path, region, small, bo
     from codegen.model.tflite_model import load_model
     reserve = load_board(board).stack_reserve
     arena = compile_model(load_model(ROOT / "models" / "kws_yes_no.tflite")).arena_size
-    want = {"FLASH": "FLASH overflowed by ",
-            "RAM": f"RAM overflowed by {arena + reserve - small:,} bytes (the region is {small:,} bytes)"}[region]
+    want = {"FLASH": "FLASH overflowed by ", "RAM": "RAM overflowed by "}[region]
     text = (ROOT / "boards" / f"{board}.toml").read_text()
     text = text.replace(f'name = "{board}"', f'name = "tiny{region.lower()}"')
     section = f"[memory.{region.lower()}]"
@@ -197,4 +196,9 @@ def test_firmware_that_does_not_fit_says_by_how_much(tmp_path, region, small, bo
     run = scons(f"board={path}", f"model={ROOT / 'models' / 'kws_yes_no.tflite'}", "vectors=1")
     assert run.returncode != 0
     assert f"error: the firmware does not fit tiny{region.lower()}: {want}" in run.stderr
+    if region == "RAM":
+        # the arena and the stack reserve, plus the firmware's few static bytes (the nRF console's EasyDMA byte)
+        over = int(re.search(r"RAM overflowed by ([\d,]+) bytes", run.stderr).group(1).replace(",", ""))
+        assert 0 <= over - (arena + reserve - small) < 64, run.stderr
+        assert f"(the region is {small:,} bytes)" in run.stderr
     assert "Traceback" not in run.stderr

@@ -297,7 +297,7 @@ def test_a_tool_that_cannot_choose_a_probe_says_so(images, tmp_path):
         flash(load_board(board), images["bluepill"], "mytool", dryrun=True, echo=lambda line: None,
               probe="0669FF")
     assert str(error.value) == ("mytool cannot be told which probe to use; unplug the other probes, or choose a "
-                                "flasher that can (probe= works with JLinkExe, bossac, commander, nrfjprog, nrfutil, openocd, pyocd, st-flash)")
+                                "flasher that can (probe= works with JLinkExe, bossac, commander, nrfjprog, nrfutil, openocd, picotool, pyocd, st-flash)")
 
 
 def test_pyocd_without_the_device_pack_says_how_to_get_it(images):

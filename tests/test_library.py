@@ -165,6 +165,9 @@ def test_firmware_project_passes_in_the_emulator_at_every_level(tmp_path, board)
     speech = export(board, SPEECH, "speech", "static", tmp_path / "speech")
     x_kws, x_speech = seeded_input(KWS, 3), seeded_input(SPEECH, 4)
     write_vectors(tmp_path / "vectors", x_kws, x_speech)
+    # On the RP2040 the user's firmware needs a second stage too (the Pico SDK brings one): ours will do.
+    from codegen.emit.boot2 import render_boot2
+    boot2 = render_boot2(b, tmp_path / "boot2")
     for level in LEVELS:
         build = tmp_path / f"build{level}"
         run(["cmake", "-S", USER / "firmware", "-B", build,
@@ -173,7 +176,8 @@ def test_firmware_project_passes_in_the_emulator_at_every_level(tmp_path, board)
              f"-DCPU_FLAGS={' '.join(b.cflags)}", f"-DCMAKE_C_FLAGS={' '.join(b.cflags)} {WARNINGS} {level}",
              f"-DKWS_DIR={kws}", f"-DSPEECH_DIR={speech}", f"-DVECTORS_DIR={tmp_path / 'vectors'}",
              f"-DFLASH_ORIGIN={b.flash.origin:#x}", f"-DFLASH_LENGTH={b.flash.length:#x}",
-             f"-DRAM_ORIGIN={b.ram.origin:#x}", f"-DRAM_LENGTH={b.ram.length:#x}"])
+             f"-DRAM_ORIGIN={b.ram.origin:#x}", f"-DRAM_LENGTH={b.ram.length:#x}",
+             f"-DBOOT2_C={boot2[0] if boot2 else ''}"])
         run(["cmake", "--build", build])
         result = run_firmware(build / "user_firmware.elf", b, max_instructions=100_000_000)
         assert result.fault is None, f"{board} {level}: {result.fault.message}"
