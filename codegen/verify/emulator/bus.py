@@ -122,6 +122,23 @@ class ClockControl(PeripheralModel):
         where = f"{reg.full_name}.{gate.field} (bit {gate.bit} of 0x{reg.address:08x})"
         return f"{where} held it in reset" if gate.polarity == "held_in_reset" else f"{where} was clear"
 
+    @staticmethod
+    def follow_ready(value: int, oscillators) -> int:
+        """An RCC-style control register: each (enable bit, ready bit, present) oscillator is ready as soon as
+        it is enabled (the models count no time), and one the board lacks never becomes ready."""
+        for on, ready, present in oscillators:
+            value = value | ready if value & on and present else value & ~ready
+        return value
+
+    @staticmethod
+    def follow_switch(value: int, old: int, ready_of_source: dict, control: int) -> int:
+        """STM32 CFGR: the clock switch status (SWS, bits 3:2) follows SW (bits 1:0) only to a source whose
+        ready bit is set in ``control``; otherwise the core stays on the old source."""
+        sw = value & 3
+        ready = ready_of_source.get(sw, 0)
+        sws = sw if ready and control & ready else (old >> 2) & 3
+        return (value & ~0xC) | (sws << 2)
+
     def core_hz(self) -> tuple[int, str]:
         """The core clock and how it is made, e.g. (72000000, 'PLL: HSE 8,000,000 Hz x 9')."""
         raise NotImplementedError

@@ -30,21 +30,12 @@ class Stm32f2Rcc(ClockControl):
 
     def write(self, reg, old, value):
         if reg is self.cr:
-            value &= ~(CR_HSIRDY | CR_HSERDY | CR_PLLRDY)
-            if value & CR_HSION:
-                value |= CR_HSIRDY
-            if value & CR_HSEON and self.hse_hz:
-                value |= CR_HSERDY
-            if value & CR_PLLON:
-                value |= CR_PLLRDY
-            return value
+            return self.follow_ready(value, ((CR_HSION, CR_HSIRDY, True), (CR_HSEON, CR_HSERDY, bool(self.hse_hz)),
+                                             (CR_PLLON, CR_PLLRDY, True)))
         if reg is self.pllcfgr:
             return old if self.bus.value(self.cr) & CR_PLLON else value
         if reg is self.cfgr:
-            sw = value & 3
-            ready = {0: CR_HSIRDY, 1: CR_HSERDY, 2: CR_PLLRDY}.get(sw, 0)
-            sws = sw if ready and self.bus.value(self.cr) & ready else (old >> 2) & 3
-            value = (value & ~0xC) | (sws << 2)
+            value = self.follow_switch(value, old, {0: CR_HSIRDY, 1: CR_HSERDY, 2: CR_PLLRDY}, self.bus.value(self.cr))
             self.bus.set_value(reg, value)
             self.check_wait_states()
             return value

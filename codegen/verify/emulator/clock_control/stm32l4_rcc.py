@@ -35,20 +35,13 @@ class Stm32l4Rcc(ClockControl):
 
     def write(self, reg, old, value):
         if reg is self.cr:
-            value &= ~(CR_MSIRDY | CR_HSIRDY | CR_HSERDY | CR_PLLRDY)
-            for on, ready in ((CR_MSION, CR_MSIRDY), (CR_HSION, CR_HSIRDY), (CR_PLLON, CR_PLLRDY)):
-                if value & on:
-                    value |= ready
-            if value & CR_HSEON and self.hse_hz:
-                value |= CR_HSERDY
-            return value
+            return self.follow_ready(value, ((CR_MSION, CR_MSIRDY, True), (CR_HSION, CR_HSIRDY, True),
+                                             (CR_HSEON, CR_HSERDY, bool(self.hse_hz)), (CR_PLLON, CR_PLLRDY, True)))
         if reg is self.pllcfgr:
             return old if self.bus.value(self.cr) & CR_PLLON else value
         if reg is self.cfgr:
-            sw = value & 3
-            ready = {0: CR_MSIRDY, 1: CR_HSIRDY, 2: CR_HSERDY, 3: CR_PLLRDY}[sw]
-            sws = sw if self.bus.value(self.cr) & ready else (old >> 2) & 3
-            value = (value & ~0xC) | (sws << 2)
+            value = self.follow_switch(value, old, {0: CR_MSIRDY, 1: CR_HSIRDY, 2: CR_HSERDY, 3: CR_PLLRDY},
+                                       self.bus.value(self.cr))
         if reg in (self.cfgr, self.acr, self.cr5):
             self.bus.set_value(reg, value)
             self.check()
