@@ -92,7 +92,9 @@ def run_batch(elf: Path, board, manifest_path: Path, inputs: list[list[np.ndarra
     bar = tqdm(total=len(inputs), desc=desc, unit="clip", disable=not progress)
     try:
         if jobs > 1 and len(chunks) > 1:
-            with multiprocessing.get_context("fork").Pool(min(jobs, len(chunks))) as pool:
+            # spawn, not fork: evaluate has TensorFlow loaded, and a forked TensorFlow runtime can deadlock
+            # in the child (as codegen/training/prepare.py found); the workers need only the emulator.
+            with multiprocessing.get_context("spawn").Pool(min(jobs, len(chunks))) as pool:
                 for start, result in pool.imap_unordered(_run_chunk, chunks):
                     if isinstance(result, str):
                         raise TinyforgeError(result)
