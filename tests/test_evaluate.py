@@ -140,9 +140,12 @@ def test_evaluation_firmware_through_scons(tmp_path):
     from codegen.target.boards import load_board
     from codegen.verify.emulator import run_firmware
     elf = env_build / "efr32mg24" / "kws_yes_no-evaluate" / "firmware.elf"
+    import numpy as np
+    from codegen.verify.reference import reference_outputs
     run = run_firmware(elf, load_board("efr32mg24"), files={"inputs.bin": bytes(1960 + 3)}, count=False)
     assert run.exit_code == 1
-    assert run.console.splitlines()[1:] == ["result 0 out=" + run.console.splitlines()[1].split("=")[1],
+    zero = reference_outputs(MODEL, [[np.zeros((1, 49, 40, 1), np.int8)]])[0][0]   # the one whole input: zeros
+    assert run.console.splitlines()[1:] == [f"result 0 out={zero.astype(np.int8).tobytes().hex()}",
                                             "error: inputs.bin ends inside an input"]
 
     profile = subprocess.run([*scons, "profile"], capture_output=True, text=True)
