@@ -108,15 +108,14 @@ static inline void dot_words_armv6m(const int8_t *x, const int32_t *w, int32_t t
 }
 #endif
 
+#if TF_KERNELS_ARMV6M
+/* The 32-bit sums need no lane budget: every row of the receptive field, four channels per pass. */
 static inline void accumulate_group(const tf_packed_params *params, const int8_t *x_row0, int32_t row_stride,
                                     int32_t ky0, int32_t ky1, int32_t run, const int32_t *w_row0,
                                     int32_t w_row_stride, int32_t taps, const int pairs, int32_t *acc)
 {
-    int64_t lanes[4] = {0, 0, 0, 0};
-    int32_t ky, j;
-
-#if TF_KERNELS_ARMV6M
-    (void)taps, (void)lanes, (void)j;
+    int32_t ky;
+    (void)taps;
     for (ky = ky0; ky < ky1; ++ky) {
         dot_words_armv6m(x_row0, w_row0, run, params->input_offset, pairs, acc);
         if (pairs == 4) {
@@ -125,8 +124,14 @@ static inline void accumulate_group(const tf_packed_params *params, const int8_t
         x_row0 += row_stride;
         w_row0 += w_row_stride;
     }
-    return;
-#endif
+}
+#else
+static inline void accumulate_group(const tf_packed_params *params, const int8_t *x_row0, int32_t row_stride,
+                                    int32_t ky0, int32_t ky1, int32_t run, const int32_t *w_row0,
+                                    int32_t w_row_stride, int32_t taps, const int pairs, int32_t *acc)
+{
+    int64_t lanes[4] = {0, 0, 0, 0};
+    int32_t ky, j;
 
     if (params->max_taps >= taps) {
         const int8_t *x = x_row0;
@@ -171,6 +176,7 @@ static inline void accumulate_group(const tf_packed_params *params, const int8_t
         unpack_lanes(lanes[j], &acc[2 * j], &acc[2 * j + 1]);
     }
 }
+#endif
 
 void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
                     const tf_dims *input_dims, const int8_t *input,
