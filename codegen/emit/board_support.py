@@ -9,44 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from codegen.target.boards import Board
+from codegen.target.boards import Board, register_steps
 from codegen.errors import TinyforgeError
 from codegen.emit.render import render
 
 GENERATOR = "board_support"
-
-# Register-sequence ops a board file may use, and the fields each needs.
-_STEP_FIELDS = {
-    "write": ("reg", "value"),
-    "set": ("reg", "value"),
-    "clear": ("reg", "value"),
-    "modify": ("reg", "mask", "value"),
-    "wait": ("reg", "mask"),
-}
-
-
-def register_steps(board: Board, steps: list[dict], where: str) -> list[dict]:
-    """Validate ``[[clock_init]]``/``[[console.init]]`` steps; fill defaults.
-
-    A ``wait`` without ``value`` waits for all ``mask`` bits to be set.
-    """
-    result = []
-    for i, step in enumerate(steps, 1):
-        op = step.get("op")
-        if op not in _STEP_FIELDS:
-            raise TinyforgeError(f"{board.path}: [[{where}]] step {i}: unknown op {op!r} "
-                                 f"(expected one of {', '.join(_STEP_FIELDS)})")
-        for field in _STEP_FIELDS[op]:
-            if not isinstance(step.get(field), int):
-                raise TinyforgeError(f"{board.path}: [[{where}]] step {i} ({op}): missing integer '{field}'")
-        clean = {"op": op, "reg": step["reg"], "mask": step.get("mask", 0),
-                 "value": step.get("value", step.get("mask", 0))}
-        if clean["reg"] % 4:
-            raise TinyforgeError(f"{board.path}: [[{where}]] step {i}: register 0x{clean['reg']:x} "
-                                 "is not 32-bit aligned")
-        result.append(clean)
-    return result
-
 
 def console_registers(board: Board) -> list[tuple[str, int]]:
     """``[console.registers]``: extra register offsets a console driver needs

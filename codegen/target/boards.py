@@ -107,6 +107,39 @@ CORE_ARCH_MACRO = {"cortex-m0": "__ARM_ARCH_6M__", "cortex-m0plus": "__ARM_ARCH_
                    "cortex-m35p": "__ARM_ARCH_8M_MAIN__", "cortex-m55": "__ARM_ARCH_8_1M_MAIN__"}
 
 
+# Register-sequence ops a board file may use, and the fields each needs.
+_STEP_FIELDS = {
+    "write": ("reg", "value"),
+    "set": ("reg", "value"),
+    "clear": ("reg", "value"),
+    "modify": ("reg", "mask", "value"),
+    "wait": ("reg", "mask"),
+}
+
+
+def register_steps(board: Board, steps: list[dict], where: str) -> list[dict]:
+    """Validate ``[[clock_init]]``/``[[console.init]]`` steps; fill defaults.
+
+    A ``wait`` without ``value`` waits for all ``mask`` bits to be set.
+    """
+    result = []
+    for i, step in enumerate(steps, 1):
+        op = step.get("op")
+        if op not in _STEP_FIELDS:
+            raise TinyforgeError(f"{board.path}: [[{where}]] step {i}: unknown op {op!r} "
+                                 f"(expected one of {', '.join(_STEP_FIELDS)})")
+        for field in _STEP_FIELDS[op]:
+            if not isinstance(step.get(field), int):
+                raise TinyforgeError(f"{board.path}: [[{where}]] step {i} ({op}): missing integer '{field}'")
+        clean = {"op": op, "reg": step["reg"], "mask": step.get("mask", 0),
+                 "value": step.get("value", step.get("mask", 0))}
+        if clean["reg"] % 4:
+            raise TinyforgeError(f"{board.path}: [[{where}]] step {i}: register 0x{clean['reg']:x} "
+                                 "is not 32-bit aligned")
+        result.append(clean)
+    return result
+
+
 def console_kinds() -> list[str]:
     """The UART IPs that have a console driver: firmware/board/console_<kind>.c."""
     from codegen.paths import FIRMWARE_DIR

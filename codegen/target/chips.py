@@ -114,7 +114,7 @@ def chip_for(part: str, board_path: Path | str = "board") -> Chip:
 def check_board_registers(board) -> None:
     """Every register a board file writes or waits on must be a register of its chip, and the console's
     base a peripheral's base: a wrong address is an error naming the nearest register."""
-    from codegen.emit.board_support import register_steps
+    from codegen.target.boards import register_steps
 
     chip = chip_for(board.data["board"].get("chip", ""), board.path)
     for where in ("clock_init", "console.init"):

@@ -18,9 +18,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from codegen.emit.board_support import register_steps
 from codegen.errors import TinyforgeError
-from codegen.target.boards import Board
+from codegen.target.boards import Board, register_steps
 from codegen.target.chips import Chip, Register, chip_for
 
 from codegen.verify.emulator import clock_control, consoles
