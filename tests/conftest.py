@@ -44,7 +44,7 @@ SLOW_FILES = {"test_end_to_end.py", "test_build_reproducible.py", "test_stream.p
               "test_profile.py", "test_training.py", "test_fuzz_models.py", "test_typed_io_and_stateful_ops.py",
               "test_flash.py", "test_renode.py", "test_boards.py", "test_default_model.py", "test_conformance.py",
               "test_on_device.py", "test_firmware_checks.py", "test_library.py",
-              "test_readme.py", "test_report.py"}
+              "test_readme.py", "test_report.py", "test_stream_real_voices.py"}
 
 
 def pytest_collection_modifyitems(config, items):

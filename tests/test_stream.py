@@ -21,7 +21,7 @@ import pytest
 
 from codegen.features import get_recipe
 from codegen.features.recognizer import RECOGNIZER_DEFAULTS, recognizer_settings
-from codegen.verify.stream_host import Recognizer, simulate_stream
+from codegen.verify.stream_host import Recognizer, near_misses, simulate_stream
 from codegen.verify.streaming import split_spans
 from codegen.errors import TinyforgeError
 from codegen.wav import read_wav, write_wav
@@ -144,6 +144,19 @@ def test_recognizer_suppression_and_window():
 def test_recognizer_never_reports_background():
     r = Recognizer(LABELS, dict(RECOGNIZER_DEFAULTS, minimum_count=1), capacity=12)
     assert r.process(np.array([127, -128, -128, -128], np.int8), 0) is None
+
+
+def test_near_misses_are_keyword_peaks_under_the_threshold():
+    settings = dict(RECOGNIZER_DEFAULTS, minimum_count=1)
+    # "yes" rises to 175 (under 185) and falls; later "no" leads weakly (scores 60: under half the
+    # threshold, background noise); then "yes" passes the threshold: a detection, not a near miss.
+    yes = [140, 160, 175, 150]
+    inferences = [(k, 100 * k, _scores(v).tolist()) for k, v in enumerate(yes)]
+    inferences += [(10 + k, 2000 + 100 * k, [-128, -128, -128, -68]) for k in range(12)]
+    inferences += [(30 + k, 4000 + 100 * k, _scores(250).tolist()) for k in range(12)]
+    misses = near_misses(inferences, LABELS, settings, capacity=12)
+    # the averages over the window: 140, 150, (140+160+175)/3 = 158, then 156
+    assert misses == [{"label": "yes", "time_ms": 200, "peak_average": 158, "threshold": 185}]
 
 
 def test_recognizer_settings_overrides():

@@ -12,8 +12,12 @@ import pytest
 
 from codegen.__main__ import main
 from codegen.errors import TinyforgeError
-from codegen.training.dataset import load_dataset, which_set
-from codegen.wav import write_wav
+from codegen.training.dataset import Source, load_dataset, load_sources, parse_source, which_set
+from codegen.training.prepare import (Augmentation, AudioSource, band_limit, reverberate, speed_perturb)
+from codegen.training.synth import ENGINE_COMMANDS
+from codegen.wav import read_wav, write_wav
+
+SPEECH = Path(__file__).resolve().parent.parent.parent / "shared" / "speech"
 
 
 def _write_clips(root: Path, word: str, speakers: list[str], per_speaker: int = 1) -> None:
@@ -63,10 +67,128 @@ def test_dataset_errors_are_one_line(tmp_path):
         load_dataset(tmp_path, ["unknown"])
 
 
+def _mixed_folders(tmp_path: Path) -> tuple[Path, Path]:
+    synth, real = tmp_path / "synth", tmp_path / "real"
+    _write_clips(synth, "yes", [f"s{i}" for i in range(10)])
+    _write_clips(synth, "no", [f"s{i}" for i in range(10)])
+    _write_clips(synth, "cat", [f"s{i}" for i in range(10)])
+    (synth / "_background_noise_").mkdir()
+    write_wav(synth / "_background_noise_" / "hum.wav", np.zeros(32000, np.int16))
+    (synth / "validation_list.txt").write_text("yes/s0_nohash_0.wav\n")
+    (synth / "testing_list.txt").write_text("no/s1_nohash_0.wav\n")
+    _write_clips(real, "yes", [f"{i:08x}" for i in range(40)])
+    _write_clips(real, "no", [f"{i:08x}" for i in range(40)])
+    _write_clips(real, "dog", [f"{i:08x}" for i in range(40)])
+    return synth, real
+
+
+def test_sources_mix_with_their_own_split_rules_and_copies(tmp_path):
+    synth, real = _mixed_folders(tmp_path)
+    ds = load_sources([Source(synth), Source(real, 5)], ["yes", "no"], silence_percentage=10,
+                      unknown_percentage=100, validation_percentage=20, testing_percentage=20)
+    alone = load_dataset(synth, ["yes", "no"], silence_percentage=0, unknown_percentage=100)
+    # the first folder's clips are exactly its own dataset's: same paths, keys and split
+    first = [it for it in ds.items["train"] if it.path and not Path(it.path).is_absolute()]
+    assert [(it.path, it.key, it.split) for it in first] == [(it.path, it.key, it.split) for it in alone.items["train"]]
+    assert all(it.copies is None for it in first)
+    # the second folder: TF's speaker hash, absolute paths, keys "1/<path>", 5 renderings each
+    later = [it for split in ds.items.values() for it in split if it.path and Path(it.path).is_absolute()]
+    assert len(later) == 40 + 40 + 40 and all(it.key.startswith("1/") and it.copies == 5 for it in later)
+    for it in later:
+        assert it.split == which_set(it.key[2:], 20, 20)
+    assert ds.split_source == "lists+hash"
+    # silence: 10% of all keyword clips of each split, from the one folder that has background noise
+    keywords = sum(1 for it in ds.items["train"] if it.label >= 2)
+    assert ds.counts("train")[0] == math.ceil(keywords * 0.1)
+    assert ds.background == ["_background_noise_/hum.wav"]
+
+
+def test_source_errors_are_one_line(tmp_path):
+    synth, real = _mixed_folders(tmp_path)
+    assert parse_source(f"{real}:3") == Source(real, 3)
+    assert parse_source(str(real)) == Source(real)
+    with pytest.raises(TinyforgeError, match=r"^--data .*:0: expected DIR or DIR:N with N a count of renderings, "
+                                              r"at least 1$"):
+        parse_source(f"{real}:0")
+    with pytest.raises(TinyforgeError, match="^--data: the same folder is given twice$"):
+        load_sources([Source(real), Source(real, 2)], ["yes", "no"], silence_percentage=0)
+    with pytest.raises(TinyforgeError, match=r"^--data: none of the folders has _background_noise_/\*\.wav"):
+        load_sources([Source(real, 2)], ["yes", "no"], silence_percentage=10)
+
+
+def test_augmentation_levers():
+    rng = np.random.default_rng(1)
+    t = np.arange(16000) / 16000
+    tone = (np.sin(2 * np.pi * 1000 * t) * np.hanning(16000)).astype(np.float32)
+    # speed: same length, the tone moves by the factor
+    fast = speed_perturb(tone, 1.1)
+    assert len(fast) == 16000
+    peak = lambda x: np.argmax(np.abs(np.fft.rfft(x)))
+    assert abs(peak(fast) - 1100) <= 2 and peak(tone) == 1000
+    # reverberation: energy after the tone's end, same peak level
+    burst = np.zeros(16000, np.float32)
+    burst[1000:1400] = tone[7800:8200]
+    wet = reverberate(burst, rng, 16000)
+    assert np.abs(wet).max() == pytest.approx(np.abs(burst).max(), rel=1e-5)
+    assert np.sum(wet[2000:] ** 2) > 100 * np.sum(burst[2000:] ** 2) + 1e-3
+    # band limit: 50 Hz and 7.9 kHz lose more than 1 kHz does
+    gains = []
+    for f in (50, 1000, 7900):
+        x = np.sin(2 * np.pi * f * t).astype(np.float32)
+        gains.append(np.std(band_limit(x, np.random.default_rng(2), 16000)) / np.std(x))
+    assert gains[0] < 0.6 * gains[1] and gains[2] < 0.7 * gains[1] and gains[1] > 0.9
+
+
+def test_levers_draw_independently_and_reproducibly(tmp_path):
+    synth, _ = _mixed_folders(tmp_path)
+    x = (np.sin(np.arange(8000) / 5) * 8000).astype(np.int16)
+    write_wav(synth / "yes" / "s2_nohash_0.wav", x)
+    ds = load_dataset(synth, ["yes", "no"], silence_percentage=0, unknown_percentage=0)
+    item = next(it for it in ds.items["train"] if it.path == "yes/s2_nohash_0.wav")
+    source = AudioSource(synth, ds.background, 16000)
+    render = lambda aug, copy=0: source.render(item, copy, True, aug, 7, 16000)
+    plain = Augmentation(background_frequency=0)
+    both = Augmentation(background_frequency=0, speed=1.0, level=1.0)
+    assert np.array_equal(render(both), render(both))
+    assert not np.array_equal(render(both), render(both, 1))
+    assert not np.array_equal(render(plain), render(Augmentation(background_frequency=0, speed=1.0)))
+    # each lever has its own generator: adding the room leaves the speed factor as it was
+    import zlib
+    from codegen.training.prepare import SPEED_RANGE
+    r = np.random.default_rng([7, zlib.crc32(f"speed/{item.key}".encode()), 0])
+    assert r.random() < 1.0
+    factor = r.uniform(*SPEED_RANGE)
+    clip = source.clip(item.path)
+    expect = lambda y: np.clip(np.round(y * 32768), -32768, 32767).astype(np.int16)
+    sped = speed_perturb(clip, factor)
+    assert np.array_equal(render(Augmentation(background_frequency=0, speed=1.0, time_shift_ms=0)), expect(sped))
+    room = np.random.default_rng([7, zlib.crc32(f"reverb/{item.key}".encode()), 0])
+    room.random()
+    assert np.array_equal(render(Augmentation(background_frequency=0, speed=1.0, reverb=1.0, time_shift_ms=0)),
+                          expect(reverberate(sped, room, 16000)))
+
+
+def _engines_present() -> bool:
+    return all(shutil.which(cmd) for cmd in ENGINE_COMMANDS.values())
+
+
+def test_every_engine_speaks():
+    if not _engines_present():
+        pytest.skip("speech engines not installed (scripts/bootstrap)")
+    from codegen.training.synth import speak_as, speaker
+    for voice in ("en-us+m3", "flite-rms-v2", "flite-kal16-v5", "festival-ked_diphone-v1",
+                  "festival-cmu_us_slt_arctic_hts-v0"):
+        who = speaker(voice, 1234)
+        x = speak_as("no", who, 160, 50, 100)
+        assert 1600 < len(x) < 16000 and np.abs(x).max() > 1000, voice
+    assert speaker("flite-kal-v3", 1234) == speaker("flite-kal-v3", 1234)
+    assert speaker("festival-kal_diphone-v0", 1234).tract == 1.0
+
+
 @pytest.fixture(scope="module")
 def tiny_dataset(tmp_path_factory):
-    if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng not installed (scripts/bootstrap)")
+    if not _engines_present():
+        pytest.skip("speech engines not installed (scripts/bootstrap)")
     root = tmp_path_factory.mktemp("tiny") / "data"
     assert main(["synth-dataset", str(root), "--words", "yes,no", "--voices", "16", "--per-word", "3",
                  "--unknown-per-voice", "4", "--copies", "2", "--quiet"]) == 0
@@ -81,6 +203,60 @@ def test_synth_dataset_layout(tiny_dataset):
                    for line in (tiny_dataset / "testing_list.txt").read_text().split()}
     train_voices = {p.name.split("_nohash_")[0] for p in (tiny_dataset / "yes").glob("*.wav")} - test_voices
     assert test_voices and train_voices and not test_voices & train_voices
+
+
+def test_synth_dataset_mixes_engines(tiny_dataset):
+    import csv
+    rows = list(csv.DictReader((tiny_dataset / "manifest.csv").open()))
+    assert {r["engine"] for r in rows} == {"espeak-ng", "flite", "festival"}
+    assert all(float(r["tract"]) == 1.0 for r in rows if r["engine"] == "espeak-ng")
+
+
+def test_small_model_trains_on_synthesized_and_real_clips(tiny_dataset, tmp_path, capsys):
+    if not SPEECH.is_dir():
+        pytest.skip("../shared/speech absent")
+    model = tmp_path / "mixed" / "mixed_kws.tflite"
+    assert main(["train", "--data", str(tiny_dataset), "--data", f"{SPEECH}:2", "--words", "yes,no",
+                 "--epochs", "4", "--batch-size", "32", "--validation-percentage", "0", "--testing-percentage",
+                 "13.5", "--unknown-percentage", "100", "--silence-percentage", "10", "--speed", "0.5",
+                 "--reverb", "0.5", "--band-limit", "0.5", "--level", "0.5", "--snr-db", "5,25", "--quiet",
+                 "--out", str(model)]) == 0
+    out = capsys.readouterr().out
+    record = json.loads(model.with_suffix(".train.json").read_text())
+    assert record["data"] == [tiny_dataset.name, "speech:2"]
+    assert record["split_source"] == "lists+hash"
+    real_train = [p for p in SPEECH.glob("yes/*.wav") if which_set(f"yes/{p.name}", 0, 13.5) == "train"]
+    tiny_yes = len([line for line in (tiny_dataset / "manifest.csv").read_text().splitlines()
+                    if line.startswith("yes/") and ",train," in line])
+    # every real "yes" of the training speakers is in the training split, beside the synthesized ones
+    assert f"yes {tiny_yes + len(real_train)}," in out.splitlines()[0]
+    assert record["augmentation"]["speed"] == 0.5 and record["augmentation"]["snr_db"] == [5.0, 25.0]
+
+    report = tmp_path / "report"
+    assert main(["evaluate", str(model), "--data", str(SPEECH), "--silence-percentage", "0", "--board",
+                 "efr32mg24", "--sample", "16", "--out", str(report), "--quiet"]) == 0
+    result = json.loads((report / "evaluation.json").read_text())
+    # the held-out speakers only: none of their clips is in the training split
+    assert result["test_clips"] == sum(1 for w in ("yes", "no") for p in SPEECH.glob(f"{w}/*.wav")
+                                       if which_set(f"{w}/{p.name}", 0, 13.5) == "test") * 2
+    assert result["firmware"]["byte_identical_to_reference"] == 16
+
+
+def test_train_lever_errors_are_one_line(tmp_path, capsys):
+    synth, real = _mixed_folders(tmp_path)
+    base = ["train", "--data", str(synth), "--words", "yes,no", "--out", str(tmp_path / "m.tflite")]
+    for extra, message in (
+            (["--speed", "1.5"], "--speed 1.5: a share of clips, from 0 to 1"),
+            (["--reverb", "-0.1"], "--reverb -0.1: a share of clips, from 0 to 1"),
+            (["--snr-db", "20"], "--snr-db 20: expected LO,HI in dB, e.g. 0,20"),
+            (["--snr-db", "20,5"], "--snr-db 20,5: LO must not exceed HI"),
+            (["--data", f"{real}:x"], f"--data {real}:x: expected DIR or DIR:N with N a count of renderings, "
+                                      f"at least 1"),
+            (["--data", str(synth)], "--data: the same folder is given twice")):
+        assert main([*base, *extra]) == 2
+        assert capsys.readouterr().err == f"error: {message}\n"
+    assert main(["synth-dataset", str(tmp_path / "d"), "--engines", "espeak-ng,sam"]) == 2
+    assert capsys.readouterr().err == "error: --engines: unknown engine 'sam' (engines: espeak-ng, flite, festival)\n"
 
 
 def test_tiny_dataset_trains_reproducibly_and_firmware_agrees(tiny_dataset, tmp_path, capsys):

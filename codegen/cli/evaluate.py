@@ -26,10 +26,10 @@ def add_arguments(parser) -> None:
     for name in ("silence", "unknown", "validation", "testing"):
         parser.add_argument(f"--{name}-percentage", type=float,
                             help="default: as the model was trained (.train.json), else 10 "
-                                 "(with --test: silence 0, unknown 100)")
+                                 "(with --test: silence 0, and every clip of the other words)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="feature-extraction and emulator processes")
-    parser.add_argument("--cache", type=Path, help="feature cache folder (default DATA/_tinyforge_cache_)")
+    parser.add_argument("--cache", type=Path, help="feature cache folder (default build/feature-cache)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 

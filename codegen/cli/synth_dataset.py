@@ -1,10 +1,10 @@
-"""``python -m codegen synth-dataset DIR``: a keyword dataset spoken by espeak-ng."""
+"""``python -m codegen synth-dataset DIR``: a keyword dataset spoken by espeak-ng, flite and festival."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-SUMMARY = "synthesize a Speech-Commands-layout keyword dataset with espeak-ng"
+SUMMARY = "synthesize a Speech-Commands-layout keyword dataset with espeak-ng, flite and festival"
 EXAMPLE = "python -m codegen synth-dataset build/dataset --words yes,no"
 
 
@@ -15,8 +15,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--words", default=",".join(d.words), help="keywords, comma-separated (default: yes,no)")
     parser.add_argument("--unknown-words", default=",".join(d.unknown_words),
                         help="other words, spoken as the 'unknown' class (default: 26 common English words)")
+    parser.add_argument("--engines", default=",".join(d.engines),
+                        help=f"speech engines, comma-separated (default {','.join(d.engines)})")
     parser.add_argument("--voices", type=int, default=d.voices,
-                        help="number of espeak-ng voices (base voice + variant; default 0: all 336)")
+                        help="number of voices, taken across the engines in hash order (default 0: all; "
+                             "espeak-ng has 336, flite 120 and festival 72 pseudo-speakers)")
     parser.add_argument("--per-word", type=int, default=d.per_word,
                         help=f"utterances of each keyword per voice (default {d.per_word})")
     parser.add_argument("--unknown-per-voice", type=int, default=d.unknown_per_voice,
@@ -38,7 +41,10 @@ def run(args) -> int:
     for name, value in (("--per-word", args.per_word), ("--copies", args.copies)):
         if value < 1:
             raise TinyforgeError(f"{name} {value}: must be at least 1")
-    settings = SynthSettings(words=words, unknown_words=tuple(w.strip() for w in args.unknown_words.split(",") if w.strip()),
+    engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())
+    if not engines:
+        raise TinyforgeError("--engines: give at least one engine, e.g. --engines espeak-ng,flite,festival")
+    settings = SynthSettings(engines=engines, words=words, unknown_words=tuple(w.strip() for w in args.unknown_words.split(",") if w.strip()),
                              voices=args.voices, per_word=args.per_word, unknown_per_voice=args.unknown_per_voice,
                              copies=args.copies, seed=args.seed, jobs=args.jobs)
     items = synthesize(args.dir, settings, progress=not args.quiet)

@@ -14,7 +14,10 @@ def add_arguments(parser) -> None:
     from codegen.training.train import TrainSettings
     d = TrainSettings(data=Path("."), words=[], out=Path("."))
     a = Augmentation()
-    parser.add_argument("--data", type=Path, required=True, help="dataset folder (one subfolder per word)")
+    parser.add_argument("--data", action="append", required=True, metavar="DIR[:N]",
+                        help="dataset folder (one subfolder per word); give it more than once to mix sources, "
+                             "e.g. synthesized and real speech. DIR:N gives each training clip of DIR N augmented "
+                             "renderings instead of --augment-copies")
     parser.add_argument("--words", required=True, help="keywords, comma-separated; labels are silence, unknown, then these")
     parser.add_argument("--arch", choices=sorted(ARCHS), default=d.arch, help=f"architecture (default {d.arch})")
     parser.add_argument("--out", type=Path, required=True,
@@ -40,14 +43,26 @@ def add_arguments(parser) -> None:
                         help=f"largest background-noise gain (default {a.background_volume:g})")
     parser.add_argument("--augment-copies", type=int, default=a.copies,
                         help=f"augmented renderings of each training clip (default {a.copies})")
+    parser.add_argument("--speed", type=float, default=a.speed, metavar="P",
+                        help="share of training clips speed-perturbed by 0.9-1.1 (tempo, pitch and formants; default 0)")
+    parser.add_argument("--reverb", type=float, default=a.reverb, metavar="P",
+                        help="share of training clips reverberated by a synthetic room (RT60 0.15-0.8 s; default 0)")
+    parser.add_argument("--band-limit", type=float, default=a.band_limit, metavar="P",
+                        help="share of training clips band-limited like a small microphone (default 0)")
+    parser.add_argument("--level", type=float, default=a.level, metavar="P",
+                        help="share of training clips whose level changes by up to +/-12 dB (default 0)")
+    parser.add_argument("--snr-db", metavar="LO,HI",
+                        help="mix background noise at a signal-to-noise ratio in this range (dB) "
+                             "instead of --background-volume, e.g. 0,20")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="feature-extraction processes (default 2)")
-    parser.add_argument("--cache", type=Path, help="feature cache folder (default DATA/_tinyforge_cache_)")
+    parser.add_argument("--cache", type=Path, help="feature cache folder (default build/feature-cache)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def run(args) -> int:
     from codegen.errors import TinyforgeError
+    from codegen.training.dataset import parse_source
     from codegen.training.prepare import Augmentation
     from codegen.training.train import TrainSettings, train
 
@@ -55,13 +70,27 @@ def run(args) -> int:
     for name, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--augment-copies", args.augment_copies)):
         if value < 1:
             raise TinyforgeError(f"{name} {value}: must be at least 1")
+    for name, value in (("--speed", args.speed), ("--reverb", args.reverb), ("--band-limit", args.band_limit),
+                        ("--level", args.level), ("--background-frequency", args.background_frequency)):
+        if not 0 <= value <= 1:
+            raise TinyforgeError(f"{name} {value:g}: a share of clips, from 0 to 1")
+    snr = None
+    if args.snr_db is not None:
+        try:
+            lo, hi = (float(v) for v in args.snr_db.split(","))
+        except ValueError:
+            raise TinyforgeError(f"--snr-db {args.snr_db}: expected LO,HI in dB, e.g. 0,20") from None
+        if lo > hi:
+            raise TinyforgeError(f"--snr-db {args.snr_db}: LO must not exceed HI")
+        snr = (lo, hi)
     settings = TrainSettings(
-        data=args.data, words=words, out=args.out, arch=args.arch, recipe=args.recipe, epochs=args.epochs,
+        data=[parse_source(text) for text in args.data], words=words, out=args.out, arch=args.arch, recipe=args.recipe, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate, seed=args.seed,
         silence_percentage=args.silence_percentage, unknown_percentage=args.unknown_percentage,
         validation_percentage=args.validation_percentage, testing_percentage=args.testing_percentage,
         augmentation=Augmentation(args.time_shift_ms, args.background_frequency, args.background_volume,
-                                  args.augment_copies),
+                                  args.augment_copies, speed=args.speed, reverb=args.reverb,
+                                  band_limit=args.band_limit, level=args.level, snr_db=snr),
         jobs=args.jobs, cache_dir=args.cache, progress=not args.quiet)
     train(settings)
     return 0

@@ -10,6 +10,10 @@ file name up to ``_nohash_``), exactly as TensorFlow's speech_commands
 and adding files never moves old ones. Class order is TF's: ``silence``,
 ``unknown``, then the wanted words. Only paths and labels are held in memory;
 audio stays on disk until ``prepare`` streams it.
+
+Several folders can make one dataset (``load_sources``), for example synthesized
+speech and real recordings: each keeps its own split rule and its own share of
+unknown clips, and silence comes from every folder's background noise.
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ class Item:
     label: int
     split: str
     key: str                # unique and stable: seeds this clip's augmentation
+    copies: int | None = None   # augmented renderings when training; None: the run's --augment-copies
 
 
 @dataclass
@@ -76,7 +81,7 @@ def _shuffled(values: list, seed: int, key: str) -> list:
 def load_dataset(root, words: list[str], silence_percentage: float = 10.0,
                  unknown_percentage: float = 10.0, validation_percentage: float = 10.0,
                  testing_percentage: float = 10.0, seed: int = 1234, all_test: bool = False,
-                 flag: str = "--data") -> Dataset:
+                 flag: str = "--data", require_train: bool = True) -> Dataset:
     """Index a Speech Commands folder: labels ``silence, unknown, *words``.
 
     Per split, silence and unknown clips number ``ceil(percentage * keyword clips / 100)``,
@@ -133,6 +138,64 @@ def load_dataset(root, words: list[str], silence_percentage: float = 10.0,
                         + [Item(rel, labels.index(UNKNOWN), split, rel) for rel in sorted(chosen)]
                         + [Item(None, labels.index(SILENCE), split, f"silence/{split}/{i}")
                            for i in range(silence_count)])
-    if not all_test and not items["train"]:
+    if require_train and not all_test and not items["train"]:
         raise TinyforgeError(f"{flag} {root}: no training clips for {', '.join(words)}")
     return Dataset(root, labels, items, background, split_source)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One ``--data`` folder, and how many augmented renderings its training clips get (None: the default)."""
+    root: Path
+    copies: int | None = None
+
+
+def parse_source(text: str, flag: str = "--data") -> Source:
+    """``DIR`` or ``DIR:N`` (N augmented renderings of each training clip of DIR)."""
+    if not Path(text).is_dir() and ":" in text:
+        folder, _, count = text.rpartition(":")
+        if not count.isdigit() or int(count) < 1:
+            raise TinyforgeError(f"{flag} {text}: expected DIR or DIR:N with N a count of renderings, at least 1")
+        return Source(Path(folder), int(count))
+    return Source(Path(text))
+
+
+def load_sources(sources: list[Source], words: list[str], silence_percentage: float = 10.0,
+                 unknown_percentage: float = 10.0, validation_percentage: float = 10.0,
+                 testing_percentage: float = 10.0, seed: int = 1234, flag: str = "--data") -> Dataset:
+    """One dataset from several folders. The first folder's clips keep their own keys and paths
+    (so a one-folder run is exactly ``load_dataset``); later folders' clips are keyed ``<k>/<path>``
+    and held by absolute path."""
+    if len(sources) == 1 and sources[0].copies is None:
+        return load_dataset(sources[0].root, words, silence_percentage, unknown_percentage,
+                            validation_percentage, testing_percentage, seed, flag=flag)
+    roots = [src.root.resolve() for src in sources]
+    if len(set(roots)) != len(roots):
+        raise TinyforgeError(f"{flag}: the same folder is given twice")
+    parts = []
+    for k, src in enumerate(sources):
+        part = load_dataset(src.root, words, 0.0, unknown_percentage, validation_percentage,
+                            testing_percentage, seed, flag=flag, require_train=False)
+        parts.append(part)
+    first = parts[0]
+    items: dict[str, list[Item]] = {s: [] for s in SPLITS}
+    background: list[str] = []
+    for k, (src, part) in enumerate(zip(sources, parts)):
+        for split in SPLITS:
+            for it in part.items[split]:
+                path = it.path if k == 0 else str(roots[k] / it.path)
+                key = it.key if k == 0 else f"{k}/{it.key}"
+                items[split].append(Item(path, it.label, split, key, src.copies))
+        background += part.background if k == 0 else [str(roots[k] / rel) for rel in part.background]
+    if silence_percentage > 0 and not background:
+        raise TinyforgeError(f"{flag}: none of the folders has {BACKGROUND_NOISE_DIR}/*.wav to make silence from "
+                             f"(or pass --silence-percentage 0)")
+    silence = first.labels.index(SILENCE)
+    for split in SPLITS:
+        keywords = sum(1 for it in items[split] if it.label >= 2)
+        items[split] += [Item(None, silence, split, f"silence/{split}/{i}")
+                         for i in range(math.ceil(keywords * silence_percentage / 100))]
+    if not items["train"]:
+        raise TinyforgeError(f"{flag}: no training clips for {', '.join(words)} in any folder")
+    return Dataset(first.root, first.labels, items, background,
+                   "+".join(part.split_source for part in parts))

@@ -34,6 +34,10 @@ from codegen.training.prepare import Augmentation, prepare_split
 from codegen.paths import REPO_ROOT as ROOT, build_root  # noqa: E402
 
 
+# An unknown percentage that takes every clip of the other words.
+EVERY_CLIP = 1e9
+
+
 @dataclass
 class EvalSettings:
     model: Path
@@ -182,9 +186,9 @@ def _test_set(s: EvalSettings, record: dict, labels: list[str], seed: int):
     aug = Augmentation(**record["augmentation"]) if "augmentation" in record else Augmentation()
     words = labels[2:]
     if s.test is not None:
-        # every clip of the folder; no silence unless asked (a folder of recordings has none)
+        # every clip of the folder, other words included; no silence unless asked (a folder of recordings has none)
         dataset = load_dataset(s.test, words, s.silence_percentage or 0.0,
-                               s.unknown_percentage if s.unknown_percentage is not None else 100.0,
+                               s.unknown_percentage if s.unknown_percentage is not None else EVERY_CLIP,
                                0.0, 100.0, seed, all_test=True, flag="--test")
     else:
         dataset = load_dataset(s.data, words, pick(s.silence_percentage, "silence_percentage", 10.0),

@@ -9,6 +9,15 @@ whatever the number of workers or the order they finish in. Training data gets
 fixed number keeps the expensive front end out of the training loop).
 Validation and test clips are rendered once without shift or added noise,
 except silence, which needs some noise to be more than digital zero.
+
+Beyond TF's recipe, four levers make clips sound more like a real microphone in a
+real room (each off by default, each with the probability that a training clip gets it):
+speed perturbation (resampling by 0.9-1.1, which moves tempo, pitch and formants
+together, Kaldi's recipe), reverberation (a synthetic room impulse response: a direct
+path plus exponentially decaying noise, RT60 0.15-0.8 s), a microphone's band limit
+(high-pass 60-400 Hz, low-pass 3.4-7.5 kHz, second order) and level variation
+(+/-12 dB). With ``snr_db`` set, background noise is mixed at a signal-to-noise
+ratio drawn from that range instead of TF's absolute volume.
 """
 from __future__ import annotations
 
@@ -25,7 +34,12 @@ import numpy as np
 from codegen.errors import TinyforgeError
 from codegen.training.dataset import Dataset, Item
 
-CACHE_DIR = "_tinyforge_cache_"
+
+
+def default_cache_dir() -> Path:
+    """``build/feature-cache``: never inside a dataset folder, which may be read-only or shared."""
+    from codegen.paths import build_root
+    return build_root() / "feature-cache"
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,61 @@ class Augmentation:
     background_frequency: float = 0.8    # TF default --background_frequency
     background_volume: float = 0.1       # TF default --background_volume
     copies: int = 2
+    speed: float = 0.0                   # share of training clips speed-perturbed
+    reverb: float = 0.0                  # share reverberated
+    band_limit: float = 0.0              # share band-limited like a small microphone
+    level: float = 0.0                   # share with their level changed
+    snr_db: tuple[float, float] | None = None   # noise at this SNR range instead of background_volume
+
+
+SPEED_RANGE = (0.9, 1.1)
+RT60_RANGE = (0.15, 0.8)
+HIGH_PASS_HZ = (60.0, 400.0)
+LOW_PASS_HZ = (3400.0, 7500.0)
+LEVEL_DB = 12.0
+
+
+def speed_perturb(x: np.ndarray, factor: float) -> np.ndarray:
+    """Played back ``factor`` times faster, re-centred in a clip of the same length."""
+    n = len(x)
+    y = np.interp(np.arange(0, n - 1, factor), np.arange(n), x).astype(np.float32)
+    if len(y) >= n:
+        start = (len(y) - n) // 2
+        return y[start:start + n]
+    pad = n - len(y)
+    return np.pad(y, (pad // 2, pad - pad // 2))
+
+
+def room_impulse_response(rng: np.random.Generator, sample_rate: int) -> np.ndarray:
+    """Direct path, then exponentially decaying noise: 60 dB down after RT60 seconds."""
+    rt60 = rng.uniform(*RT60_RANGE)
+    n = int(min(rt60, 0.5) * sample_rate)
+    t = np.arange(n) / sample_rate
+    tail = rng.standard_normal(n) * np.exp(-6.908 * t / rt60)
+    delay = int(rng.uniform(0.002, 0.01) * sample_rate)    # the first reflection's extra path
+    tail[:delay] = 0
+    # direct-to-reverberant energy ratio -3..+9 dB
+    drr = 10 ** (rng.uniform(-3, 9) / 10)
+    tail *= np.sqrt(1 / (drr * np.sum(tail ** 2) + 1e-12))
+    h = tail
+    h[0] = 1.0
+    return h
+
+
+def reverberate(x: np.ndarray, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
+    h = room_impulse_response(rng, sample_rate)
+    size = 1 << int(np.ceil(np.log2(len(x) + len(h))))
+    y = np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(h, size), size)[:len(x)]
+    peak = np.abs(x).max()
+    return (y * (peak / (np.abs(y).max() + 1e-12))).astype(np.float32)
+
+
+def band_limit(x: np.ndarray, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
+    """Second-order high- and low-pass magnitude responses, applied in the frequency domain."""
+    low, high = rng.uniform(*HIGH_PASS_HZ), rng.uniform(*LOW_PASS_HZ)
+    f = np.fft.rfftfreq(len(x), 1 / sample_rate)
+    response = (1 / np.sqrt(1 + (low / np.maximum(f, 1e-3)) ** 4)) / np.sqrt(1 + (f / high) ** 4)
+    return np.fft.irfft(np.fft.rfft(x) * response, len(x)).astype(np.float32)
 
 
 def _rng(seed: int, key: str, copy: int) -> np.random.Generator:
@@ -61,6 +130,25 @@ class AudioSource:
         rng = _rng(seed, item.key, copy)
         n = self.clip_samples
         x = np.zeros(n, np.float32) if item.path is None else self.clip(item.path)
+        speech = augment and item.path is not None
+        # Each lever draws from its own generator, so turning one on or off leaves the others' draws alone.
+        lever = lambda name: np.random.default_rng([seed, zlib.crc32(f"{name}/{item.key}".encode()), copy])
+        if speech and aug.speed > 0:
+            r = lever("speed")
+            if r.random() < aug.speed:
+                x = speed_perturb(x, r.uniform(*SPEED_RANGE))
+        if speech and aug.reverb > 0:
+            r = lever("reverb")
+            if r.random() < aug.reverb:
+                x = reverberate(x, r, sample_rate)
+        if speech and aug.band_limit > 0:
+            r = lever("band")
+            if r.random() < aug.band_limit:
+                x = band_limit(x, r, sample_rate)
+        if speech and aug.level > 0:
+            r = lever("level")
+            if r.random() < aug.level:
+                x = x * np.float32(10 ** (r.uniform(-LEVEL_DB, LEVEL_DB) / 20))
         if augment and item.path is not None and aug.time_shift_ms > 0:
             limit = int(aug.time_shift_ms * sample_rate / 1000)
             shift = int(rng.integers(-limit, limit + 1))
@@ -74,7 +162,15 @@ class AudioSource:
             noise = self.background[int(rng.integers(len(self.background)))]
             start = int(rng.integers(0, max(1, len(noise) - n + 1)))
             piece = np.resize(noise[start:start + n], n)
-            x = x + piece * np.float32(rng.uniform(0, aug.background_volume))
+            speech_rms = float(np.sqrt(np.mean(x ** 2)))
+            if aug.snr_db is not None and item.path is not None and speech_rms > 0:
+                # Speech occupies part of the clip: its RMS over the whole second understates it
+                # by about 3 dB for a typical word, which this SNR convention ignores.
+                noise_rms = float(np.sqrt(np.mean(piece ** 2))) + 1e-12
+                gain = speech_rms / noise_rms / 10 ** (rng.uniform(*aug.snr_db) / 20)
+                x = x + piece * np.float32(gain)
+            else:
+                x = x + piece * np.float32(rng.uniform(0, aug.background_volume))
         return np.clip(np.round(x * 32768), -32768, 32767).astype(np.int16)
 
 
@@ -117,7 +213,7 @@ def _cache_key(dataset: Dataset, split: str, recipe, aug: Augmentation, seed: in
         st = (dataset.root / rel).stat()
         h.update(f"{rel}:{st.st_size}:{st.st_mtime_ns}".encode())
     for it in dataset.items[split]:
-        h.update(f"{it.key}|{it.label}|".encode())
+        h.update(f"{it.key}|{it.label}|".encode() + (f"x{it.copies}|".encode() if it.copies else b""))
         if it.path is not None:
             st = (dataset.root / it.path).stat()
             h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
@@ -132,9 +228,10 @@ def prepare_split(dataset: Dataset, split: str, recipe, aug: Augmentation, seed:
                   jobs: int = 2, cache_dir: Path | None = None, progress: bool = True) -> SplitFeatures:
     """Features of every clip (and every augmented copy) of a split, cached on disk."""
     augment = split == "train"
-    copies = max(1, aug.copies) if augment else 1
-    rows = [(it, c) for c in range(copies) for it in dataset.items[split]]
-    cache_dir = Path(cache_dir) if cache_dir else dataset.root / CACHE_DIR
+    copies_of = lambda it: max(1, it.copies or aug.copies) if augment else 1
+    most = max((copies_of(it) for it in dataset.items[split]), default=1)
+    rows = [(it, c) for c in range(most) for it in dataset.items[split] if c < copies_of(it)]
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     cache_dir.mkdir(parents=True, exist_ok=True)
     path = cache_dir / f"{split}-{recipe.name}-{_cache_key(dataset, split, recipe, aug, seed, augment)}.npy"
     y = np.array([it.label for it, _ in rows], np.int64)

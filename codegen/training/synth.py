@@ -1,4 +1,11 @@
-"""A keyword dataset in the Speech Commands layout, synthesized with espeak-ng.
+"""A keyword dataset in the Speech Commands layout, synthesized with Debian's speech engines.
+
+Three engines speak it: espeak-ng (formant synthesis, 8 English base voices x 42
+variants), flite (5 voices: diphone kal and kal16, clustergen awb, rms, slt) and
+festival (diphone kal and ked, HTS slt). flite and festival have few voices, so
+each of their voices is spoken by ``ENGINE_VARIANTS`` pseudo-speakers: a vocal-tract
+factor (the waveform resampled by 0.86-1.16, which moves formants and pitch together
+as a shorter or longer tract would) and, on flite's diphone voices, a mean F0.
 
 Layout written (the one ``dataset.py`` reads, and TensorFlow's speech_commands):
 
@@ -40,6 +47,19 @@ UNKNOWN_WORDS = ("up", "down", "left", "right", "on", "off", "stop", "go", "hous
                  "cat", "bird", "dog", "bed", "wow", "seven", "zero", "happy", "less", "yet",
                  "nose", "yellow", "test", "marvin", "forward", "learn")
 
+ENGINES = ("espeak-ng", "flite", "festival")
+FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")
+FLITE_DIPHONE_VOICES = ("kal", "kal16")
+FESTIVAL_VOICES = ("kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts")
+ENGINE_VARIANTS = 24
+ENGINE_PACKAGES = {"espeak-ng": "espeak-ng", "flite": "flite",
+                   "festival": "festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts"}
+ENGINE_COMMANDS = {"espeak-ng": "espeak-ng", "flite": "flite", "festival": "text2wave"}
+# A voice's pseudo-speaker grid (flite / festival): tract factor and flite's mean F0 in Hz.
+TRACT_FACTORS = tuple(round(0.86 + 0.02 * i, 2) for i in range(16))
+F0_MEANS = tuple(range(85, 236, 10))
+STRETCHES = tuple(round(0.8 + 0.1 * i, 1) for i in range(7))
+
 BASE_VOICES = ("en-us", "en-gb", "en-gb-scotland", "en-029", "en-gb-x-rp", "en-gb-x-gbclan",
                "en-gb-x-gbcwmd", "en-us-nyc")
 VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5",
@@ -74,13 +94,21 @@ class SynthSettings:
     copies: int = 3                    # renderings of each utterance (placement, level, noise)
     seed: int = 1234
     jobs: int = 2
+    engines: tuple[str, ...] = ENGINES
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise TinyforgeError(f"--engines: unknown engine '{engine}' (engines: {', '.join(ENGINES)})")
+    found = shutil.which(ENGINE_COMMANDS[engine])
+    if not found:
+        raise TinyforgeError(f"{ENGINE_COMMANDS[engine]} not found: run scripts/bootstrap "
+                             f"(Debian: apt-get install {ENGINE_PACKAGES[engine]})")
+    return found
 
 
 def check_espeak() -> str:
-    found = shutil.which("espeak-ng")
-    if not found:
-        raise TinyforgeError("espeak-ng not found: run scripts/bootstrap (Debian: apt-get install espeak-ng)")
-    return found
+    return check_engine("espeak-ng")
 
 
 def voice_name(base: str, variant: str) -> str:
@@ -91,18 +119,54 @@ def file_stem(voice: str) -> str:
     return voice.replace("+", "_")
 
 
-def all_voices() -> list[str]:
-    return [voice_name(b, v) for b in BASE_VOICES for v in VARIANTS]
+def engine_of(voice: str) -> str:
+    """espeak-ng voices are plain espeak names; the others are ``flite-<voice>-v<k>`` / ``festival-...``."""
+    head = voice.split("-", 1)[0]
+    return head if head in ("flite", "festival") else "espeak-ng"
+
+
+def engine_voices(engine: str) -> list[str]:
+    if engine == "espeak-ng":
+        return [voice_name(b, v) for b in BASE_VOICES for v in VARIANTS]
+    names = FLITE_VOICES if engine == "flite" else FESTIVAL_VOICES
+    return [f"{engine}-{name}-v{k}" for name in names for k in range(ENGINE_VARIANTS)]
+
+
+def all_voices(engines: tuple[str, ...] = ("espeak-ng",)) -> list[str]:
+    return [v for e in engines for v in engine_voices(e)]
 
 
 def _rank(voices: list[str]) -> list[str]:
     return sorted(voices, key=lambda v: hashlib.sha256(v.encode()).hexdigest())
 
 
-def pick_voices(count: int) -> list[str]:
-    """The first ``count`` voices in hash order: a small dataset still mixes bases and variants."""
-    ranked = _rank(all_voices())
+def pick_voices(count: int, engines: tuple[str, ...] = ("espeak-ng",)) -> list[str]:
+    """The first ``count`` voices in hash order: a small dataset still mixes engines, bases and variants."""
+    ranked = _rank(all_voices(engines))
     return ranked if count <= 0 else ranked[:count]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """How one voice speaks: the engine's voice and the pseudo-speaker's settings (flite/festival)."""
+    engine: str
+    name: str                 # the engine's own voice name
+    tract: float = 1.0        # resampling factor applied to the waveform
+    f0: int | None = None     # flite's int_f0_target_mean
+
+
+def speaker(voice: str, seed: int) -> Speaker:
+    engine = engine_of(voice)
+    if engine == "espeak-ng":
+        return Speaker(engine, voice)
+    _, name, _ = voice.split("-", 2)
+    rng = item_rng(seed, "speaker/" + voice)
+    tract = float(rng.choice(TRACT_FACTORS))
+    # Only flite's diphone voices take a target F0; its clustergen voices ignore the setting.
+    f0 = int(rng.choice(F0_MEANS)) if name in FLITE_DIPHONE_VOICES and engine == "flite" else None
+    if voice.endswith("-v0"):
+        tract, f0 = 1.0, None    # variant 0 is the voice as its authors made it
+    return Speaker(engine, name, tract, f0)
 
 
 def voice_splits(voices: list[str]) -> dict[str, str]:
@@ -152,19 +216,50 @@ def trim(x: np.ndarray, rel_threshold: float = 0.02) -> np.ndarray:
     return x[max(0, loud[0] - pad):loud[-1] + pad]
 
 
+def _run_engine(cmd: list[str], out: Path, stdin: str | None = None) -> np.ndarray:
+    done = subprocess.run(cmd, capture_output=True, text=True, input=stdin)
+    if done.returncode != 0 or not out.is_file():
+        raise TinyforgeError(f"{cmd[0]} failed for {' '.join(cmd)}: {done.stderr.strip()}")
+    with wave.open(str(out), "rb") as w:
+        src = w.getframerate()
+        raw = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    return resample(raw, src)
+
+
 def speak(text: str, voice: str, rate: int, pitch: int, amplitude: int) -> np.ndarray:
     """One espeak-ng utterance as float samples at 16 kHz, silence trimmed."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "say.wav"
         cmd = ["espeak-ng", "-v", voice, "-s", str(rate), "-p", str(pitch), "-a", str(amplitude),
                "-w", str(out), text]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0 or not out.is_file():
-            raise TinyforgeError(f"espeak-ng failed for {' '.join(cmd)}: {done.stderr.strip()}")
-        with wave.open(str(out), "rb") as w:
-            src = w.getframerate()
-            raw = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-    return trim(resample(raw, src))
+        return trim(_run_engine(cmd, out))
+
+
+def speak_as(text: str, who: Speaker, rate: int, pitch: int, amplitude: int) -> np.ndarray:
+    """One utterance by any engine, at 16 kHz, silence trimmed.
+
+    espeak-ng takes rate, pitch and amplitude itself. flite and festival take the rate as a
+    duration stretch (espeak's 175 words/min is 1.0); the level is set later by ``speech_clip``.
+    """
+    if who.engine == "espeak-ng":
+        return speak(text, who.name, rate, pitch, amplitude)
+    stretch = round(175 / rate, 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "say.wav"
+        if who.engine == "flite":
+            cmd = ["flite", "-voice", who.name, "-t", text, "-o", str(out),
+                   "--setf", f"duration_stretch={stretch}"]
+            if who.f0 is not None:
+                cmd += ["--setf", f"int_f0_target_mean={who.f0}"]
+            x = _run_engine(cmd, out)
+        else:
+            cmd = ["text2wave", "-eval", f"(voice_{who.name})",
+                   "-eval", f"(Parameter.set 'Duration_Stretch {stretch})", "-o", str(out)]
+            x = _run_engine(cmd, out, stdin=text)
+    if who.tract != 1.0:
+        # Played back faster by `tract`: formants and F0 rise together, as for a shorter vocal tract.
+        x = np.interp(np.arange(0, len(x) - 1, who.tract), np.arange(len(x)), x)
+    return trim(x)
 
 
 def noise(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -226,15 +321,17 @@ def plan(s: SynthSettings) -> list[dict]:
     unknown = [w for w in s.unknown_words if w not in s.words]
     if s.unknown_per_voice > len(unknown):
         raise TinyforgeError(f"--unknown-per-voice {s.unknown_per_voice}: only {len(unknown)} unknown words")
-    voices = pick_voices(s.voices)
+    voices = pick_voices(s.voices, s.engines)
     splits = voice_splits(voices)
     items = []
     for voice in voices:
         rng = item_rng(s.seed, "plan/" + voice)
         words = [(w, i) for w in s.words for i in range(s.per_word)]
         words += [(str(w), 0) for w in rng.choice(unknown, s.unknown_per_voice, replace=False)]
+        who = speaker(voice, s.seed)
         for word, i in words:
-            utterance = dict(word=word, voice=voice, split=splits[voice],
+            utterance = dict(word=word, voice=voice, split=splits[voice], engine=who.engine, tract=who.tract,
+                             f0=who.f0 if who.f0 is not None else "",
                              rate=int(rng.choice(RATES)), pitch=int(rng.choice(PITCHES)),
                              amplitude=int(rng.choice(AMPLITUDES)))
             for copy in range(s.copies):
@@ -245,7 +342,8 @@ def plan(s: SynthSettings) -> list[dict]:
 
 def synthesize(out: Path, s: SynthSettings, progress: bool = True) -> list[dict]:
     """Write the dataset; returns the manifest rows."""
-    check_espeak()
+    for engine in s.engines:
+        check_engine(engine)
     out = Path(out)
     items = plan(s)
     groups: dict[tuple, list[dict]] = {}
@@ -254,9 +352,10 @@ def synthesize(out: Path, s: SynthSettings, progress: bool = True) -> list[dict]
 
     def work(group: list[dict]) -> None:
         first = group[0]
-        spoken = speak(first["word"], first["voice"], first["rate"], first["pitch"], first["amplitude"])
+        who = speaker(first["voice"], s.seed)
+        spoken = speak_as(first["word"], who, first["rate"], first["pitch"], first["amplitude"])
         if len(spoken) == 0:
-            raise TinyforgeError(f"espeak-ng produced silence for '{first['word']}' in voice {first['voice']}")
+            raise TinyforgeError(f"{who.engine} produced silence for '{first['word']}' in voice {first['voice']}")
         for it in group:
             path = out / it["path"]
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -264,7 +363,7 @@ def synthesize(out: Path, s: SynthSettings, progress: bool = True) -> list[dict]
 
     from tqdm import tqdm
     out.mkdir(parents=True, exist_ok=True)
-    # Threads suffice: the work is in espeak-ng subprocesses and numpy.
+    # Threads suffice: the work is in the engines' subprocesses and numpy.
     with ThreadPoolExecutor(max(1, s.jobs)) as pool:
         for _ in tqdm(pool.map(work, groups.values()), total=len(groups), desc="synthesize",
                       unit="utt", disable=not progress):
@@ -275,7 +374,7 @@ def synthesize(out: Path, s: SynthSettings, progress: bool = True) -> list[dict]
     for kind in (*NOISE_KINDS, "pink_swell", "brown_swell"):
         write_wav(noise_dir / f"{kind}_noise.wav", background_clip(kind, s.seed))
 
-    fields = ["path", "split", "word", "voice", "rate", "pitch", "amplitude"]
+    fields = ["path", "split", "word", "voice", "engine", "tract", "f0", "rate", "pitch", "amplitude"]
     with open(out / "manifest.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fields, extrasaction="ignore", lineterminator="\n")
         w.writeheader()

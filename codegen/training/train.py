@@ -20,7 +20,7 @@ import numpy as np
 
 from codegen.errors import TinyforgeError
 from codegen.training.archs import build_model, keras
-from codegen.training.dataset import load_dataset
+from codegen.training.dataset import Source, load_sources
 from codegen.training.prepare import Augmentation, SplitFeatures, prepare_split
 
 INPUT_SCALE = 1.0 / 128
@@ -30,7 +30,7 @@ THREADS = 2
 
 @dataclass
 class TrainSettings:
-    data: Path
+    data: list[Source] | Path
     words: list[str]
     out: Path
     arch: str = "ds_cnn"
@@ -152,7 +152,8 @@ def train(s: TrainSettings, echo=print) -> dict:
     if s.out.suffix != ".tflite":
         raise TinyforgeError(f"--out {s.out}: the model file must end in .tflite")
     t0 = time.time()
-    dataset = load_dataset(s.data, s.words, s.silence_percentage, s.unknown_percentage,
+    sources = [Source(Path(s.data))] if isinstance(s.data, (str, Path)) else list(s.data)
+    dataset = load_sources(sources, s.words, s.silence_percentage, s.unknown_percentage,
                            s.validation_percentage, s.testing_percentage, s.seed)
     for split in ("train", "validation", "test"):
         counts = dataset.counts(split)
@@ -197,6 +198,8 @@ def train(s: TrainSettings, echo=print) -> dict:
         "unknown_percentage": s.unknown_percentage, "validation_percentage": s.validation_percentage,
         "testing_percentage": s.testing_percentage, "augmentation": asdict(s.augmentation),
         "split_source": dataset.split_source,
+        # folder names only: absolute paths differ between machines and would change the record
+        "data": [src.root.name + (f":{src.copies}" if src.copies else "") for src in sources],
         "clips": {split: len(dataset.items[split]) for split in dataset.items},
         "operators": ops, "tflite_bytes": len(tflite), "int8_validation_accuracy": val_acc,
         "tensorflow": tf.__version__,

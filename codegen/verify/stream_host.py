@@ -19,8 +19,11 @@ class Recognizer:
         self.history: list[tuple[int, np.ndarray]] = []
         self.last_detection_ms: int | None = None
 
+        self.last_average: tuple[int, int] | None = None   # (top class, its mean) of the last result
+
     def process(self, scores: np.ndarray, time_ms: int) -> tuple[str, int] | None:
         s = self.settings
+        self.last_average = None
         if len(self.history) == self.capacity:
             self.history.pop(0)
         self.history.append((time_ms, np.asarray(scores, np.int32) + 128))
@@ -29,6 +32,7 @@ class Recognizer:
             return None
         means = sum(v for _, v in self.history) // len(self.history)   # non-negative: floor == C's division
         top = int(np.argmax(means))
+        self.last_average = (top, int(means[top]))
         if not self.is_keyword[top] or means[top] <= s["detection_threshold"]:
             return None
         if self.last_detection_ms is not None and time_ms - self.last_detection_ms <= s["suppression_ms"]:
@@ -72,3 +76,40 @@ def simulate_stream(model_path: Path, recipe: Recipe, samples: np.ndarray, label
         if found:
             detections.append({"label": found[0], "time_ms": time_ms, "score": found[1]})
     return inferences, detections, hops
+
+
+def near_misses(inferences: list[tuple[int, int, list[int]]], labels: list[str], settings: dict[str, int],
+                capacity: int) -> list[dict]:
+    """Keywords that led the averaged scores but stayed at or under the threshold.
+
+    Replays the recognizer over the inferences' scores (hop, time_ms, int8 scores). A near miss is a
+    run of consecutive results whose averaged top class is one keyword, never detected in that run;
+    it is reported once, at its peak: ``{"label", "time_ms", "peak_average", "threshold"}``, when that
+    peak reached at least half the threshold (lower leads are the background's noise, not a missed word).
+    """
+    recognizer = Recognizer(labels, settings, capacity)
+    misses: list[dict] = []
+    run: dict | None = None
+
+    def close(run: dict) -> None:
+        if not run.pop("detected") and 2 * run["peak_average"] >= run["threshold"]:
+            misses.append(run)
+
+    for _, time_ms, scores in inferences:
+        found = recognizer.process(np.asarray(scores, np.int8), time_ms)
+        top = recognizer.last_average
+        label = labels[top[0]] if top is not None and recognizer.is_keyword[top[0]] else None
+        if run is not None and label != run["label"]:
+            close(run)
+            run = None
+        if label is None:
+            continue
+        if run is None:
+            run = {"label": label, "time_ms": time_ms, "peak_average": top[1],
+                   "threshold": settings["detection_threshold"], "detected": False}
+        elif top[1] > run["peak_average"]:
+            run.update(time_ms=time_ms, peak_average=top[1])
+        run["detected"] = run["detected"] or bool(found)
+    if run is not None:
+        close(run)
+    return misses

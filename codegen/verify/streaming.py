@@ -116,13 +116,20 @@ def run_stream(elf: Path, board: Board, manifest_path: Path, stream_wav: Path, o
              f"{board.clock_hz / 1e6:g} MHz has {cost['real_time_margin']:.1f}x that")
     for p in problems:
         echo(f"  {p}")
+    from codegen.verify.stream_host import near_misses
+    settings = manifest["recognizer"]
+    capacity = settings["average_window_ms"] // (manifest["hop_ms"] * manifest["inference_every"]) + 2
+    misses = near_misses(inferences, manifest["labels"], settings, capacity)
+    for miss in misses:
+        echo(f"  {miss['time_ms'] / 1000:8.2f} s  near miss: {miss['label']} peaked at {miss['peak_average']}, "
+             f"threshold {miss['threshold']}")
     out_dir = Path(out_dir)
     write_if_changed(out_dir / "detections.json",
                      json.dumps([{"label": d["label"], "time_ms": d["time_ms"]} for d in detections], indent=1) + "\n")
     write_if_changed(out_dir / "stream.json", json.dumps({
         "board": board.name, "model": manifest["model"], "stream": str(stream_wav), "seconds": seconds,
         "hops": done[0] if done else None, "inference_count": done[1] if done else None,
-        "detections": detections, "cost": cost, "exit_code": run.exit_code,
+        "detections": detections, "near_misses": misses, "cost": cost, "exit_code": run.exit_code,
         "fault": run.fault.message if run.fault else None, "instructions_total": run.instructions,
         "frontend_spans": frontend_spans, "model_spans": model_spans,
         "inferences": [{"hop": h, "time_ms": t, "scores": v} for h, t, v in inferences],
