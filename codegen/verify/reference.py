@@ -45,8 +45,8 @@ def oracle_note(model) -> str | None:
             "with that axis set to 0")
 
 
-def reference_outputs(model_path: str | Path, cases: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
-    """Run each case (one array per model input) through TFLite's reference kernels."""
+def run_reference(model_path: str | Path, cases: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    """Run each case through TFLite's reference kernels in this process (the oracle worker's side)."""
     import tensorflow as tf
 
     from codegen.model.tflite_model import load_model
@@ -69,3 +69,12 @@ def reference_outputs(model_path: str | Path, cases: list[list[np.ndarray]]) -> 
         interpreter.invoke()
         results.append([interpreter.get_tensor(d["index"]).copy() for d in outputs])
     return results
+
+
+def reference_outputs(model_path: str | Path, cases: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    """Run each case (one array per model input) through TFLite's reference kernels.
+
+    The interpreter runs in a child process (``codegen.verify.oracle``): TFLite's C++ can corrupt its heap on
+    some models and abort, which must not take the caller down or hand it garbage. See ``oracle.ask``."""
+    from codegen.verify.oracle import ask
+    return ask(model_path, cases)
