@@ -145,6 +145,8 @@ def codegen_action(args: dict, gen_dir: Path, input_files: list[Path]):
             if oracle_note(model):
                 print(oracle_note(model))
             compiled = compile_model(model, Target.of(args["board"]))
+            from codegen.target.fit import check_before_build
+            check_before_build(compiled, args["board"], lambda other: compile_model(model, Target.of(other)))
             labels = resolve_labels(model, args["labels"])
             if args["app"] == "evaluate":
                 from codegen.emit.evaluate_firmware import generate_evaluate_firmware

@@ -171,6 +171,31 @@ def test_unsupported_operator_stops_before_compiling(board, exp_model):
     assert "arm-none-eabi-gcc" not in run.stdout and "cc:" not in run.stdout
 
 
+def test_a_model_too_big_for_the_board_stops_before_compiling():
+    """The fit check runs first: VWW's weights alone overflow the Blue Pill's 64 KB of flash."""
+    model = SHARED / "models" / "vww_96_int8.tflite"
+    if not model.is_file():
+        pytest.skip("../shared reference models absent")
+    from codegen.model.tflite_model import load_model
+    from codegen.pipeline import compile_model
+    from codegen.compiler.select import Target
+    from codegen.target.boards import load_board
+    board = load_board("bluepill")
+    compiled = compile_model(load_model(model), Target.of(board))
+    run = scons("board=bluepill", f"model={model}", "vectors=1")
+    assert run.returncode != 0
+    flash_over = compiled.weight_bytes - board.flash.length
+    ram_over = compiled.arena_size + board.stack_reserve - board.ram.length
+    line = next(x for x in run.stderr.splitlines() if x.startswith("error:"))
+    assert line == (
+        f"error: the firmware does not fit bluepill: FLASH overflowed by {flash_over:,} bytes (the region is "
+        f"65,536 bytes): the weights and parameters alone are {compiled.weight_bytes:,} bytes, before any code; "
+        f"RAM overflowed by {ram_over:,} bytes (the region is 20,480 bytes): arena {compiled.arena_size:,} + "
+        f"stack reserve {board.stack_reserve:,}, before static data; it fits efr32mg12, efr32mg24, nano33ble, "
+        f"nrf52840dk, nucleo_f207zg, nucleo_l4r5zi, rpi_pico, stm32f746g_disco")
+    assert "cc:" not in run.stdout and "link:" not in run.stdout and "Traceback" not in run.stderr
+
+
 @pytest.mark.parametrize("board", BOARDS)
 @pytest.mark.parametrize("region, small", [
     # 16 KB of flash cannot hold the default model's weights plus code.

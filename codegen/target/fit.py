@@ -122,3 +122,25 @@ def describe(fit: Fit, compiled_for) -> list[str]:
     hint = f"; it fits {', '.join(others)}" if others else "; no known board holds it"
     lines.append(f"does not fit {b.name}: {'; '.join(parts)}{hint}")
     return lines
+
+
+def check_before_build(compiled, board: Board, compiled_for) -> None:
+    """The build's first step: refuse a model whose exact parts already overflow the board, before compiling.
+
+    Only the exact parts count here (the weights as stored; the arena and the stack reserve): the code is an
+    estimate, and the linker still has the last word on the rest. The line is the linker's own
+    (``the firmware does not fit B: FLASH|RAM overflowed by N bytes ...``), with what overflows it and, when
+    another known board holds the model, which."""
+    fit = Fit(board=board, weights=compiled.weight_bytes, code=0, arena=compiled.arena_size,
+              stack=board.stack_reserve)
+    over = fit.overflow(exact_only=True)
+    if not over:
+        return
+    sizes = {"FLASH": board.flash.length, "RAM": board.ram.length}
+    what = {"FLASH": f"the weights and parameters alone are {fit.weights:,} bytes, before any code",
+            "RAM": f"arena {fit.arena:,} + stack reserve {fit.stack:,}, before static data"}
+    parts = [f"{region} overflowed by {n:,} bytes (the region is {sizes[region]:,} bytes): {what[region]}"
+             for region, n in over.items()]
+    others = boards_that_fit(compiled_for, exclude=board.name)
+    hint = f"; it fits {', '.join(others)}" if others else "; no known board holds it"
+    raise TinyforgeError(f"the firmware does not fit {board.name}: {'; '.join(parts)}{hint}")
