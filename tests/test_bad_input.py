@@ -29,11 +29,16 @@ SOX = "(convert with e.g. `sox in.wav -r 16000 -c 1 -b 16 out.wav`)"
 
 
 def error_of(call, *args) -> str:
-    with pytest.raises(TinyforgeError) as info:
-        call(*args)
-    message = str(info.value)
+    message = message_of(call, *args)
     assert "\n" not in message
     return message
+
+
+def message_of(call, *args) -> str:
+    """The error; unsupported operators are listed one per line, so that message may have several."""
+    with pytest.raises(TinyforgeError) as info:
+        call(*args)
+    return str(info.value)
 
 
 # ----------------------------------------------------------------------------------------- models
@@ -196,8 +201,13 @@ def _unsupported_models(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         "float32": (_written(tmp_path, "float32", build(
             [T("x", (1, 8), "FLOAT32"), T("w", (3, 8), "FLOAT32", data=np.ones((3, 8), np.float32)),
              T("y", (1, 3), "FLOAT32")], [Op("FULLY_CONNECTED", [0, 1, -1], [2])], [0], [2])),
-            "operator 0 (FULLY_CONNECTED) is not supported: tensor 'x' is FLOAT32, only int8 activations are "
-            f"implemented for it. Supported: {_supported()}"),
+            "1 operator is not supported:\n"
+            "  operator 0 (FULLY_CONNECTED): tensor 'x' is FLOAT32, only int8 activations are implemented for it\n"
+            "this is a float32 model; for full-integer quantization reconvert it with "
+            "converter.optimizations = [tf.lite.Optimize.DEFAULT], a representative_dataset, "
+            "converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8] and "
+            "converter.inference_input_type = converter.inference_output_type = tf.int8\n"
+            f"supported operators: {_supported()}"),
         "sin": (_written(tmp_path, "sin", build([int8("x"), int8("y")], [Op("SIN", [0], [1])], [0], [1])),
                 f"operator 0 (SIN) is not supported: no kernel for this operator. Supported: {_supported()}"),
         # Two int4 values a byte; the converter has no public option for int4 weights, so it is written here.
@@ -220,10 +230,44 @@ def _unsupported_models(tmp_path: Path) -> dict[str, tuple[Path, str]]:
 def test_unsupported_model_is_one_line_naming_the_operator(tmp_path, capsys, name):
     from codegen.__main__ import main
     path, message = _unsupported_models(tmp_path)[name]
-    assert error_of(compile_model, load_model(path)) == message
+    assert message_of(compile_model, load_model(path)) == message
     assert main(["inspect", str(path)]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("    0 "))
-    assert line.endswith("UNSUPPORTED: " + message.split(": ", 1)[1])
+    why = (message.splitlines()[1].split(": ", 1)[1] if "\n" in message
+           else message.split(": ", 1)[1].rsplit(". Supported: ", 1)[0])
+    assert line.endswith("UNSUPPORTED: " + why)
+
+
+def test_every_unsupported_operator_is_named_at_once(tmp_path):
+    from tflite_builder import Op, T, build
+    int8 = lambda name: T(name, (1, 8), "INT8", 0.1, 0)  # noqa: E731
+    path = _written(tmp_path, "many", build(
+        [int8("x"), int8("a"), int8("b"), int8("c"), int8("d")],
+        [Op("SIN", [0], [1]), Op("RELU", [1], [2]), Op("COS", [2], [3]), Op("SIN", [3], [4])], [0], [4]))
+    assert message_of(compile_model, load_model(path)) == (
+        "3 operators are not supported:\n"
+        "  operators 0, 3 (SIN): no kernel for this operator\n"
+        "  operator 2 (COS): no kernel for this operator\n"
+        f"supported operators: {_supported()}")
+    proc = subprocess.run([sys.executable, "-m", "codegen", "model2c", str(path), "--out", str(tmp_path)],
+                          cwd=REPO, capture_output=True, text=True)
+    assert "Traceback" not in proc.stderr
+
+
+def test_uint8_and_dynamic_range_models_are_told_to_reconvert(tmp_path):
+    from tflite_builder import Op, T, build
+    uint8 = build([T("x", (1, 8), "UINT8", 0.1, 128), T("w", (3, 8), "UINT8", 0.05, 128, np.zeros((3, 8), np.uint8)),
+                   T("y", (1, 3), "UINT8", 0.2, 128)], [Op("FULLY_CONNECTED", [0, 1, -1], [2])], [0], [2])
+    dynamic = build([T("x", (1, 8), "FLOAT32"), T("w", (3, 8), "INT8", 0.05, 0, np.zeros((3, 8), np.int8)),
+                     T("y", (1, 3), "FLOAT32")], [Op("FULLY_CONNECTED", [0, 1, -1], [2])], [0], [2])
+    for name, data, advice in (
+            ("uint8", uint8, "this model is uint8-quantized (TFLite's legacy scheme); tinyforge runs int8: "
+                             "reconvert it from the float model as int8 with converter.optimizations"),
+            ("dynamic", dynamic, "this is a dynamic-range model (int8 weights, float activations); tinyforge "
+                                 "needs full-integer quantization: reconvert it with converter.optimizations")):
+        with pytest.raises(TinyforgeError) as info:
+            compile_model(load_model(_written(tmp_path, name, data)))
+        assert advice in str(info.value), str(info.value)
 
 
 def test_two_subgraphs_without_control_flow(tmp_path):

@@ -43,7 +43,8 @@ def run(args) -> int:
             check_supported(model, op)
             status = "supported"
         except TinyforgeError as exc:
-            status = f"UNSUPPORTED: {str(exc).split(': ', 1)[-1]}"
+            # the reason only: the supported list is printed once, below
+            status = f"UNSUPPORTED: {getattr(exc, 'why', None) or str(exc).split(': ', 1)[-1]}"
             unsupported += 1
         ins = ", ".join(str(i) for i in op.inputs)
         outs = ", ".join(str(i) for i in op.outputs)
@@ -54,7 +55,10 @@ def run(args) -> int:
                                               else "output" if t.index in model.outputs else "activation")
         print(f"  {t.index:3d} {t.type:<7} {str(list(t.shape)):<18} {kind:<10} {t.name}  {_quant(t)}")
     if unsupported:
-        print(f"\n{unsupported} operator(s) unsupported; supported operators: {', '.join(SUPPORTED_OPS)}")
+        from codegen.compiler.lower import quantization_advice
+        advice = quantization_advice(model)
+        print(f"\n{unsupported} operator(s) unsupported" + (f"; {advice}" if advice else "")
+              + f"\nsupported operators: {', '.join(SUPPORTED_OPS)}")
         return 0
     compiled = compile_model(model, target)
     where = "a host build" if args.board is None else f"{args.board} ({target.core}, {'DSP' if target.dsp else 'no DSP'})"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from codegen.compiler.layer import ArenaRef, Layer
-from codegen.compiler.ops import REGISTRY, OperatorSpec, unsupported
+from codegen.compiler.ops import REGISTRY, SUPPORTED_OPS, OperatorSpec, Unsupported, unsupported
 from codegen.compiler.select import HOST, Target
 from codegen.errors import TinyforgeError
 from codegen.model.tflite_model import Model, Operator
@@ -50,10 +50,55 @@ def check_supported(model: Model, op: Operator) -> None:
     spec.check(model, op)
 
 
+# What the converter settings are for a full-integer model (TFLite's post-training integer quantization).
+FULL_INTEGER_SETTINGS = ("converter.optimizations = [tf.lite.Optimize.DEFAULT], a representative_dataset, "
+                         "converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8] and "
+                         "converter.inference_input_type = converter.inference_output_type = tf.int8")
+
+
+def quantization_advice(model: Model) -> str | None:
+    """What to do when the model is not full-integer: float32, dynamic-range (int8 weights, float
+    activations) or legacy uint8."""
+    consumed = [model.tensors[t] for op in model.operators if op.opcode not in ("QUANTIZE", "DEQUANTIZE")
+                for t in op.inputs if t >= 0]
+    activations = {t.type for t in consumed if not t.is_constant}
+    weights = {t.type for t in consumed if t.is_constant}
+    if "UINT8" in activations | weights:
+        return ("this model is uint8-quantized (TFLite's legacy scheme); tinyforge runs int8: reconvert it from the "
+                f"float model as int8 with {FULL_INTEGER_SETTINGS}")
+    if "FLOAT32" in activations and "INT8" in weights:
+        return ("this is a dynamic-range model (int8 weights, float activations); tinyforge needs full-integer "
+                f"quantization: reconvert it with {FULL_INTEGER_SETTINGS}")
+    if "FLOAT32" in activations:
+        return f"this is a float32 model; for full-integer quantization reconvert it with {FULL_INTEGER_SETTINGS}"
+    return None
+
+
 def check_model(model: Model) -> None:
     # Operators first: a model has several subgraphs because of a WHILE or IF, and naming it says more.
+    # Every unsupported operator is named at once, so one run tells the user everything to change.
+    errors: list[Unsupported] = []
     for op in model.operators:
-        check_supported(model, op)
+        try:
+            check_supported(model, op)
+        except Unsupported as exc:
+            errors.append(exc)
+    if errors:
+        advice = quantization_advice(model)
+        if len(errors) == 1 and advice is None:
+            raise errors[0]
+        groups: dict[tuple[str, str], list[int]] = {}
+        for exc in errors:
+            groups.setdefault((exc.op.opcode, exc.why), []).append(exc.op.index)
+        lines = [f"{len(errors)} operator{'s are' if len(errors) > 1 else ' is'} not supported:"]
+        for (opcode, why), indices in groups.items():
+            which = (f"operator {indices[0]}" if len(indices) == 1
+                     else f"operators {', '.join(map(str, indices[:8]))}{', ...' if len(indices) > 8 else ''}")
+            lines.append(f"  {which} ({opcode}): {why}")
+        if advice:
+            lines.append(advice)
+        lines.append(f"supported operators: {', '.join(SUPPORTED_OPS)}")
+        raise Unsupported("\n".join(lines))
     if model.subgraph_count != 1:
         raise TinyforgeError(f"{model.path}: {model.subgraph_count} subgraphs; only single-subgraph models "
                              "are supported (control flow such as WHILE/IF is not)")

@@ -94,8 +94,10 @@ def discover(package_path=None, package=None) -> dict[str, OperatorSpec]:
 
 
 def unsupported(op, why: str) -> Unsupported:
-    return Unsupported(f"operator {op.index} ({op.opcode}) is not supported: {why}. "
-                       f"Supported: {', '.join(SUPPORTED_OPS)}")
+    error = Unsupported(f"operator {op.index} ({op.opcode}) is not supported: {why}. "
+                        f"Supported: {', '.join(SUPPORTED_OPS)}")
+    error.op, error.why = op, why
+    return error
 
 
 # Discovered last: the operator modules import Unsupported, unsupported and OperatorSpec from here.
