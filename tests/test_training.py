@@ -97,10 +97,30 @@ def test_sources_mix_with_their_own_split_rules_and_copies(tmp_path):
     for it in later:
         assert it.split == which_set(it.key[2:], 20, 20)
     assert ds.split_source == "lists+hash"
-    # silence: 10% of all keyword clips of each split, from the one folder that has background noise
-    keywords = sum(1 for it in ds.items["train"] if it.label >= 2)
-    assert ds.counts("train")[0] == math.ceil(keywords * 0.1)
+    # silence: 10% of the keyword renderings of each split, from the one folder that has background noise;
+    # in training a real clip given as DIR:5 counts five times against the default of one
+    train_renderings = sum(it.copies or 1 for it in ds.items["train"] if it.label >= 2)
+    assert ds.counts("train")[0] == math.ceil(train_renderings * 0.1)
+    assert ds.counts("test")[0] == math.ceil(sum(1 for it in ds.items["test"] if it.label >= 2) * 0.1)
     assert ds.background == ["_background_noise_/hum.wav"]
+
+
+def test_a_later_folder_may_hold_only_background_noise(tmp_path):
+    _, real = _mixed_folders(tmp_path)
+    room = tmp_path / "room"
+    (room / "_background_noise_").mkdir(parents=True)
+    write_wav(room / "_background_noise_" / "fan.wav", np.zeros(32000, np.int16))
+    ds = load_sources([Source(real), Source(room)], ["yes", "no"], silence_percentage=10,
+                      validation_percentage=20, testing_percentage=20)
+    assert ds.background == [str(room.resolve() / "_background_noise_" / "fan.wav")]
+    assert ds.counts("train")[0] > 0
+    # the first folder must hold the words; a later one without them needs its background noise
+    with pytest.raises(TinyforgeError, match=r"^--data .*room: no folder for yes, no \(folders: none\)$"):
+        load_sources([Source(room), Source(real)], ["yes", "no"], silence_percentage=10)
+    (room / "_background_noise_" / "fan.wav").unlink()
+    (room / "_background_noise_").rmdir()
+    with pytest.raises(TinyforgeError, match=r"^--data .*room: no folder for yes, no \(folders: none\)$"):
+        load_sources([Source(real), Source(room)], ["yes", "no"], silence_percentage=10)
 
 
 def test_source_errors_are_one_line(tmp_path):

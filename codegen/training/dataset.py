@@ -81,7 +81,7 @@ def _shuffled(values: list, seed: int, key: str) -> list:
 def load_dataset(root, words: list[str], silence_percentage: float = 10.0,
                  unknown_percentage: float = 10.0, validation_percentage: float = 10.0,
                  testing_percentage: float = 10.0, seed: int = 1234, all_test: bool = False,
-                 flag: str = "--data", require_train: bool = True) -> Dataset:
+                 flag: str = "--data", require_train: bool = True, require_words: bool = True) -> Dataset:
     """Index a Speech Commands folder: labels ``silence, unknown, *words``.
 
     Per split, silence and unknown clips number ``ceil(percentage * keyword clips / 100)``,
@@ -100,7 +100,7 @@ def load_dataset(root, words: list[str], silence_percentage: float = 10.0,
     folders = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("_")
                      and not p.name.startswith("."))
     missing = [w for w in words if w not in folders]
-    if missing:
+    if missing and (require_words or len(missing) < len(words) or not (root / BACKGROUND_NOISE_DIR).is_dir()):
         raise TinyforgeError(f"{flag} {root}: no folder for {', '.join(missing)} "
                              f"(folders: {', '.join(folders) or 'none'})")
 
@@ -162,7 +162,8 @@ def parse_source(text: str, flag: str = "--data") -> Source:
 
 def load_sources(sources: list[Source], words: list[str], silence_percentage: float = 10.0,
                  unknown_percentage: float = 10.0, validation_percentage: float = 10.0,
-                 testing_percentage: float = 10.0, seed: int = 1234, flag: str = "--data") -> Dataset:
+                 testing_percentage: float = 10.0, seed: int = 1234, flag: str = "--data",
+                 default_copies: int = 1) -> Dataset:
     """One dataset from several folders. The first folder's clips keep their own keys and paths
     (so a one-folder run is exactly ``load_dataset``); later folders' clips are keyed ``<k>/<path>``
     and held by absolute path."""
@@ -174,8 +175,9 @@ def load_sources(sources: list[Source], words: list[str], silence_percentage: fl
         raise TinyforgeError(f"{flag}: the same folder is given twice")
     parts = []
     for k, src in enumerate(sources):
+        # a later folder may hold only _background_noise_: recordings of the place the device will live
         part = load_dataset(src.root, words, 0.0, unknown_percentage, validation_percentage,
-                            testing_percentage, seed, flag=flag, require_train=False)
+                            testing_percentage, seed, flag=flag, require_train=False, require_words=k == 0)
         parts.append(part)
     first = parts[0]
     items: dict[str, list[Item]] = {s: [] for s in SPLITS}
@@ -192,9 +194,11 @@ def load_sources(sources: list[Source], words: list[str], silence_percentage: fl
                              f"(or pass --silence-percentage 0)")
     silence = first.labels.index(SILENCE)
     for split in SPLITS:
-        keywords = sum(1 for it in items[split] if it.label >= 2)
+        # Silence is a share of the keyword *renderings*: a folder given as DIR:N adds N per clip in training.
+        weight = (lambda it: (it.copies or default_copies) / default_copies) if split == "train" else (lambda it: 1)
+        keywords = sum(weight(it) for it in items[split] if it.label >= 2)
         items[split] += [Item(None, silence, split, f"silence/{split}/{i}")
-                         for i in range(math.ceil(keywords * silence_percentage / 100))]
+                         for i in range(math.ceil(round(keywords * silence_percentage / 100, 6)))]
     if not items["train"]:
         raise TinyforgeError(f"{flag}: no training clips for {', '.join(words)} in any folder")
     return Dataset(first.root, first.labels, items, background,

@@ -154,7 +154,8 @@ def train(s: TrainSettings, echo=print) -> dict:
     t0 = time.time()
     sources = [Source(Path(s.data))] if isinstance(s.data, (str, Path)) else list(s.data)
     dataset = load_sources(sources, s.words, s.silence_percentage, s.unknown_percentage,
-                           s.validation_percentage, s.testing_percentage, s.seed)
+                           s.validation_percentage, s.testing_percentage, s.seed,
+                           default_copies=max(1, s.augmentation.copies))
     for split in ("train", "validation", "test"):
         counts = dataset.counts(split)
         echo(f"{split:<10} {len(dataset.items[split]):6d} clips: "
@@ -175,7 +176,8 @@ def train(s: TrainSettings, echo=print) -> dict:
     validation = batches(tf, val_f, 256, None) if len(val_f.y) else None
     model.fit(batches(tf, train_f, s.batch_size, s.seed), validation_data=validation, epochs=s.epochs,
               class_weight=class_weight, verbose=1 if s.progress else 0,
-              callbacks=[K.callbacks.ReduceLROnPlateau(patience=3, factor=0.5, verbose=0)])
+              callbacks=[K.callbacks.ReduceLROnPlateau(monitor="val_loss" if validation else "loss",
+                                                       patience=3, factor=0.5, verbose=0)])
     t_train = time.time() - t1
 
     tflite = convert(tf, model, s.arch, train_f, s.seed)
