@@ -14,7 +14,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("dir", type=Path, help="output folder (one subfolder per word, _background_noise_/, split lists)")
     parser.add_argument("--words", default=",".join(d.words), help="keywords, comma-separated (default: yes,no)")
     parser.add_argument("--unknown-words", default=",".join(d.unknown_words),
-                        help="other words, spoken as the 'unknown' class (default: 26 common English words)")
+                        help="other words, spoken as the 'unknown' class (default: Speech Commands' other 33 words)")
     parser.add_argument("--engines", default=",".join(d.engines),
                         help=f"speech engines, comma-separated (default {','.join(d.engines)})")
     parser.add_argument("--voices", type=int, default=d.voices,
