@@ -294,6 +294,11 @@ void add_s8(const tf_add_params *params, const tf_broadcast *shape,
             const int8_t *input1, const int8_t *input2, int8_t *output);
 void mul_s8(const tf_mul_params *params, const tf_broadcast *shape,
             const int8_t *input1, const int8_t *input2, int8_t *output);
+/* MAXIMUM / MINIMUM: the larger / smaller stored value, as TFLite compares them. */
+void maximum_s8(const tf_broadcast *shape, const int8_t *input1, const int8_t *input2, int8_t *output);
+void minimum_s8(const tf_broadcast *shape, const int8_t *input1, const int8_t *input2, int8_t *output);
+void maximum_s16(const tf_broadcast *shape, const int16_t *input1, const int16_t *input2, int16_t *output);
+void minimum_s16(const tf_broadcast *shape, const int16_t *input1, const int16_t *input2, int16_t *output);
 /* NHWC pooling; input and output share scale and zero point. */
 void average_pool2d_s8(const tf_pool_params *params, const tf_dims *input_dims, const int8_t *input,
                        const tf_dims *output_dims, int8_t *output);
