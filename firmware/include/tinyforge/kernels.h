@@ -294,6 +294,16 @@ void add_s8(const tf_add_params *params, const tf_broadcast *shape,
             const int8_t *input1, const int8_t *input2, int8_t *output);
 void mul_s8(const tf_mul_params *params, const tf_broadcast *shape,
             const int8_t *input1, const int8_t *input2, int8_t *output);
+/* RESIZE_NEAREST_NEIGHBOR: NHWC; rows[y] / columns[x] are the input row / column that output row y / column x
+ * copies (TFLite's GetNearestNeighbor, computed by codegen); pixel_bytes = channels * element size. */
+typedef struct {
+    int32_t batches, input_height, input_width, output_height, output_width, pixel_bytes;
+    const int16_t *rows;
+    const int16_t *columns;
+} tf_resize_nearest_params;
+
+void resize_nearest_neighbor(const tf_resize_nearest_params *params, const int8_t *input, int8_t *output);
+
 /* MAXIMUM / MINIMUM: the larger / smaller stored value, as TFLite compares them. */
 void maximum_s8(const tf_broadcast *shape, const int8_t *input1, const int8_t *input2, int8_t *output);
 void minimum_s8(const tf_broadcast *shape, const int8_t *input1, const int8_t *input2, int8_t *output);
