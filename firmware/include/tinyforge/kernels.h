@@ -304,6 +304,14 @@ typedef struct {
 
 void resize_nearest_neighbor(const tf_resize_nearest_params *params, const int8_t *input, int8_t *output);
 
+/* SPACE_TO_DEPTH: NHWC, block b; the input's batches, height and width, and run_bytes, one input pixel
+ * (channels times the element size). */
+typedef struct {
+    int32_t batches, input_height, input_width, block, run_bytes;
+} tf_space_depth_params;
+
+void space_to_depth(const tf_space_depth_params *params, const int8_t *input, int8_t *output);
+
 /* MAXIMUM / MINIMUM: the larger / smaller stored value, as TFLite compares them. */
 void maximum_s8(const tf_broadcast *shape, const int8_t *input1, const int8_t *input2, int8_t *output);
 void minimum_s8(const tf_broadcast *shape, const int8_t *input1, const int8_t *input2, int8_t *output);

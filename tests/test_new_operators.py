@@ -1,0 +1,62 @@
+"""The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH):
+their conformance cases live in tests/conformance/; here are the files TFLite would not run, or that these
+kernels do not cover, each refused with one line naming the operator and the reason."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from codegen.errors import TinyforgeError
+from codegen.model.tflite_model import load_model
+from codegen.pipeline import compile_model
+from tflite_builder import Op, T, build
+
+
+def _why(tmp_path, tensors, ops, inputs, outputs) -> str:
+    path = tmp_path / "m.tflite"
+    path.write_bytes(build(tensors, ops, inputs, outputs))
+    with pytest.raises(TinyforgeError) as info:
+        compile_model(load_model(path))
+    message = str(info.value)
+    assert "\n" not in message
+    return message.split(" is not supported: ", 1)[1].rsplit(". Supported: ", 1)[0]
+
+
+def q8(name, shape):
+    return T(name, shape, "INT8", 0.1, 0)
+
+
+def q16(name, shape):
+    return T(name, shape, "INT16", 0.1, 0)
+
+
+def test_maximum_needs_one_type(tmp_path):
+    assert _why(tmp_path, [q8("a", (1, 4)), q16("b", (1, 4)), q8("y", (1, 4))], [Op("MAXIMUM", [0, 1], [2])],
+                [0, 1], [2]) == "inputs are INT8 and INT16, output INT8; TFLite needs one type"
+    assert _why(tmp_path, [q8("a", (1, 4)), q8("b", (1, 3)), q8("y", (1, 4))], [Op("MINIMUM", [0, 1], [2])],
+                [0, 1], [2]) == "shape [1, 3] does not broadcast to the output's [1, 1, 1, 1, 1, 4]"
+
+
+def test_resize_needs_a_constant_size_and_nhwc(tmp_path):
+    size = T("size", (2,), "INT32", data=np.array([4, 6], np.int32))
+    assert _why(tmp_path, [q8("x", (1, 2, 3, 1)), T("size", (2,), "INT32"), q8("y", (1, 4, 6, 1))],
+                [Op("RESIZE_NEAREST_NEIGHBOR", [0, 1], [2])], [0, 1], [2]) == \
+        "the output size must be a constant int32 tensor"
+    assert _why(tmp_path, [q8("x", (1, 2, 3, 1)), size, q8("y", (1, 4, 5, 1))],
+                [Op("RESIZE_NEAREST_NEIGHBOR", [0, 1], [2])], [0], [2]) == \
+        "output shape [1, 4, 5, 1], expected [1, 4, 6, 1] from the size tensor"
+
+
+def test_reduce_max_keeps_the_quantization(tmp_path):
+    axis = T("axis", (1,), "INT32", data=np.array([1], np.int32))
+    assert _why(tmp_path, [q8("x", (1, 4, 3)), axis, T("y", (1, 3), "INT8", 0.2, 0)],
+                [Op("REDUCE_MAX", [0, 1], [2])], [0], [2]) == \
+        "input and output quantization differ; the maximum is taken of the stored values"
+
+
+def test_space_to_depth_is_int8_with_whole_blocks(tmp_path):
+    options = ("SpaceToDepthOptions", {"BlockSize": 2})
+    assert _why(tmp_path, [q16("x", (1, 4, 4, 1)), q16("y", (1, 2, 2, 4))], [Op("SPACE_TO_DEPTH", [0], [1], options)],
+                [0], [1]) == "tensor 'x' is INT16, output INT16; only int8 is implemented"
+    assert _why(tmp_path, [q8("x", (1, 4, 5, 1)), q8("y", (1, 2, 2, 4))], [Op("SPACE_TO_DEPTH", [0], [1], options)],
+                [0], [1]) == "height 4 and width 5 must be divisible by the block size 2"
