@@ -60,3 +60,19 @@ def test_space_to_depth_is_int8_with_whole_blocks(tmp_path):
                 [0], [1]) == "tensor 'x' is INT16, output INT16; only int8 is implemented"
     assert _why(tmp_path, [q8("x", (1, 4, 5, 1)), q8("y", (1, 2, 2, 4))], [Op("SPACE_TO_DEPTH", [0], [1], options)],
                 [0], [1]) == "height 4 and width 5 must be divisible by the block size 2"
+
+
+def test_a_vela_model_is_told_it_needs_the_npu(tmp_path):
+    """Vela's output: one ethos-u operator reading a command stream, weights and scratch the NPU writes."""
+    from codegen.model.tflite_model import load_model
+    stream = T("command_stream", (16,), "UINT8", data=np.zeros(16, np.uint8))
+    scratch = T("scratch", (64,), "UINT8")
+    path = tmp_path / "person_detect_vela.tflite"
+    path.write_bytes(build([T("input", (1, 4, 4, 1), "INT8", 0.1, 0), stream, scratch, T("out", (1, 2), "INT8", 0.1, 0)],
+                           [Op("CUSTOM:ethos-u", [1, 2, 0], [3])], [0], [3]))
+    with pytest.raises(TinyforgeError) as info:
+        load_model(path)
+    assert str(info.value) == (
+        f"{path}: operator 0 is an Arm Ethos-U custom operator ('ethos-u'): Vela compiled this model for an "
+        "Ethos-U NPU, which runs its command stream; a Cortex-M without that NPU cannot. Give tinyforge the "
+        ".tflite from before Vela")

@@ -83,10 +83,15 @@ def build(tensors: list[T], ops: list[Op], inputs: list[int], outputs: list[int]
     codes = sorted({op.opcode for op in ops})
     code_offsets = []
     for code in codes:
-        value = getattr(BuiltinOperator, code)
+        # "CUSTOM:<name>" is a custom operator with that custom code (e.g. Vela's "ethos-u")
+        builtin, _, custom = code.partition(":")
+        value = getattr(BuiltinOperator, builtin)
+        custom_offset = b.CreateString(custom) if custom else None
         tflite.OperatorCodeStart(b)
         tflite.OperatorCodeAddDeprecatedBuiltinCode(b, min(value, 127))
         tflite.OperatorCodeAddBuiltinCode(b, value)
+        if custom_offset is not None:
+            tflite.OperatorCodeAddCustomCode(b, custom_offset)
         tflite.OperatorCodeAddVersion(b, 1)
         code_offsets.append(tflite.OperatorCodeEnd(b))
     op_offsets = []

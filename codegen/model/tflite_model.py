@@ -455,6 +455,13 @@ def _parse(path: Path, buf: bytes) -> Model:
 
     inputs = tensor_list(g.InputsAsNumpy() if g.InputsLength() else [], "subgraph input", False)
     outputs = tensor_list(g.OutputsAsNumpy() if g.OutputsLength() else [], "subgraph output", False)
+    npu = next((op for op in operators if op.custom_code == "ethos-u"), None)
+    if npu is not None:
+        # Vela's output: valid TFLite, but its work is one command stream for the NPU (and its scratch
+        # tensors are written by the NPU, not by any operator).
+        raise TinyforgeError(f"{path}: operator {npu.index} is an Arm Ethos-U custom operator ('ethos-u'): Vela "
+                             "compiled this model for an Ethos-U NPU, which runs its command stream; a Cortex-M "
+                             "without that NPU cannot. Give tinyforge the .tflite from before Vela")
     _check_dataflow(path, tensors, operators, inputs, outputs)
     return Model(
         path=path, sha256=hashlib.sha256(buf).hexdigest(),
