@@ -76,3 +76,16 @@ def test_a_vela_model_is_told_it_needs_the_npu(tmp_path):
         f"{path}: operator 0 is an Arm Ethos-U custom operator ('ethos-u'): Vela compiled this model for an "
         "Ethos-U NPU, which runs its command stream; a Cortex-M without that NPU cannot. Give tinyforge the "
         ".tflite from before Vela")
+
+
+def test_int16_pad_and_slice_keep_one_type(tmp_path):
+    paddings = T("pad", (2, 2), "INT32", data=np.array([[0, 0], [1, 1]], np.int32))
+    # PADV2's constant must be the output's type: the converter's float32 constant, which TFLite refuses
+    assert _why(tmp_path, [q16("x", (1, 4)), paddings, T("c", (), "FLOAT32", data=np.array(0.5, np.float32)),
+                           q16("y", (1, 6))], [Op("PADV2", [0, 1, 2], [3])], [0], [3]) == \
+        "the pad value must be one constant int16, as the output is"
+    begin, end, stride = (T(n, (2,), "INT32", data=np.array(v, np.int32))
+                          for n, v in (("b", [0, 1]), ("e", [1, 3]), ("s", [1, 1])))
+    assert _why(tmp_path, [q16("x", (1, 4)), begin, end, stride, q8("y", (1, 2))],
+                [Op("STRIDED_SLICE", [0, 1, 2, 3], [4])], [0], [4]) == \
+        "tensor 'y' is INT8, only int8 or int16 activations (one type throughout) are implemented for it"

@@ -1,5 +1,5 @@
 /*
- * STRIDED_SLICE, int8 (the output keeps the input's quantization).
+ * STRIDED_SLICE, int8 and int16 (the output keeps the input's quantization).
  *
  * tflite::reference_ops::StridedSlice walks start, start + stride, ...
  * for each axis after resolving masks and negative indices with
@@ -12,6 +12,19 @@
 #include "broadcast.h"
 
 void strided_slice_s8(const tf_gather_params *params, const int8_t *input, int8_t *output)
+{
+    const int32_t total = tf_shape_size(params->shape);
+    tf_odometer at;
+    int32_t i;
+
+    tf_odometer_start(&at);
+    for (i = 0; i < total; ++i) {
+        output[i] = input[params->start + at.offset[0]];
+        tf_odometer_next(&at, params->shape, params->step, 0);
+    }
+}
+
+void strided_slice_s16(const tf_gather_params *params, const int16_t *input, int16_t *output)
 {
     const int32_t total = tf_shape_size(params->shape);
     tf_odometer at;

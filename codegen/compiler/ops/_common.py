@@ -24,6 +24,24 @@ def require_int8_activations(model: Model, op: Operator, quantized: bool = True)
             raise unsupported(op, f"tensor '{t.name}' has shape {list(t.shape)}")
 
 
+ACTIVATION_CTYPES = {"INT8": "int8_t", "INT16": "int16_t"}
+
+
+def require_int8_or_int16_activations(model: Model, op: Operator, quantized: bool = True) -> str:
+    """The first input and every output are int8, or all int16 (16x8 quantization); returns that type."""
+    tensors = [model.tensor(op.inputs[0]) if op.inputs else None, *model.op_outputs(op)]
+    kind = tensors[0].type if tensors[0] is not None else None
+    for t in tensors:
+        if t is None or t.type not in ACTIVATION_CTYPES or t.type != kind:
+            raise unsupported(op, f"tensor '{t.name if t else '?'}' is {t.type if t else 'missing'}, "
+                                  "only int8 or int16 activations (one type throughout) are implemented for it")
+        if quantized and t.quantization is None:
+            raise unsupported(op, f"tensor '{t.name}' has no quantization parameters")
+        if t.size == 0:
+            raise unsupported(op, f"tensor '{t.name}' has shape {list(t.shape)}")
+    return kind
+
+
 def require_weights(model: Model, op: Operator) -> None:
     """Constant int8 weights with quantization, optional constant int32 bias, a fused activation we clamp."""
     inputs = model.op_inputs(op)

@@ -1,4 +1,4 @@
-"""PAD and PADV2 -> pad_s8 (firmware/kernels/pad_s8.c).
+"""PAD and PADV2 -> pad_s8 / pad_s16 (firmware/kernels/pad_s8.c), int8 and int16.
 
 The pad value is the output zero point for PAD and the constant for PADV2, which TFLite's pad.cc requires
 to share the output's quantization, as the input must.
@@ -8,7 +8,7 @@ from __future__ import annotations
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
-from codegen.compiler.ops._common import require_int8_activations
+from codegen.compiler.ops._common import ACTIVATION_CTYPES, require_int8_or_int16_activations
 from codegen.compiler.ops._shapes import MAX_DIMS, padded, require_dims, same_quantization
 from codegen.compiler.ops import OperatorSpec
 
@@ -32,19 +32,19 @@ def _pad_value(model: Model, op: Operator) -> int:
     if op.opcode == "PAD" or len(op.inputs) < 3 or op.inputs[2] < 0:
         return out.zero_point
     constant = model.tensors[op.inputs[2]]
-    if not constant.is_constant or constant.type != "INT8" or constant.size != 1:
-        raise unsupported(op, "the pad value must be one constant int8")
+    if not constant.is_constant or constant.type != out.type or constant.size != 1:
+        raise unsupported(op, f"the pad value must be one constant {out.type.lower()}, as the output is")
     if not same_quantization(constant, out):
         raise unsupported(op, "the pad value's scale and zero point differ from the output's")
     return int(constant.data.ravel()[0])
 
 
 def check(model: Model, op: Operator) -> None:
-    require_int8_activations(model, op)
+    require_int8_or_int16_activations(model, op)
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     require_dims(op, inp)
     if not same_quantization(inp, out):
-        raise unsupported(op, "input and output scale or zero point differ; int8 PAD does not rescale")
+        raise unsupported(op, "input and output scale or zero point differ; PAD does not rescale")
     paddings = _paddings(model, op)
     if any(before < 0 or after < 0 for before, after in paddings):
         raise unsupported(op, f"negative paddings {paddings}")
@@ -57,8 +57,10 @@ def check(model: Model, op: Operator) -> None:
 def lower(model: Model, op: Operator, layer: Layer) -> None:
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     before = [b for b, _ in _paddings(model, op)]
+    layer.function = "pad_s16" if inp.type == "INT16" else "pad_s8"
     layer.params = dict(input_shape=padded(inp.shape), output_shape=padded(out.shape),
-                        before=[0] * (MAX_DIMS - len(before)) + before, pad_value=_pad_value(model, op))
+                        before=[0] * (MAX_DIMS - len(before)) + before, pad_value=_pad_value(model, op),
+                        ctype=ACTIVATION_CTYPES[inp.type])
 
 
 SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='pad_s8', check=check, lower=lower)

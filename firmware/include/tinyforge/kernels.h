@@ -326,11 +326,13 @@ void max_pool2d_s8(const tf_pool_params *params, const tf_dims *input_dims, cons
 void concatenation_s8(int32_t input_count, const int8_t *const *inputs, const int32_t *run_bytes,
                       int32_t outer, int8_t *output);
 void pad_s8(const tf_pad_params *params, const int8_t *input, int8_t *output);
+void pad_s16(const tf_pad_params *params, const int16_t *input, int16_t *output);
 void mean_s8(const tf_mean_params *params, const int8_t *input, int8_t *output);
 /* REDUCE_MAX: the walk of MEAN (count, shapes and steps; the rescaling fields unused). */
 void reduce_max_s8(const tf_mean_params *params, const int8_t *input, int8_t *output);
 void reduce_max_s16(const tf_mean_params *params, const int16_t *input, int16_t *output);
 void strided_slice_s8(const tf_gather_params *params, const int8_t *input, int8_t *output);
+void strided_slice_s16(const tf_gather_params *params, const int16_t *input, int16_t *output);
 void transpose_s8(const tf_gather_params *params, const int8_t *input, int8_t *output);
 
 typedef struct {
