@@ -89,3 +89,8 @@ def test_int16_pad_and_slice_keep_one_type(tmp_path):
     assert _why(tmp_path, [q16("x", (1, 4)), begin, end, stride, q8("y", (1, 2))],
                 [Op("STRIDED_SLICE", [0, 1, 2, 3], [4])], [0], [4]) == \
         "tensor 'y' is INT8, only int8 or int16 activations (one type throughout) are implemented for it"
+
+
+def test_int16_leaky_relu_needs_zero_points_of_zero(tmp_path):
+    assert _why(tmp_path, [q16("x", (1, 4)), T("y", (1, 4), "INT16", 0.1, 3)], [Op("LEAKY_RELU", [0], [1])],
+                [0], [1]) == "tensor 'y' must be int16 with zero point 0 (16x8 quantization)"

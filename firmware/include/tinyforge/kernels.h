@@ -312,6 +312,14 @@ typedef struct {
 
 void space_to_depth(const tf_space_depth_params *params, const int8_t *input, int8_t *output);
 
+/* LEAKY_RELU, int16: the identity and alpha rescales (in_scale / out_scale, in_scale * alpha / out_scale). */
+typedef struct {
+    int32_t identity_multiplier, identity_shift;
+    int32_t alpha_multiplier, alpha_shift;
+} tf_leaky_relu_params;
+
+void leaky_relu_s16(const tf_leaky_relu_params *params, int32_t count, const int16_t *input, int16_t *output);
+
 /* MAXIMUM / MINIMUM: the larger / smaller stored value, as TFLite compares them. */
 void maximum_s8(const tf_broadcast *shape, const int8_t *input1, const int8_t *input2, int8_t *output);
 void minimum_s8(const tf_broadcast *shape, const int8_t *input1, const int8_t *input2, int8_t *output);
