@@ -95,3 +95,14 @@ def test_int16_leaky_relu_is_int16_throughout(tmp_path):
     # (a non-zero int16 zero point is refused earlier, by the model reader, as TFLite refuses it)
     assert _why(tmp_path, [q16("x", (1, 4)), q8("y", (1, 4))], [Op("LEAKY_RELU", [0], [1])],
                 [0], [1]) == "tensor 'y' must be int16 with zero point 0 (16x8 quantization)"
+
+
+def test_int16_add_refuses_the_power_of_two_path(tmp_path):
+    pot = lambda name: T(name, (1, 4), "INT16", 2.0 ** -10, 0)  # noqa: E731
+    assert _why(tmp_path, [pot("a"), pot("b"), pot("y")],
+                [Op("ADD", [0, 1], [2], ("AddOptions", {"PotScaleInt16": True}))], [0, 1], [2]) == (
+        "int16 with pot_scale_int16 and power-of-two scales takes TFLite's shift-only path, which is not "
+        "implemented (the converter's 16x8 models use the general one)")
+    assert _why(tmp_path, [q16("a", (1, 4)), q8("b", (1, 4)), q16("y", (1, 4))], [Op("MUL", [0, 1], [2])],
+                [0, 1], [2]) == ("tensor 'b' is INT8; only quantized int8, or int16 (16x8), operands of one type "
+                                 "are implemented")

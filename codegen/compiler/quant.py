@@ -225,10 +225,11 @@ def quantize_multiplier_smaller_than_one(real: float) -> tuple[int, int]:
 
 # PrepareGeneralSubOp / add.cc Prepare: 8-bit inputs are shifted left by 20 before rescaling.
 ADD_LEFT_SHIFT_8BIT = 20
+ADD_LEFT_SHIFT_16BIT = 15   # add.cc / sub.cc: left_shift = (output->type == kTfLiteInt16) ? 15 : 20
 
 
 def add_params(input1_scale: float, input2_scale: float, output_scale: float,
-               negate_input2: bool = False) -> dict:
+               negate_input2: bool = False, left_shift: int = 20) -> dict:
     """Mirror the int8 path of ADD's and SUB's Prepare (add.cc, sub.cc PrepareGeneralSubOp).
 
     ``twice_max_input_scale = 2 * max(s1, s2)`` is a float32 max widened to double; each input is
@@ -239,9 +240,9 @@ def add_params(input1_scale: float, input2_scale: float, output_scale: float,
     twice_max = 2.0 * float(max(s1, s2))
     m1, shift1 = quantize_multiplier_smaller_than_one(float(s1) / twice_max)
     m2, shift2 = quantize_multiplier_smaller_than_one(float(s2) / twice_max)
-    out_real = twice_max / float(_f32(1 << ADD_LEFT_SHIFT_8BIT) * s_out)
+    out_real = twice_max / float(_f32(1 << left_shift) * s_out)
     m_out, shift_out = quantize_multiplier_smaller_than_one(out_real)
-    return dict(left_shift=ADD_LEFT_SHIFT_8BIT, input1_multiplier=m1, input1_shift=shift1,
+    return dict(left_shift=left_shift, input1_multiplier=m1, input1_shift=shift1,
                 input2_multiplier=-m2 if negate_input2 else m2, input2_shift=shift2,
                 output_multiplier=m_out, output_shift=shift_out)
 

@@ -1,5 +1,5 @@
 /*
- * TRANSPOSE, int8, up to TF_MAX_DIMS dimensions.
+ * TRANSPOSE, int8 and int16, up to TF_MAX_DIMS dimensions.
  *
  * Mirrors tflite::reference_ops::Transpose (internal/reference/transpose.h):
  * output[i0..i5] = input at position i_k along input axis perm[k]. codegen
@@ -11,6 +11,19 @@
 #include "broadcast.h"
 
 void transpose_s8(const tf_gather_params *params, const int8_t *input, int8_t *output)
+{
+    const int32_t total = tf_shape_size(params->shape);
+    tf_odometer at;
+    int32_t i;
+
+    tf_odometer_start(&at);
+    for (i = 0; i < total; ++i) {
+        output[i] = input[params->start + at.offset[0]];
+        tf_odometer_next(&at, params->shape, params->step, 0);
+    }
+}
+
+void transpose_s16(const tf_gather_params *params, const int16_t *input, int16_t *output)
 {
     const int32_t total = tf_shape_size(params->shape);
     tf_odometer at;

@@ -51,16 +51,16 @@ def same_quantization(a: Tensor, b: Tensor) -> bool:
 
 
 def operand(model: Model, op: Operator, position: int, offsets: dict[int, int], layer_consts: list,
-            symbol: str) -> dict:
+            symbol: str, ctype: str = "int8_t") -> dict:
     """Where the kernel reads input ``position``: the arena (activation) or a constant array it adds."""
     index = op.inputs[position]
     tensor = model.tensors[index]
     if tensor.is_constant:
         name = f"{symbol}_input{position}"
-        layer_consts.append(ConstArray(name, "int8_t", tensor.data.ravel().astype(int).tolist(),
+        layer_consts.append(ConstArray(name, ctype, tensor.data.ravel().astype(int).tolist(),
                                        f"{tensor.name} {list(tensor.shape)}"))
-        return {"const": name}
-    return {"offset": offsets[index]}
+        return {"const": name, "ctype": ctype}
+    return {"offset": offsets[index], "ctype": ctype}
 
 
 def activation_offsets(model: Model, op: Operator, layer) -> dict[int, int]:

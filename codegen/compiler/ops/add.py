@@ -1,4 +1,4 @@
-"""ADD -> add_s8 (firmware/kernels/add_s8.c), with broadcasting."""
+"""ADD -> add_s8 / add_s16 (firmware/kernels/add_s8.c), with broadcasting."""
 from __future__ import annotations
 
 from codegen.compiler import quant
@@ -16,7 +16,11 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     in1, in2 = model.op_inputs(op)
     out = model.op_outputs(op)[0]
     layer.params = lower_geometry(model, op, layer)
-    layer.params.update(quant.add_params(in1.scale, in2.scale, out.scale, negate_input2=op.opcode == "SUB"))
+    int16 = out.type == "INT16"
+    layer.params.update(quant.add_params(in1.scale, in2.scale, out.scale, negate_input2=op.opcode == "SUB",
+                                         left_shift=quant.ADD_LEFT_SHIFT_16BIT if int16
+                                         else quant.ADD_LEFT_SHIFT_8BIT))
+    layer.function = "add_s16" if int16 else "add_s8"
     layer.macs = out.size
 
 

@@ -1,4 +1,4 @@
-"""MUL -> mul_s8 (firmware/kernels/mul_s8.c), with broadcasting."""
+"""MUL -> mul_s8 / mul_s16 (firmware/kernels/mul_s8.c), with broadcasting."""
 from __future__ import annotations
 
 from codegen.compiler import quant
@@ -18,6 +18,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     multiplier, shift = quant.mul_multiplier(in1.scale, in2.scale, out.scale)
     layer.params = lower_geometry(model, op, layer)
     layer.params.update(output_multiplier=multiplier, output_shift=shift)
+    layer.function = "mul_s16" if out.type == "INT16" else "mul_s8"
     layer.macs = out.size
 
 

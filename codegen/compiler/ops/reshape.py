@@ -8,7 +8,7 @@ from __future__ import annotations
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
-from codegen.compiler.ops._common import require_int8_activations
+from codegen.compiler.ops._common import require_int8_or_int16_activations
 from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
@@ -16,7 +16,7 @@ KIND = "alias"
 
 
 def check(model: Model, op: Operator) -> None:
-    require_int8_activations(model, op, quantized=False)
+    require_int8_or_int16_activations(model, op, quantized=False)
     inp = model.op_inputs(op)[0]
     out = model.op_outputs(op)[0]
     if inp.is_constant:

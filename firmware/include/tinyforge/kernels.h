@@ -244,7 +244,7 @@ typedef struct {
 typedef struct {
     int32_t input1_offset, input2_offset;  /* -input zero points */
     int32_t output_offset;                 /* output zero point */
-    int32_t left_shift;                    /* 20 for 8-bit inputs */
+    int32_t left_shift;                    /* 20 for 8-bit inputs, 15 for 16-bit */
     int32_t input1_multiplier, input1_shift;
     int32_t input2_multiplier, input2_shift;
     int32_t output_multiplier, output_shift;
@@ -292,8 +292,12 @@ typedef struct {
 
 void add_s8(const tf_add_params *params, const tf_broadcast *shape,
             const int8_t *input1, const int8_t *input2, int8_t *output);
+void add_s16(const tf_add_params *params, const tf_broadcast *shape,
+             const int16_t *input1, const int16_t *input2, int16_t *output);
 void mul_s8(const tf_mul_params *params, const tf_broadcast *shape,
             const int8_t *input1, const int8_t *input2, int8_t *output);
+void mul_s16(const tf_mul_params *params, const tf_broadcast *shape,
+             const int16_t *input1, const int16_t *input2, int16_t *output);
 /* RESIZE_NEAREST_NEIGHBOR: NHWC; rows[y] / columns[x] are the input row / column that output row y / column x
  * copies (TFLite's GetNearestNeighbor, computed by codegen); pixel_bytes = channels * element size. */
 typedef struct {
@@ -342,6 +346,7 @@ void reduce_max_s16(const tf_mean_params *params, const int16_t *input, int16_t 
 void strided_slice_s8(const tf_gather_params *params, const int8_t *input, int8_t *output);
 void strided_slice_s16(const tf_gather_params *params, const int16_t *input, int16_t *output);
 void transpose_s8(const tf_gather_params *params, const int8_t *input, int8_t *output);
+void transpose_s16(const tf_gather_params *params, const int16_t *input, int16_t *output);
 
 typedef struct {
     double scale;                      /* quantize_f32: output scale; dequantize_f32: input scale */
