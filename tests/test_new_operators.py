@@ -106,3 +106,16 @@ def test_int16_add_refuses_the_power_of_two_path(tmp_path):
     assert _why(tmp_path, [q16("a", (1, 4)), q8("b", (1, 4)), q16("y", (1, 4))], [Op("MUL", [0, 1], [2])],
                 [0, 1], [2]) == ("tensor 'b' is INT8; only quantized int8, or int16 (16x8), operands of one type "
                                  "are implemented")
+
+
+def test_int16_convolution_is_conv_2d_with_int16_throughout(tmp_path):
+    w = T("w", (2, 1, 1, 3), "INT8", 0.05, 0, np.ones((2, 1, 1, 3), np.int8))
+    options = ("DepthwiseConv2DOptions", {"StrideW": 1, "StrideH": 1, "DepthMultiplier": 1})
+    dw = T("w", (1, 1, 1, 3), "INT8", 0.05, 0, np.ones((1, 1, 1, 3), np.int8))
+    assert _why(tmp_path, [q16("x", (1, 2, 2, 3)), dw, q16("y", (1, 2, 2, 3))],
+                [Op("DEPTHWISE_CONV_2D", [0, 1, -1], [2], options)], [0], [2]) == \
+        "int16 activations are implemented for CONV_2D, not for DEPTHWISE_CONV_2D"
+    conv = ("Conv2DOptions", {"StrideW": 1, "StrideH": 1})
+    assert _why(tmp_path, [q16("x", (1, 2, 2, 3)), w, q8("y", (1, 2, 2, 2))],
+                [Op("CONV_2D", [0, 1, -1], [2], conv)], [0], [2]) == \
+        "tensor 'y' must be int16 with zero point 0 (16x8 quantization)"

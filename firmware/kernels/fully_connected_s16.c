@@ -14,22 +14,7 @@
  */
 #include "tinyforge/kernels.h"
 
-/* floor(x / 2^n) for any sign (right-shifting negatives is implementation-defined in C99). */
-static int64_t floor_shift(int64_t x, int n)
-{
-    return x < 0 ? ~(~x >> n) : (x >> n);
-}
-
-/* round(x * multiplier / 2^(31 - shift)) exactly, for |x| < 2^47 and shift <= 7: x * multiplier can
- * need 78 bits, so x is split at bit 24 and the low part's contribution carried in first. */
-static int32_t multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int32_t shift)
-{
-    const int total_shift = 31 - (int)shift;
-    const int64_t high = floor_shift(x, 24);
-    const int64_t low = x - high * ((int64_t)1 << 24);
-    const int64_t low_part = floor_shift(low * multiplier + ((int64_t)1 << (total_shift - 1)), 24);
-    return (int32_t)floor_shift(high * multiplier + low_part, total_shift - 24);
-}
+#include "requantize_s64.h"
 
 void fully_connected_s16(const tf_fc_s16_params *params, const tf_requant *requant,
                          int32_t batches, int32_t input_depth, const int16_t *input,
@@ -51,7 +36,7 @@ void fully_connected_s16(const tf_fc_s16_params *params, const tf_requant *requa
             if (bias != 0) {
                 acc += bias[o];
             }
-            out = multiply_by_quantized_multiplier_64(acc, requant->multiplier[q], requant->shift[q]);
+            out = tf_mbqm64(acc, requant->multiplier[q], requant->shift[q]);
             out = out < params->act_min ? params->act_min : (out > params->act_max ? params->act_max : out);
             output[b * output_depth + o] = (int16_t)out;
         }

@@ -5,13 +5,17 @@ from codegen.compiler import quant
 from codegen.compiler.layer import ConstArray, Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.layouts import channel_requant, depthwise_pairs, packed, pointwise
-from codegen.compiler.ops import unsupported
+from codegen.compiler.ops import _conv_s16, unsupported
 from codegen.compiler.select import ConvGeometry, ConvNumbers, filter_ohwi, select_conv
 from codegen.compiler.ops._common import (activation_range, bias_const, dims4, optional_input, require_int8_activations,
                       require_weights, requant_consts)
 
 
 def check(model: Model, op: Operator) -> None:
+    if model.op_inputs(op)[0].type == "INT16":
+        _conv_s16.check(model, op)
+        geometry(model, op)
+        return
     require_int8_activations(model, op)
     require_weights(model, op)
     inp, weights = model.op_inputs(op)[:2]
@@ -67,6 +71,8 @@ def numbers(model: Model, op: Operator) -> ConvNumbers:
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
+    if model.op_inputs(op)[0].type == "INT16":
+        return _conv_s16.lower(model, op, layer, geometry(model, op))
     inp, weights = model.op_inputs(op)[:2]
     bias = optional_input(model, op, 2)
     out = model.op_outputs(op)[0]

@@ -88,6 +88,13 @@ void conv2d_s8(const tf_conv_params *params, const tf_requant *requant,
                const int32_t *bias,
                const tf_dims *output_dims, int8_t *output);
 
+/* CONV_2D, int16 activations (16x8): int64 bias (an int32 bias is widened by codegen), 64-bit accumulator. */
+void conv2d_s16(const tf_conv_params *params, const tf_requant *requant,
+                const tf_dims *input_dims, const int16_t *input,
+                const tf_dims *filter_dims, const int8_t *filter,
+                const int64_t *bias,
+                const tf_dims *output_dims, int16_t *output);
+
 /* DEPTHWISE_CONV_2D; filter_dims is 1 x KH x KW x (input C * depth_multiplier). */
 void depthwise_conv2d_s8(const tf_conv_params *params, const tf_requant *requant,
                          const tf_dims *input_dims, const int8_t *input,
