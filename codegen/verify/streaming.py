@@ -67,7 +67,10 @@ def run_stream(elf: Path, board: Board, manifest_path: Path, stream_wav: Path, o
             bar.update(round(int(m.group(2)) / 1000 - bar.n, 3))
 
     try:
-        run = run_firmware(elf, board, max_instructions=max_instructions, files={STREAM_NAME: samples.tobytes()},
+        # A stream's budget grows with its length: a firmware that keeps up with the audio runs at most the
+        # board's clock in instructions per second of it, so that is never a hang.
+        budget = max(max_instructions, int(seconds_total * board.clock_hz))
+        run = run_firmware(elf, board, max_instructions=budget, files={STREAM_NAME: samples.tobytes()},
                            count=count, console_sink=follow if not bar.disable else None)
     finally:
         bar.close()
