@@ -40,6 +40,16 @@ TASK_TIMEOUT_S = 180        # codegen + host build + oracle for one mutation; fa
 ORACLE_TIMEOUT_S = 60
 CASES_PER_MUTATION = 2
 
+
+def unsupported_listing(message: str) -> bool:
+    """The one multi-line error there is: every unsupported operator on a line of its own (codegen.compiler.lower
+    check_model), then perhaps the converter advice, then the supported list once."""
+    import re
+    lines = message.splitlines()
+    return (len(lines) >= 3 and re.fullmatch(r"\d+ operators? (is|are) not supported:", lines[0]) is not None
+            and all(line.startswith("  operator") for line in lines[1:-1] if not line.startswith("this "))
+            and lines[-1].startswith("supported operators: "))
+
 # ---------------------------------------------------------------------------------------------------
 # Mutations
 
@@ -243,7 +253,7 @@ def judge(model_path: str, work_dir: Path, oracle: Child) -> dict:
         compile_model(model)
     except TinyforgeError as exc:
         message = str(exc)
-        if "\n" in message or not message:
+        if not message or ("\n" in message and not unsupported_listing(message)):
             return {"verdict": "other", "detail": f"multi-line or empty error: {message!r}"}
         return {"verdict": "rejected", "detail": message}
     except Exception:

@@ -38,9 +38,18 @@ def _toolchain() -> str:
 
 
 def _versions() -> list[tuple[str, str]]:
-    import tensorflow as tf  # the oracle's version is part of what a result means
+    # The oracle's version is part of what a result means. It is read from the installed package's metadata:
+    # importing TensorFlow here would load it a second time beside the oracle's worker process.
+    from importlib.metadata import PackageNotFoundError, version
     import unicorn
-    return [("compiler", _toolchain()), ("TensorFlow (oracle)", tf.__version__), ("unicorn", unicorn.__version__),
+    tensorflow = "not installed"
+    for distribution in ("tensorflow-cpu", "tensorflow"):   # requirements.txt installs tensorflow-cpu
+        try:
+            tensorflow = version(distribution)
+            break
+        except PackageNotFoundError:
+            continue
+    return [("compiler", _toolchain()), ("TensorFlow (oracle)", tensorflow), ("unicorn", unicorn.__version__),
             ("Python", platform.python_version())]
 
 

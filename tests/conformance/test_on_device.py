@@ -119,7 +119,6 @@ def test_every_kernel_the_board_can_choose_runs_on_it(board, converted, kernel_l
 # does check it; the coverage test fails if one of them starts to run (the entry is then stale).
 NOT_REACHED_BY_CONVERTED_MODELS = {
     "fully_connected_s8": "asymmetric int8 weights, which TFLite's converter never writes; tests/test_kernels.py",
-    "requantize": "QUANTIZE between integer types; tests/test_typed_io_and_stateful_ops.py",
     "svdf_s8": "SVDF; tests/test_typed_io_and_stateful_ops.py",
     "softmax_s8_s16": "int8 SOFTMAX with an int16 output, which Keras models do not convert to; "
                       "tests/test_verifier_parity.py",
