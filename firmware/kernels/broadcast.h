@@ -65,4 +65,18 @@ static inline int32_t tf_shape_size(const int32_t *shape)
     return n;
 }
 
+/* The walk of TRANSPOSE and STRIDED_SLICE (tf_gather_params): output element i is the input element at
+ * start + the odometer's offset. One body for every element type. */
+#define TF_GATHER_WALK(params, input, output)                                   \
+    do {                                                                        \
+        const int32_t total_ = tf_shape_size((params)->shape);                  \
+        tf_odometer at_;                                                        \
+        int32_t i_;                                                             \
+        tf_odometer_start(&at_);                                                \
+        for (i_ = 0; i_ < total_; ++i_) {                                       \
+            (output)[i_] = (input)[(params)->start + at_.offset[0]];            \
+            tf_odometer_next(&at_, (params)->shape, (params)->step, 0);         \
+        }                                                                       \
+    } while (0)
+
 #endif /* TINYFORGE_KERNELS_BROADCAST_H */

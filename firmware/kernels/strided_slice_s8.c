@@ -13,26 +13,10 @@
 
 void strided_slice_s8(const tf_gather_params *params, const int8_t *input, int8_t *output)
 {
-    const int32_t total = tf_shape_size(params->shape);
-    tf_odometer at;
-    int32_t i;
-
-    tf_odometer_start(&at);
-    for (i = 0; i < total; ++i) {
-        output[i] = input[params->start + at.offset[0]];
-        tf_odometer_next(&at, params->shape, params->step, 0);
-    }
+    TF_GATHER_WALK(params, input, output);
 }
 
 void strided_slice_s16(const tf_gather_params *params, const int16_t *input, int16_t *output)
 {
-    const int32_t total = tf_shape_size(params->shape);
-    tf_odometer at;
-    int32_t i;
-
-    tf_odometer_start(&at);
-    for (i = 0; i < total; ++i) {
-        output[i] = input[params->start + at.offset[0]];
-        tf_odometer_next(&at, params->shape, params->step, 0);
-    }
+    TF_GATHER_WALK(params, input, output);
 }

@@ -3,10 +3,10 @@ with broadcasting. TFLite compares the stored integers (maximum_minimum.cc): its
 inputs share a type, which the output takes; no quantization is read."""
 from __future__ import annotations
 
-from codegen.compiler.layer import ConstArray, Layer
+from codegen.compiler.layer import Layer
 from codegen.compiler.ops import OperatorSpec, unsupported
 from codegen.compiler.ops._binary import memory
-from codegen.compiler.ops._shapes import activation_offsets, broadcast_steps, padded, require_dims
+from codegen.compiler.ops._shapes import activation_offsets, broadcast_steps, operand, padded, require_dims
 from codegen.model.tflite_model import Model, Operator
 
 OPCODES = ("MAXIMUM", "MINIMUM")
@@ -39,16 +39,8 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     ctype = CTYPES[out.type]
     out_shape = padded(out.shape)
     offsets = activation_offsets(model, op, layer)
-    operands = []
-    for position, index in enumerate(op.inputs):
-        tensor = model.tensors[index]
-        if tensor.is_constant:
-            name = f"{layer.symbol}_input{position}"
-            layer.consts.append(ConstArray(name, ctype, tensor.data.ravel().astype(int).tolist(),
-                                           f"{tensor.name} {list(tensor.shape)}"))
-            operands.append({"const": name})
-        else:
-            operands.append({"offset": offsets[index]})
+    # the shared operand rule (an arena offset, or a constant array of the layer), in the tensors' C type
+    operands = [operand(model, op, k, offsets, layer.consts, layer.symbol, ctype) for k in range(2)]
     in1, in2 = model.op_inputs(op)
     suffix = "s8" if out.type == "INT8" else "s16"
     layer.function = f"{op.opcode.lower()}_{suffix}"
