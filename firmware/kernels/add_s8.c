@@ -1,5 +1,5 @@
 /*
- * ADD (and SUB), int8 and int16, with broadcasting up to TF_MAX_DIMS dimensions.
+ * ADD (and SUB), int8, with broadcasting up to TF_MAX_DIMS dimensions (int16: add_s16.c).
  *
  * Mirrors tflite::reference_integer_ops::AddElementwise and
  * BroadcastAdd6DSlow (internal/reference/integer_ops/add.h), which
@@ -7,7 +7,7 @@
  * input 2's multiplier in Prepare and calls the add kernels ("We are using
  * the add kernels"), so codegen does the same and SUB needs no kernel of
  * its own. Both inputs are shifted left by left_shift (20 for 8-bit, 15 for
- * 16-bit), each rescaled to twice the larger input scale, summed, and
+ * 16-bit, in add_s16.c), each rescaled to twice the larger input scale, summed, and
  * rescaled to the output, every step with
  * MultiplyByQuantizedMultiplierSmallerThanOneExp. int16 takes this general
  * path when the operator's pot_scale_int16 is false or a scale is not a power
@@ -37,30 +37,6 @@ void add_s8(const tf_add_params *params, const tf_broadcast *shape,
         const int32_t sum = tf_mbqm(scaled1 + scaled2, params->output_multiplier,
                                     params->output_shift);
         output[i] = tf_offset_clamp(sum, params->output_offset, params->act_min, params->act_max);
-        tf_odometer_next(&at, shape->shape, shape->step1, shape->step2);
-    }
-}
-
-void add_s16(const tf_add_params *params, const tf_broadcast *shape,
-             const int16_t *input1, const int16_t *input2, int16_t *output)
-{
-    const int32_t total = tf_shape_size(shape->shape);
-    tf_odometer at;
-    int32_t i;
-
-    tf_odometer_start(&at);
-    for (i = 0; i < total; ++i) {
-        const int32_t in1 = params->input1_offset + input1[at.offset[0]];
-        const int32_t in2 = params->input2_offset + input2[at.offset[1]];
-        /* in * 2^15 fits: |in| <= 32768 */
-        const int32_t scaled1 = tf_mbqm(in1 * ((int32_t)1 << params->left_shift),
-                                        params->input1_multiplier, params->input1_shift);
-        const int32_t scaled2 = tf_mbqm(in2 * ((int32_t)1 << params->left_shift),
-                                        params->input2_multiplier, params->input2_shift);
-        int32_t sum = tf_mbqm(scaled1 + scaled2, params->output_multiplier, params->output_shift)
-                      + params->output_offset;
-        sum = sum < params->act_min ? params->act_min : (sum > params->act_max ? params->act_max : sum);
-        output[i] = (int16_t)sum;
         tf_odometer_next(&at, shape->shape, shape->step1, shape->step2);
     }
 }
