@@ -16,21 +16,30 @@
 
 #include <stdint.h>
 
+/* Forced inline: called with constant formats (the LSTM's gates are Q3.12),
+ * the shifts, masks and the barrel shifter's loop fold away; as calls, which
+ * GCC chose at -O3 for code size, they cost several times the arithmetic. */
+#if defined(__GNUC__)
+#define TF_FP16_INLINE static inline __attribute__((always_inline))
+#else
+#define TF_FP16_INLINE static inline
+#endif
+
 #define TF_INT16_MAX 32767
 #define TF_INT16_MIN (-32768)
 
-static inline int16_t tf_wrap16(int32_t x)
+TF_FP16_INLINE int16_t tf_wrap16(int32_t x)
 {
     return (int16_t)(uint16_t)(uint32_t)x;
 }
 
-static inline int16_t tf_sat16(int32_t x)
+TF_FP16_INLINE int16_t tf_sat16(int32_t x)
 {
     return (int16_t)(x > TF_INT16_MAX ? TF_INT16_MAX : (x < TF_INT16_MIN ? TF_INT16_MIN : x));
 }
 
 /* gemmlowp::SaturatingRoundingDoublingHighMul<int16_t>; the division truncates toward zero. */
-static inline int16_t tf_srdhm16(int16_t a, int16_t b)
+TF_FP16_INLINE int16_t tf_srdhm16(int16_t a, int16_t b)
 {
     int32_t ab;
     if (a == TF_INT16_MIN && b == TF_INT16_MIN) {
@@ -41,7 +50,7 @@ static inline int16_t tf_srdhm16(int16_t a, int16_t b)
 }
 
 /* gemmlowp::RoundingDivideByPOT<int16_t>. */
-static inline int16_t tf_rdbpot16(int16_t x, int exponent)
+TF_FP16_INLINE int16_t tf_rdbpot16(int16_t x, int exponent)
 {
     const int32_t mask = (1 << exponent) - 1;
     const int32_t remainder = (int32_t)x & mask;
@@ -51,7 +60,7 @@ static inline int16_t tf_rdbpot16(int16_t x, int exponent)
 }
 
 /* gemmlowp::SaturatingRoundingMultiplyByPOT<exponent> on int16. */
-static inline int16_t tf_srmbpot16(int16_t x, int exponent)
+TF_FP16_INLINE int16_t tf_srmbpot16(int16_t x, int exponent)
 {
     if (exponent > 0) {
         const int32_t threshold = (1 << (15 - exponent)) - 1;
@@ -67,7 +76,7 @@ static inline int16_t tf_srmbpot16(int16_t x, int exponent)
 }
 
 /* gemmlowp::RescaleConstantInitializer for int16: a Q0.31 constant rounded to Q0.15. */
-static inline int16_t tf_const16(int32_t q31)
+TF_FP16_INLINE int16_t tf_const16(int32_t q31)
 {
     const int32_t remainder = q31 & 0xFFFF;
     const int32_t threshold = 0x7FFF + (q31 < 0 ? 1 : 0);
@@ -76,7 +85,7 @@ static inline int16_t tf_const16(int32_t q31)
 }
 
 /* exp(a) for a in [-1/4, 0), Q0.15 in and out: Taylor series around -1/8. */
-static inline int16_t tf_exp_quarter16(int16_t a)
+TF_FP16_INLINE int16_t tf_exp_quarter16(int16_t a)
 {
     const int16_t constant_term = tf_const16(1895147668);    /* exp(-1/8) */
     const int16_t one_third = tf_const16(715827883);
@@ -91,7 +100,7 @@ static inline int16_t tf_exp_quarter16(int16_t a)
 }
 
 /* gemmlowp::exp_on_negative_values: a <= 0 in Q(integer_bits), result in Q0.15. */
-static inline int16_t tf_exp_negative16(int16_t a, int integer_bits)
+TF_FP16_INLINE int16_t tf_exp_negative16(int16_t a, int integer_bits)
 {
     /* exp(-2^k) for k = -2..4, as gemmlowp's barrel shifter constants (Q0.31). */
     static const int32_t barrel[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
@@ -121,7 +130,7 @@ static inline int16_t tf_exp_negative16(int16_t a, int integer_bits)
 
 /* Newton-Raphson reciprocal of (1 + a) / 2 for a in (0, 1), result in Q2.13
  * (gemmlowp's one_over_one_plus_x_for_x_in_0_1 and its tanh sibling share it). */
-static inline int16_t tf_newton_reciprocal16(int16_t half_denominator)
+TF_FP16_INLINE int16_t tf_newton_reciprocal16(int16_t half_denominator)
 {
     const int16_t one_q2 = 1 << 13;
     int16_t x = tf_wrap16((int32_t)tf_const16(1515870810) +                       /* 48/17 */
@@ -135,14 +144,14 @@ static inline int16_t tf_newton_reciprocal16(int16_t half_denominator)
 }
 
 /* gemmlowp::RoundingHalfSum<int16_t>(a, 1.0 in Q0.15). */
-static inline int16_t tf_half_sum_with_one16(int16_t a)
+TF_FP16_INLINE int16_t tf_half_sum_with_one16(int16_t a)
 {
     const int32_t sum = (int32_t)a + TF_INT16_MAX;
     return (int16_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
 }
 
 /* gemmlowp::logistic on FixedPoint<int16_t, integer_bits>; result in Q0.15. */
-static inline int16_t tf_logistic16(int16_t a, int integer_bits)
+TF_FP16_INLINE int16_t tf_logistic16(int16_t a, int integer_bits)
 {
     const int16_t abs_a = a > 0 ? a : tf_wrap16(-(int32_t)a);
     const int16_t e = tf_exp_negative16(tf_wrap16(-(int32_t)abs_a), integer_bits);
@@ -155,7 +164,7 @@ static inline int16_t tf_logistic16(int16_t a, int integer_bits)
 }
 
 /* gemmlowp::tanh on FixedPoint<int16_t, integer_bits>; result in Q0.15. */
-static inline int16_t tf_tanh16(int16_t a, int integer_bits)
+TF_FP16_INLINE int16_t tf_tanh16(int16_t a, int integer_bits)
 {
     const int16_t negative = a < 0 ? a : tf_wrap16(-(int32_t)a);
     /* exp(2 * negative): ExactMulByPot<1> keeps the raw value, one more integer bit. */

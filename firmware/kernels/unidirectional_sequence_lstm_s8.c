@@ -15,27 +15,47 @@
  */
 #include "tinyforge/kernels.h"
 
+#include "core_features.h"
+#include "dot_rows_s8.h"
 #include "fixedpoint_s16.h"
 #include "requantize.h"
 
+/* As in fully_connected_fast_s8.c: at -Os GCC spills the four accumulators
+ * and row pointers of the blocked loop; -O3 keeps them in registers. */
+#if defined(__GNUC__) && !defined(__clang__)   /* clang has no per-file optimize pragma */
+#pragma GCC optimize("O3")
+#endif
+
 /* tensor_utils::MatrixBatchVectorMultiplyAccumulate (int8 x int8 -> int16):
- * gate += requant(bias + weights . input), saturated to int16. */
+ * gate += requant(bias + weights . input), saturated to int16. Four rows per
+ * pass (dot_rows_s8.h): the gate products are nearly all of the LSTM's work,
+ * and each input byte then serves four rows. */
+#if defined(__GNUC__)
+__attribute__((noinline))   /* inlined into its callers, the blocked loop runs out of registers */
+#endif
 static void accumulate_gate(const int8_t *input, int32_t n_batch, int32_t n_input, int32_t n_cell,
                             const int8_t *weights, const int32_t *bias,
                             int32_t multiplier, int32_t shift, int16_t *gate)
 {
-    int32_t b, row, col;
+    int32_t b, row, col, k;
 
     for (b = 0; b < n_batch; ++b) {
         const int8_t *x = input + b * n_input;
-        for (row = 0; row < n_cell; ++row) {
+        int16_t *gate_row = gate + b * n_cell;
+        for (row = 0; row + 4 <= n_cell; row += 4) {
+            int32_t acc[4] = {bias[row], bias[row + 1], bias[row + 2], bias[row + 3]};
+            tf_dot_4rows_s8(x, 0, weights + row * n_input, n_input, n_input, acc);
+            for (k = 0; k < 4; ++k) {
+                gate_row[row + k] = tf_sat16(tf_mbqm(acc[k], multiplier, shift) + gate_row[row + k]);
+            }
+        }
+        for (; row < n_cell; ++row) {
             const int8_t *w = weights + row * n_input;
             int32_t acc = bias[row];
             for (col = 0; col < n_input; ++col) {
                 acc += (int32_t)x[col] * (int32_t)w[col];
             }
-            acc = tf_mbqm(acc, multiplier, shift);
-            gate[b * n_cell + row] = tf_sat16(acc + gate[b * n_cell + row]);
+            gate_row[row] = tf_sat16(tf_mbqm(acc, multiplier, shift) + gate_row[row]);
         }
     }
 }
@@ -54,9 +74,34 @@ static void compute_gate(const tf_lstm_params *p, int gate_index, const int8_t *
                     g->input_multiplier, g->input_shift, gate);
     accumulate_gate(output_state, n_batch, p->n_output, p->n_cell, g->recurrent_weights, g->recurrent_bias,
                     g->recurrent_multiplier, g->recurrent_shift, gate);
-    for (i = 0; i < count; ++i) {
-        /* Pre-activations are Q3.12 (intermediate scale 2^-12 without layer norm). */
-        gate[i] = (gate_index == TF_LSTM_CELL) ? tf_tanh16(gate[i], 3) : tf_logistic16(gate[i], 3);
+    /* Pre-activations are Q3.12 (intermediate scale 2^-12 without layer norm). Two loops, so
+     * each inlines its function with the format as a constant. */
+    if (gate_index == TF_LSTM_CELL) {
+        for (i = 0; i < count; ++i) {
+            gate[i] = tf_tanh16(gate[i], 3);
+        }
+    } else {
+        for (i = 0; i < count; ++i) {
+            gate[i] = tf_logistic16(gate[i], 3);
+        }
+    }
+}
+
+/* tanh of the cell state in Q(tanh_bits).(15 - tanh_bits), as TFLite's ApplyTanh dispatches it: one
+ * case per format, so each inlines tanh with its format as a constant (with the format as a variable
+ * the barrel shifter's loop stays a loop, several times slower). Other formats return "otherwise"
+ * (see CalculateLstmOutputInteger8x8_16 below). */
+static inline int16_t cell_state_tanh(int16_t cell, int tanh_bits, int16_t otherwise)
+{
+    switch (tanh_bits) {
+    case 0: return tf_tanh16(cell, 0);
+    case 1: return tf_tanh16(cell, 1);
+    case 2: return tf_tanh16(cell, 2);
+    case 3: return tf_tanh16(cell, 3);
+    case 4: return tf_tanh16(cell, 4);
+    case 5: return tf_tanh16(cell, 5);
+    case 6: return tf_tanh16(cell, 6);
+    default: return otherwise;
     }
 }
 
@@ -97,9 +142,7 @@ static void lstm_step(const tf_lstm_params *p, const int8_t *input, int32_t n_ba
      * buffer still holds: the input gate of this step. Reproduced here so such models stay bit-exact
      * (codegen refuses the CIFG case, where that buffer holds nothing defined). */
     for (i = 0; i < count; ++i) {
-        const int tanh_bits = 15 + p->cell_scale_log2;
-        const int16_t cell_tanh = (tanh_bits >= 0 && tanh_bits <= 6) ? tf_tanh16(cell_state[i], tanh_bits)
-                                                                      : input_gate[i];
+        const int16_t cell_tanh = cell_state_tanh(cell_state[i], 15 + p->cell_scale_log2, input_gate[i]);
         int32_t h = tf_mbqm((int32_t)output_gate[i] * cell_tanh, p->hidden_multiplier, p->hidden_shift);
         h += p->hidden_zero_point;
         h = h < -128 ? -128 : (h > 127 ? 127 : h);
