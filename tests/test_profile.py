@@ -52,6 +52,12 @@ def test_profile_micro_speech_adds_up_and_is_bit_exact():
     assert [layer["operator"] for layer in p["layers"]] == ["RESHAPE", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
                                                             "SOFTMAX"]
     assert sum(layer["instructions"] for layer in p["layers"]) + p["call_overhead"] == p["instructions_per_inference"]
+    # the latency estimate: per layer and in total, at least one cycle per instruction on this Cortex-M3
+    assert sum(layer["estimated_cycles"] for layer in p["layers"]) + p["estimated_call_overhead_cycles"] == \
+        p["estimated_cycles_per_inference"]
+    assert p["estimated_cycles_per_inference"] > p["instructions_per_inference"]
+    assert p["estimated_ms_per_inference"] == pytest.approx(p["estimated_cycles_per_inference"] / 72_000, abs=1e-4)
+    assert "latency (estimate)" in proc.stdout and "cortex-m3: taken branch 1+2" in proc.stdout
     f, r = p["flash_bytes"], p["ram_bytes"]
     assert f["code"] + f["weights"] + f["other_constants"] == f["deployable"]
     assert f["deployable"] + f["test_application"] + f["test_data"] == f["total"]

@@ -188,10 +188,23 @@ _OPTIONAL = {
     "cpu": {"fpu": str, "float_abi": str, "dsp": bool, "crystal_hz": int, "caches": bool},
     "boot": {"stage2": str},
     "flash": {"uf2_family": int},
+    "memory.flash": {"wait_states": int, "accelerator": str},
     "renode": {"platform": str, "console": str},
 }
 _PERIPHERAL_FIELDS = {"name": str, "origin": int, "length": int}
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false"}
+
+
+FLASH_ACCELERATORS = ("none", "prefetch", "cache")
+
+
+def _check_flash_timing(path: Path, flash: dict) -> None:
+    accelerator = flash.get("accelerator", "none")
+    if accelerator not in FLASH_ACCELERATORS:
+        raise TinyforgeError(f"{path}: accelerator '{accelerator}' in [memory.flash] is not one of "
+                             f"{', '.join(FLASH_ACCELERATORS)}")
+    if flash.get("wait_states", 0) < 0:
+        raise TinyforgeError(f"{path}: wait_states in [memory.flash] must be 0 or more, got {flash['wait_states']}")
 
 
 def _check_type(path: Path, where: str, field: str, value, kind: type) -> None:
@@ -240,6 +253,7 @@ def load_board(name_or_path: str | Path) -> Board:
             if field in table:
                 _check_type(path, f"[{section}]", field, table[field], kind)
     _check_dsp(path, data["cpu"]["core"], data["cpu"].get("dsp"))
+    _check_flash_timing(path, data["memory"]["flash"])
     _check_console_kind(path, data["console"]["kind"])
     peripherals = data.get("peripherals", [])
     if not isinstance(peripherals, list):

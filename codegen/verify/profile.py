@@ -22,6 +22,7 @@ from elftools.elf.sections import SymbolTableSection
 
 from codegen.target.boards import Board
 from codegen.verify.emulator import run_firmware
+from codegen.verify.emulator.timing import core_timing
 from codegen.errors import TinyforgeError
 from codegen.compiler.select import Target
 from codegen.pipeline import compile_model
@@ -68,7 +69,8 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
     manifest = json.loads((build_dir / "gen" / "manifest.json").read_text())
     compiled = compile_model(load_model(manifest["model"]), Target.of(board))
     symbols = [f"model_layer_{layer.index}" for layer in compiled.layers]
-    run = run_firmware(elf, board, max_instructions=max_instructions, watch=[*symbols, *MARKERS])
+    timing = core_timing(board)
+    run = run_firmware(elf, board, max_instructions=max_instructions, watch=[*symbols, *MARKERS], timing=timing)
     if run.fault is not None:
         raise TinyforgeError(f"{elf}: {run.fault.message}")
 
@@ -80,16 +82,19 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
              for i, c in enumerate(cases)]
 
     span, per_layer = layer_counts(run.watch_hits, symbols)
+    cycle_span, layer_cycles = layer_counts([(name, cycles) for (name, _), cycles
+                                             in zip(run.watch_hits, run.watch_cycles)], symbols)
     sizes = measure(elf, board, build_dir / "gen" / "manifest.json", Path(elf).with_suffix(".map"))
     code = code_bytes(elf, board) - sizes["flash_harness_code"]
     offsets = compiled.plan.offsets
     layers = []
-    for layer, count in zip(compiled.layers, per_layer):
+    for layer, count, cycles in zip(compiled.layers, per_layer, layer_cycles):
         layers.append({
             "index": layer.index, "operator": layer.opcode, "kernel": layer.function or "(alias: no call)", "template": layer.template,
             "input_shape": _shape(layer.input_shape), "output_shape": _shape(layer.output_shape),
             "macs": layer.macs, "instructions": count,
             "instructions_per_mac": round(count / layer.macs, 3) if layer.macs else None,
+            "estimated_cycles": round(cycles), "estimated_ms": round(timing.ms(cycles), 4),
             "output_offset": layer.output_offset, "output_bytes": layer.output_bytes,
         })
     stack_peak = run.stack_peak or 0
@@ -98,6 +103,12 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
         "bit_exact": all(exact), "cases_checked": len(cases),
         "instructions_per_inference": span,
         "call_overhead": span - sum(per_layer),
+        # An estimate from the instructions run: see codegen/verify/emulator/timing.py.
+        "estimated_cycles_per_inference": round(cycle_span),
+        "estimated_ms_per_inference": round(timing.ms(cycle_span), 4),
+        "estimated_call_overhead_cycles": round(cycle_span) - sum(round(c) for c in layer_cycles),
+        "clock_hz": board.clock_hz,
+        "timing_model": timing.assumptions(),
         "macs": sum(layer.macs for layer in compiled.layers),
         # deployable: the firmware without the test application and its embedded test data
         "flash_bytes": {"code": code, "weights": sizes["flash_weights"],
@@ -126,16 +137,22 @@ def format_profile(p: dict) -> list[str]:
     lines = [f"{p['model']} on {p['board']} ({p['cpu']}): one inference, "
              f"{'bit-exact' if p['bit_exact'] else 'NOT bit-exact'} on {p['cases_checked']} input(s)",
              f"{'#':>3} {'operator':<20} {'kernel':<24} {'in':<16} {'out':<16} {'MACs':>9} {'instr':>10} "
-             f"{'instr/MAC':>9} {'out offset':>10} {'out bytes':>9}"]
+             f"{'instr/MAC':>9} {'est. ms':>8} {'out offset':>10} {'out bytes':>9}"]
     for layer in p["layers"]:
         ipm = f"{layer['instructions_per_mac']:.2f}" if layer["instructions_per_mac"] is not None else "-"
         lines.append(f"{layer['index']:>3} {layer['operator']:<20} {layer['kernel']:<24} "
                      f"{'x'.join(map(str, layer['input_shape'])):<16} {'x'.join(map(str, layer['output_shape'])):<16} "
-                     f"{layer['macs']:>9,} {layer['instructions']:>10,} {ipm:>9} {layer['output_offset']:>10,} "
+                     f"{layer['macs']:>9,} {layer['instructions']:>10,} {ipm:>9} {layer['estimated_ms']:>8.3f} "
+                     f"{layer['output_offset']:>10,} "
                      f"{layer['output_bytes']:>9,}")
     total_ipm = p["instructions_per_inference"] / p["macs"] if p["macs"] else 0
     lines.append(f"    {'call overhead':<79} {p['call_overhead']:>10,}")
-    lines.append(f"    {'total':<62} {p['macs']:>9,} {p['instructions_per_inference']:>10,} {total_ipm:>9.2f}")
+    lines.append(f"    {'total':<62} {p['macs']:>9,} {p['instructions_per_inference']:>10,} {total_ipm:>9.2f} "
+                 f"{p['estimated_ms_per_inference']:>8.3f}")
+    lines.append(f"latency (estimate) {p['estimated_ms_per_inference']:,.3f} ms per inference = "
+                 f"{p['estimated_cycles_per_inference']:,} cycles at {p['clock_hz'] / 1e6:g} MHz "
+                 f"({p['estimated_cycles_per_inference'] / p['instructions_per_inference']:.2f} cycles per "
+                 f"instruction); model: {p['timing_model']}")
     f, r = p["flash_bytes"], p["ram_bytes"]
     lines.append(f"flash {f['deployable']:,} bytes = code {f['code']:,} + weights {f['weights']:,} "
                  f"+ other constants {f['other_constants']:,} (without the test application {f['test_application']:,} "

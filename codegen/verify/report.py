@@ -78,6 +78,15 @@ def _plan_chart(buffers: list[dict], arena: int, steps: int) -> dict:
     return dict(rects=rects, width=width, height=PLAN_HEIGHT + AXIS_HEIGHT, tick_y=PLAN_HEIGHT + 18, ticks=ticks)
 
 
+def _layer_ms(measured: dict | None, ms_per_instruction: float) -> float | None:
+    """The timing model's estimate when the profile has one (profiles from before it do not)."""
+    if measured is None:
+        return None
+    if "estimated_ms" in measured:
+        return measured["estimated_ms"]
+    return measured["instructions"] * ms_per_instruction
+
+
 def write_report(build_dir: Path, board) -> Path:
     """Write ``build_dir/report.html`` from what the build and the last test or profile left there."""
     build_dir = Path(build_dir)
@@ -98,7 +107,7 @@ def write_report(build_dir: Path, board) -> Path:
                            input_shape="x".join(map(str, layer.input_shape)),
                            output_shape="x".join(map(str, layer.output_shape)), macs=layer.macs,
                            instructions=measured["instructions"] if measured else 0,
-                           ms=measured["instructions"] * ms_per_instruction if measured else None,
+                           ms=_layer_ms(measured, ms_per_instruction),
                            per_mac=measured["instructions_per_mac"] if measured else None))
     offsets = compiled.plan.offsets
     buffers = sorted(({"name": b.name, "offset": offsets[b.name], "end": offsets[b.name] + b.size, "bytes": b.size,
@@ -125,7 +134,8 @@ def write_report(build_dir: Path, board) -> Path:
         size_report=format_size_report(sizes, board), sizes=sizes,
         arena=compiled.arena_size, lower_bound=compiled.plan.lower_bound,
         profile=profile, layers=layers, layer_chart=_layer_chart(layers) if profile else None,
-        ms_total=profile["instructions_per_inference"] * ms_per_instruction if profile else None,
+        ms_total=(profile.get("estimated_ms_per_inference",
+                              profile["instructions_per_inference"] * ms_per_instruction) if profile else None),
         buffers=buffers, plan_chart=_plan_chart(buffers, compiled.arena_size, len(compiled.layers)),
         cases=cases, results=results, board=board, target=compiled.target.describe(), versions=_versions())
     return render("report.html.j2", build_dir / "report.html", "codegen.verify.report",

@@ -17,6 +17,7 @@ import numpy as np
 from codegen.emit.board_support import stack_reserve
 from codegen.target.boards import Board
 from codegen.verify.emulator import run_firmware
+from codegen.verify.emulator.timing import core_timing
 
 RESULT_LINE = re.compile(r"^result (\d+) (\S+) label=(\S+) out=([0-9a-f,]*)$")
 FEATURES_LINE = re.compile(r"^features (\d+) ([0-9a-f]*)$")   # frontend=device: what the firmware computed
@@ -104,9 +105,11 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
     references = [[np.frombuffer(bytes.fromhex(h), np.dtype(o.get("dtype", "int8")))
                    for h, o in zip(c["expected"], manifest["outputs"])] for c in cases]
 
-    run = run_firmware(elf, board, max_instructions=max_instructions, count=count)
+    timing = core_timing(board) if count else None
+    run = run_firmware(elf, board, max_instructions=max_instructions, count=count, timing=timing)
     parsed = parse_results(run.console)
     spans = run.marker_spans
+    cycle_spans = run.cycle_spans
     device_frontend = manifest.get("frontend") == "device"
     device_features: dict[int, list[int]] = {}
     frontend_spans: list[int] = []
@@ -116,6 +119,7 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
             if m := FEATURES_LINE.match(line.strip()):
                 device_features[int(m.group(1))] = _as_int8(bytes.fromhex(m.group(2)))
         frontend_spans, spans = spans[0::2], spans[1::2]   # per case: frontend span, then model span
+        cycle_spans = cycle_spans[1::2]
 
     echo(f"{Path(manifest['model']).name} on {board.name}: {len(cases)} inputs")
     results: list[CaseResult] = []
@@ -126,6 +130,7 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
                 for r, o in zip(references[i], manifest["outputs"])]
         got = parsed.get(i)
         instructions = spans[i] if i < len(spans) else None
+        estimated_ms = timing.ms(cycle_spans[i]) if timing is not None and i < len(cycle_spans) else None
         if got is None:
             results.append(CaseResult(case["name"], "-", None, want, instructions, False))
             echo(f"  {case['name']:<24} FAIL  no result from the firmware")
@@ -142,7 +147,8 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
         results.append(CaseResult(case["name"], label, output, want, instructions, passed))
         verdict = "ok" if passed else "MISMATCH"
         echo(f"  {case['name']:<24} {label:<10} {_scores(output[0], labels, manifest['outputs'][0]):<48} "
-             f"{instructions if instructions is not None else '?':>10} instr  {verdict}")
+             f"{instructions if instructions is not None else '?':>10} instr "
+             f"{'~%.2f ms' % estimated_ms if estimated_ms is not None else '':>11}  {verdict}")
         if not passed:
             for k, (g, w) in enumerate(zip(output, want)):
                 if g != w:
@@ -157,6 +163,8 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
     fault_report = firmware_fault_report(run.console, elf)
     if fault_report:
         problems.append(fault_report)
+    if timing is not None and run.cycle_spans:
+        echo(f"  ~ms: estimated from the instructions run, at {board.clock_hz / 1e6:g} MHz (README: Latency estimate)")
     stack_line, stack_overflow = stack_verdict(run.stack_peak, board)
     echo(f"  {stack_line}")
     if stack_overflow:
@@ -176,7 +184,10 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
                        "frontend_instructions": frontend_spans[k] if k < len(frontend_spans) else None}
                       if device_frontend else {}), "output": r.output[0] if r.output and len(r.output) == 1 else r.output,
                    "reference": r.reference[0] if len(r.reference) == 1 else r.reference,
-                   "label": r.label, "instructions": r.instructions, "passed": r.passed}
+                   "label": r.label, "instructions": r.instructions,
+                   "estimated_ms": (round(timing.ms(cycle_spans[k]), 4)
+                                    if timing is not None and k < len(cycle_spans) else None),
+                   "passed": r.passed}
                   for k, (r, c) in enumerate(zip(results, cases))],
     }, indent=1) + "\n")
 

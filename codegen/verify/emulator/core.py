@@ -87,6 +87,10 @@ class EmulationResult:
     traced_marker_spans: list[int] | None = None
     # With watch=[symbol, ...]: (symbol, instructions executed before entering it), in execution order.
     watch_hits: list[tuple[str, int]] = field(default_factory=list)
+    # With timing=CoreTiming (timing.py): estimated cycles in total, per marker span and at each watch hit.
+    cycles: float | None = None
+    cycle_spans: list[float] = field(default_factory=list)
+    watch_cycles: list[float] = field(default_factory=list)
 
     @property
     def instructions_per_second(self) -> float:
@@ -131,11 +135,20 @@ def thumb_first_fp_instruction(code: bytes) -> int | None:
 
 class Emulator:
     def __init__(self, elf_path, board: Board, *, max_instructions=200_000_000, trace=False,
-                 console_sink=None, watch=(), files=None, count=True):
+                 console_sink=None, watch=(), files=None, count=True, timing=None):
         self.board = board
+        # timing: a CoreTiming (timing.py); every block is then priced in cycles as well as counted.
+        self.timing = timing
+        self.cycles = 0.0
+        self.cycle_spans: list[float] = []
+        self.watch_cycles: list[float] = []
+        self._cycle_span_start = 0.0
+        self._block_timing: dict[int, object] = {}
+        self._sequential_next = -1        # the address right after the last block
+        self._taken_extra = 0.0           # what the last block's final branch costs if it was taken
         # count=False: no per-block Python hook, so no instruction counts, marker spans or watch hits, about
         # 8x faster; Unicorn's own counter still stops the run after max_instructions.
-        self.counting = count or trace or bool(watch)
+        self.counting = count or trace or bool(watch) or timing is not None
         self.elf = ElfInfo(elf_path)
         self.max_instructions = int(max_instructions)
         self.trace = trace
@@ -300,6 +313,9 @@ class Emulator:
         uc.hook_add(unicorn.UC_HOOK_MEM_WRITE, self._on_cpacr_write, begin=SCB_CPACR, end=SCB_CPACR + 3)
         if self.trace:
             uc.hook_add(unicorn.UC_HOOK_CODE, self._on_instruction)
+        if self.timing is not None and self.timing.flash_read:
+            flash = self.board.flash
+            uc.hook_add(unicorn.UC_HOOK_MEM_READ, self._on_flash_read, begin=flash.origin, end=flash.end - 1)
 
     def _on_block(self, uc, address, size, _ud):
         key = (address << 16) | size
@@ -311,13 +327,29 @@ class Emulator:
         fp_offset = self._block_fp[key]
         if fp_offset is not None and not self._fp_enabled and self._fp_denied(address, size, n, fp_offset):
             return
+        timing = self.timing
+        if timing is not None:
+            if address != self._sequential_next:
+                self.cycles += self._taken_extra
+            block = self._block_timing.get(key)
+            if block is None:
+                block = self._block_timing[key] = timing.price_block(bytes(uc.mem_read(address, size)), address)
         if address == self.marker_begin:
             self._span_start = self.count
+            self._cycle_span_start = self.cycles
         elif address == self.marker_end and self._span_start is not None:
             self.spans.append(self.count - self._span_start)
             self._span_start = None
+            if timing is not None:
+                self.cycle_spans.append(self.cycles - self._cycle_span_start)
         if address in self.watch:
             self.watch_hits.append((self.watch[address], self.count))
+            if timing is not None:
+                self.watch_cycles.append(self.cycles)
+        if timing is not None:
+            self.cycles += block.cycles
+            self._taken_extra = block.taken_extra
+            self._sequential_next = address + size
         total = self.count + n
         if total > self.max_instructions:
             if not self.fault:
@@ -328,6 +360,9 @@ class Emulator:
             return
         self._cur_block = (address, size, n)
         self.count = total
+
+    def _on_flash_read(self, uc, access, address, size, value, _ud):
+        self.cycles += self.timing.flash_read
 
     def _on_cpacr_write(self, uc, access, address, size, value, _ud):
         self._fp_enabled = False
@@ -643,6 +678,9 @@ class Emulator:
             traced_instructions=self.traced if self.trace else None,
             traced_marker_spans=list(self.traced_spans) if self.trace else None,
             watch_hits=list(self.watch_hits),
+            cycles=self.cycles if self.timing is not None else None,
+            cycle_spans=list(self.cycle_spans),
+            watch_cycles=list(self.watch_cycles),
         )
 
     def _stack_peak(self) -> int | None:
@@ -682,7 +720,8 @@ def fp_instruction_sites(elf: ElfInfo) -> set[int]:
 
 
 def run_firmware(elf_path, board: Board, *, max_instructions: int = 200_000_000, trace: bool = False,
-                 console_sink=None, watch=(), files=None, count: bool = True) -> EmulationResult:
+                 console_sink=None, watch=(), files=None, count: bool = True,
+                 timing=None) -> EmulationResult:
     """Run ``elf_path`` on ``board`` until semihosting exit, a fault or the budget.
 
     ``trace=True`` adds a per-instruction hook (much slower) that recounts
@@ -694,6 +733,8 @@ def run_firmware(elf_path, board: Board, *, max_instructions: int = 200_000_000,
     SYS_OPEN/SYS_READ (an audio stream, say); nothing else is reachable.
     ``count=False`` runs without the per-block hook, several times faster: ``instructions`` is None and
     there are no marker spans, but faults, the budget and the console are the same.
+    ``timing`` (a ``timing.CoreTiming``) adds the estimated cycles: ``cycles``, ``cycle_spans`` and
+    ``watch_cycles``.
     """
     return Emulator(Path(elf_path), board, max_instructions=max_instructions, trace=trace,
-                    console_sink=console_sink, watch=watch, files=files, count=count).run()
+                    console_sink=console_sink, watch=watch, files=files, count=count, timing=timing).run()
