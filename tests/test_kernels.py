@@ -72,7 +72,8 @@ class PackedParams(ctypes.Structure):
 
 
 class PointwiseParams(ctypes.Structure):
-    _fields_ = [(name, I32) for name in ("pixels", "in_c", "out_c", "output_offset", "act_min", "act_max")]
+    _fields_ = [(name, I32) for name in ("pixels", "in_c", "out_c", "output_offset", "act_min", "act_max",
+                                         "general_requant")]
 
 
 class SoftmaxParams(ctypes.Structure):
@@ -262,9 +263,11 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
             TUNED_RUNS.add("conv2d_tap_pairs_s8")
             assert_bytes_equal(tap_pairs, out)
     if select.is_pointwise(g, w):
+        TUNED_RUNS.add("pointwise_conv_s8")
+        # TFLite's own output stage takes every layer; the fast one only those whose numbers allow it.
+        assert_bytes_equal(run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape, general=True), out)
         pointwise = run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape)
         if pointwise is not None:
-            TUNED_RUNS.add("pointwise_conv_s8")
             assert_bytes_equal(pointwise, out)
     if select.fits_depthwise_ring(g):
         table = _channel_requant.conv_table(w.reshape(-1, w.shape[3]).T, bias, mults, shifts, params.input_offset,
@@ -307,18 +310,20 @@ def run_ring_depthwise(kernel, x, w_shape, filt, table, params, out_shape, in_pl
     return out
 
 
-def run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape):
+def run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape, general=False):
     """pointwise_conv_s8 with codegen's layout and channel table, in place when the shapes allow (as the
-    planner runs it); None when codegen would not choose it."""
+    planner runs it); None when the fast output stage cannot take the layer's numbers (a multiplier of 1/2
+    or more). ``general``: with TFLite's own output stage (general_requant), which takes any numbers."""
     out_c, in_c = w.shape[0], w.shape[3]
     w_oi = w.reshape(out_c, in_c)
-    table = _channel_requant.conv_table(w_oi, bias, mults, shifts, params.input_offset, fold_offset=True)
+    table = _channel_requant.conv_table(w_oi, bias, mults, shifts, params.input_offset, fold_offset=True,
+                                        general=general)
     if table is None:
-        return None   # codegen keeps another kernel for this layer (e.g. a multiplier above 1/2)
+        return None
     channels = np.asarray(table, dtype=np.int32)
     filt = np.asarray(_pointwise.interleave(w_oi), dtype=np.int8)
     pixels = int(np.prod(x.shape[:3]))
-    p = PointwiseParams(pixels, in_c, out_c, params.output_offset, params.act_min, params.act_max)
+    p = PointwiseParams(pixels, in_c, out_c, params.output_offset, params.act_min, params.act_max, int(general))
     scratch = np.zeros(_pointwise.scratch_words(in_c), dtype=np.int32)
     in_place = out_c <= in_c
     arena = np.zeros(max(x.size, pixels * out_c), dtype=np.int8)

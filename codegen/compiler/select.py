@@ -58,6 +58,8 @@ class KernelChoice:
     # Numbers the predicates already computed and the lowering reuses (not part of the decision's identity).
     channels: list | None = field(default=None, compare=False)     # (bias, multiplier, shift - 1) per channel
     packed_filter: list | None = field(default=None, compare=False)
+    # pointwise_conv_s8 with TFLite's own output stage, for multipliers tf_mbqm_fast_halves cannot take
+    general_requant: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,12 +145,13 @@ def _per_channel_weights(g: ConvGeometry, weights: np.ndarray) -> np.ndarray:
     return weights.reshape(-1, g.out_c).T if g.depthwise else weights.reshape(g.out_c, -1)
 
 
-def channel_table(g: ConvGeometry, q: ConvNumbers, fold_offset: bool) -> list | None:
+def channel_table(g: ConvGeometry, q: ConvNumbers, fold_offset: bool, general: bool = False) -> list | None:
     """The tuned kernels' (bias, multiplier, right shift - 1) per output channel, or None when the layer's
     numbers do not allow tf_mbqm_fast_halves. ``fold_offset``: the input offset times the channel's weight
-    sum goes into the bias (kernels that read zero-point-padded input)."""
+    sum goes into the bias (kernels that read zero-point-padded input). ``general``: for an output stage
+    that is TFLite's own requantization, which takes any numbers."""
     return channel_requant.conv_table(_per_channel_weights(g, q.weights), q.bias, q.multipliers, q.shifts,
-                                       q.input_offset, fold_offset)
+                                       q.input_offset, fold_offset, general)
 
 
 def filter_ohwi(g: ConvGeometry, weights: np.ndarray) -> np.ndarray:
@@ -161,12 +164,17 @@ def filter_ohwi(g: ConvGeometry, weights: np.ndarray) -> np.ndarray:
 def select_conv(g: ConvGeometry, q: ConvNumbers, target: Target) -> KernelChoice:
     """CONV_2D and DEPTHWISE_CONV_2D, fastest first; the reference kernels take whatever nothing else does."""
     if is_pointwise(g, q.weights):
+        # The output stage is once per output, not per MAC: a layer whose numbers tf_mbqm_fast_halves cannot
+        # take (a channel's real multiplier of 1/2 or more) keeps the fast loop with TFLite's own stage.
         table = channel_table(g, q, fold_offset=True)
-        if table is not None:
-            scratch = 4 * pointwise.scratch_words(g.in_c)
-            return KernelChoice("pointwise_conv_s8", "pointwise_conv", "four output channels by four input channels per block",
-                                scratch=scratch, in_place_scratch=scratch if g.out_c <= g.in_c else None,
-                                reason="is_pointwise", channels=table)
+        general = table is None
+        if general:
+            table = channel_table(g, q, fold_offset=True, general=True)
+        scratch = 4 * pointwise.scratch_words(g.in_c)
+        return KernelChoice("pointwise_conv_s8", "pointwise_conv", "four output channels by four input channels per block",
+                            scratch=scratch, in_place_scratch=scratch if g.out_c <= g.in_c else None,
+                            reason="is_pointwise, general requantization" if general else "is_pointwise",
+                            channels=table, general_requant=general)
     if fits_depthwise_ring(g):
         table = channel_table(g, q, fold_offset=True)
         if table is not None:

@@ -41,21 +41,39 @@
 #pragma GCC optimize("O3")
 #endif
 
+/* The output stages (pointwise_conv_s8 picks one per layer and compiles the loops once for each). */
+enum { OUTPUT_CLAMPED = 0, OUTPUT_FULL_RANGE = 1, OUTPUT_GENERAL = 2 };
+
+/* TFLite's own output stage, for layers whose multipliers tf_mbqm_fast_halves cannot take: the channel
+ * table's shift_less_one is the right shift less one, so -1 - shift_less_one is TFLite's shift. */
+static inline int8_t general_output(int32_t sum, const tf_channel_requant *ch, int32_t output_offset,
+                                    int32_t act_min, int32_t act_max)
+{
+    return tf_offset_clamp(tf_mbqm(sum + ch->bias, ch->multiplier, -1 - ch->shift_less_one), output_offset,
+                           act_min, act_max);
+}
+
+/* One output in the layer's output stage; rounding_offset is tf_rounding_offset(output_offset). */
+static inline int8_t channel_output(int32_t sum, const tf_channel_requant *ch, int32_t rounding_offset,
+                                    int32_t act_min, int32_t act_max, const int output_stage)
+{
+    if (output_stage == OUTPUT_GENERAL) {
+        return general_output(sum, ch, (rounding_offset - 1) / 2, act_min, act_max);
+    }
+    if (output_stage == OUTPUT_FULL_RANGE) {
+        return tf_channel_output_full_range(sum, ch, rounding_offset);
+    }
+    return tf_channel_output(sum, ch, rounding_offset, act_min, act_max);
+}
+
 /* One channel's outputs for the pixel pair (the second only when there is one): its sums are sum0, sum1. */
 static inline void store_channel(int8_t *out0, int32_t out_c, int32_t oc, int32_t both, int32_t sum0, int32_t sum1,
                                  const tf_channel_requant *ch, int32_t rounding_offset, int32_t act_min,
-                                 int32_t act_max, const int full_range)
+                                 int32_t act_max, const int output_stage)
 {
-    if (full_range) {
-        out0[oc] = tf_channel_output_full_range(sum0, ch, rounding_offset);
-        if (both) {
-            out0[out_c + oc] = tf_channel_output_full_range(sum1, ch, rounding_offset);
-        }
-    } else {
-        out0[oc] = tf_channel_output(sum0, ch, rounding_offset, act_min, act_max);
-        if (both) {
-            out0[out_c + oc] = tf_channel_output(sum1, ch, rounding_offset, act_min, act_max);
-        }
+    out0[oc] = channel_output(sum0, ch, rounding_offset, act_min, act_max, output_stage);
+    if (both) {
+        out0[out_c + oc] = channel_output(sum1, ch, rounding_offset, act_min, act_max, output_stage);
     }
 }
 
@@ -92,7 +110,7 @@ static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t i
 /* Every output channel of the pixel pair, a channel pair at a time. */
 static inline void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
                                       const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
-                                      int32_t both, const int full_range)
+                                      int32_t both, const int output_stage)
 {
     const int32_t out_c = params->out_c;
     int32_t oc;
@@ -131,10 +149,10 @@ static inline void pixel_pair_outputs(const tf_pointwise_params *params, const t
                 : "cc", "memory");
         }
         store_channel(out0, out_c, oc, both, a00, a01, &channels[oc], tf_rounding_offset(params->output_offset),
-                      params->act_min, params->act_max, full_range);
+                      params->act_min, params->act_max, output_stage);
         if (oc + 1 < out_c) {
             store_channel(out0, out_c, oc + 1, both, a10, a11, &channels[oc + 1],
-                          tf_rounding_offset(params->output_offset), params->act_min, params->act_max, full_range);
+                          tf_rounding_offset(params->output_offset), params->act_min, params->act_max, output_stage);
         }
     }
 }
@@ -155,7 +173,7 @@ static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t i
 
 static inline void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
                                       const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
-                                      int32_t both, const int full_range)
+                                      int32_t both, const int output_stage)
 {
     const int32_t out_c = params->out_c;
     const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
@@ -183,10 +201,8 @@ static inline void pixel_pair_outputs(const tf_pointwise_params *params, const t
                 const int32_t sums[4] = {a0, a1, a2, a3};
                 int8_t *out = out0 + p * out_c + oc;
                 for (j = 0; j < count; ++j) {
-                    out[j] = full_range
-                        ? tf_channel_output_full_range(sums[j], &channels[oc + j], rounding_offset)
-                        : tf_channel_output(sums[j], &channels[oc + j], rounding_offset, params->act_min,
-                                            params->act_max);
+                    out[j] = channel_output(sums[j], &channels[oc + j], rounding_offset, params->act_min,
+                                            params->act_max, output_stage);
                 }
             }
         }
@@ -224,7 +240,7 @@ static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t i
 /* Every output channel of the pixel pair, a group of four at a time. */
 static inline void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
                                       const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
-                                      int32_t both, const int full_range)
+                                      int32_t both, const int output_stage)
 {
     const int32_t out_c = params->out_c;
     const int8_t *w = filter;
@@ -306,7 +322,7 @@ static inline void pixel_pair_outputs(const tf_pointwise_params *params, const t
             for (j = 0; j < count; ++j) {
                 const int32_t lo = low_lane(lanes[j]);
                 store_channel(out0, out_c, oc + j, both, lo, high_lane(lanes[j], lo), &channels[oc + j],
-                              tf_rounding_offset(params->output_offset), params->act_min, params->act_max, full_range);
+                              tf_rounding_offset(params->output_offset), params->act_min, params->act_max, output_stage);
             }
         }
     }
@@ -316,7 +332,7 @@ static inline void pixel_pair_outputs(const tf_pointwise_params *params, const t
 
 static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
                                    const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch,
-                                   const int full_range)
+                                   const int output_stage)
 {
     const int32_t in_c = params->in_c;
     const int32_t quads = (in_c + 3) >> 2;
@@ -325,17 +341,19 @@ static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_c
         const int32_t both = params->pixels - p >= 2;
         /* The pair's input is in scratch before any of its outputs is written (in place). */
         load_pixel_pair(scratch, input + p * in_c, in_c, quads, both);
-        pixel_pair_outputs(params, channels, filter, scratch, quads, output + p * params->out_c, both, full_range);
+        pixel_pair_outputs(params, channels, filter, scratch, quads, output + p * params->out_c, both, output_stage);
     }
 }
 
 void pointwise_conv_s8(const tf_pointwise_params *params, const tf_channel_requant *channels,
                        const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch)
 {
-    /* Two copies of the loops, so the common full int8 range clamps with one SSAT. */
-    if (tf_full_range(params->act_min, params->act_max)) {
-        pointwise_pairs(params, channels, filter, input, output, scratch, 1);
+    /* A copy of the loops per output stage, so the common full int8 range clamps with one SSAT. */
+    if (params->general_requant) {
+        pointwise_pairs(params, channels, filter, input, output, scratch, OUTPUT_GENERAL);
+    } else if (tf_full_range(params->act_min, params->act_max)) {
+        pointwise_pairs(params, channels, filter, input, output, scratch, OUTPUT_FULL_RANGE);
     } else {
-        pointwise_pairs(params, channels, filter, input, output, scratch, 0);
+        pointwise_pairs(params, channels, filter, input, output, scratch, OUTPUT_CLAMPED);
     }
 }

@@ -96,7 +96,8 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         layer.consts = [ConstArray(f"{sym}_filter", "int8_t", pointwise.interleave(weights.data.reshape(g.out_c, g.in_c)),
                                    f"{shape}, {choice.weight_layout}"),
                         channel_requant.channel_const(sym, choice.channels, folded)]
-        layer.params.update(pixels=g.n * g.out_h * g.out_w)
+        layer.params.update(pixels=g.n * g.out_h * g.out_w,
+                            general_requant=int(choice.general_requant))
     elif choice.function == "depthwise_conv2d_3x3_s8":
         layer.consts = [ConstArray(f"{sym}_filter", "int32_t", depthwise_pairs.pair_words(weights.data),
                                    f"{shape}, {choice.weight_layout}, 18 words per four channels"),

@@ -143,6 +143,10 @@ typedef struct {
     int32_t in_c, out_c;
     int32_t output_offset;
     int32_t act_min, act_max;
+    /* 1 when some channel's real multiplier is 1/2 or more (a right shift below 1, or a left shift):
+     * channels[].shift_less_one is then -1 or less and the output stage is TFLite's whole
+     * MultiplyByQuantizedMultiplier (tf_mbqm) instead of tf_mbqm_fast_halves. */
+    int32_t general_requant;
 } tf_pointwise_params;
 
 /* CONV_2D, or DEPTHWISE_CONV_2D over one input channel, on cores with the DSP
