@@ -1,15 +1,22 @@
 /*
- * Four dot products at once: rows w, w + stride, w + 2 stride, w + 3 stride
- * of an int8 matrix with one int8 vector x (plus x_offset on every element),
- * added to acc[0..3]. Each byte of x is loaded once for four
- * multiply-accumulates.
+ * Four dot products at once: int8 rows w0..w3 of a matrix with one int8
+ * vector x (plus x_offset on every element), added to acc[0..3]. Each byte
+ * of x is loaded once for four multiply-accumulates. A caller with fewer
+ * than four rows left passes one of them more than once and keeps only the
+ * sums it needs: a three-row layer still runs the blocked loop.
  *
- * On cores with the DSP extension four inputs and four weights per row are
- * loaded as one word each and split into int16 pairs with SXTB16 (bytes 0,2
- * and, rotated by 8, bytes 1,3); the input pairs get the offset in the same
- * SXTAB16, and each SMLAD adds two products. (x + offset) lies in
- * [-255, 255] and a weight in [-128, 127], so every lane is exact and the
- * 32-bit sums are TFLite's. Everywhere else the same sums in plain C.
+ * With x_offset 0 (callers fold the offset into their biases), the inner
+ * loop is scheduled by hand: GCC 12 keeps the five pointers of the C loop as
+ * offsets from stack slots and spends up to 40 instructions on 16
+ * multiply-accumulates.
+ *  - DSP cores (Cortex-M4, M33): four inputs and four weights per row as one
+ *    word each, split into int16 pairs by SXTB16 (bytes 0,2 and, rotated by
+ *    8, bytes 1,3); each SMLAD adds two products. 25 instructions for 16.
+ *  - Cortex-M3: LDRSB with post-increment and MLA, 38 instructions for 16.
+ * Everywhere else, and for a non-zero offset, the same sums in plain C (on
+ * DSP cores with the offset added to the input pairs by SXTAB16). A lane
+ * holds (x + offset) in [-255, 255] times a weight in [-128, 127], exact;
+ * the 32-bit sums are TFLite's.
  *
  * Internal: include only from firmware/kernels/ sources, after
  * core_features.h.
@@ -17,21 +24,13 @@
 #ifndef TINYFORGE_KERNELS_DOT_ROWS_S8_H
 #define TINYFORGE_KERNELS_DOT_ROWS_S8_H
 
-static inline void tf_dot_4rows_s8(const int8_t *x, int32_t x_offset, const int8_t *w, int32_t stride,
-                                   int32_t n, int32_t acc[4])
+static inline void tf_dot_4rows_s8(const int8_t *x, int32_t x_offset, const int8_t *w0, const int8_t *w1,
+                                   const int8_t *w2, const int8_t *w3, int32_t n, int32_t acc[4])
 {
-    const int8_t *w0 = w;
-    const int8_t *w1 = w0 + stride;
-    const int8_t *w2 = w1 + stride;
-    const int8_t *w3 = w2 + stride;
     int32_t acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
     int32_t i = n;
 #if TF_KERNELS_DSP
     if (x_offset == 0 && i >= 4) {
-        /* GCC 12 keeps the five pointers of the C loop below as offsets from stack slots and spends
-         * 40 instructions on 16 multiply-accumulates; scheduled by hand with post-indexed loads it
-         * is 25, all fourteen free registers in use. Reached with an offset of 0 (the LSTM's gates,
-         * whose zero points codegen folds into the biases). */
         int32_t groups = i >> 2;
         int32_t xw, x13, t0, t1;
         __asm__ volatile(
@@ -68,28 +67,81 @@ static inline void tf_dot_4rows_s8(const int8_t *x, int32_t x_offset, const int8
             : "cc", "memory");
         i &= 3;
     }
-    const int32_t off2 = (int32_t)(((uint32_t)x_offset & 0xffffu) * 0x10001u);
-    for (; i >= 4; i -= 4) {
-        const int32_t xw = tf_load_word(x);
-        const int32_t x02 = __sxtab16(off2, xw);
-        const int32_t x13 = __sxtab16(off2, tf_rotate_8(xw));
-        int32_t ww = tf_load_word(w0);
-        acc0 = tf_smlad(tf_sxtb16(ww), x02, acc0);
-        acc0 = tf_smlad(tf_sxtb16_ror8(ww), x13, acc0);
-        ww = tf_load_word(w1);
-        acc1 = tf_smlad(tf_sxtb16(ww), x02, acc1);
-        acc1 = tf_smlad(tf_sxtb16_ror8(ww), x13, acc1);
-        ww = tf_load_word(w2);
-        acc2 = tf_smlad(tf_sxtb16(ww), x02, acc2);
-        acc2 = tf_smlad(tf_sxtb16_ror8(ww), x13, acc2);
-        ww = tf_load_word(w3);
-        acc3 = tf_smlad(tf_sxtb16(ww), x02, acc3);
-        acc3 = tf_smlad(tf_sxtb16_ror8(ww), x13, acc3);
-        x += 4;
-        w0 += 4;
-        w1 += 4;
-        w2 += 4;
-        w3 += 4;
+    if (i >= 4) {
+        const int32_t off2 = (int32_t)(((uint32_t)x_offset & 0xffffu) * 0x10001u);
+        for (; i >= 4; i -= 4) {
+            const int32_t xw = tf_load_word(x);
+            const int32_t x02 = __sxtab16(off2, xw);
+            const int32_t x13 = __sxtab16(off2, tf_rotate_8(xw));
+            int32_t ww = tf_load_word(w0);
+            acc0 = tf_smlad(tf_sxtb16(ww), x02, acc0);
+            acc0 = tf_smlad(tf_sxtb16_ror8(ww), x13, acc0);
+            ww = tf_load_word(w1);
+            acc1 = tf_smlad(tf_sxtb16(ww), x02, acc1);
+            acc1 = tf_smlad(tf_sxtb16_ror8(ww), x13, acc1);
+            ww = tf_load_word(w2);
+            acc2 = tf_smlad(tf_sxtb16(ww), x02, acc2);
+            acc2 = tf_smlad(tf_sxtb16_ror8(ww), x13, acc2);
+            ww = tf_load_word(w3);
+            acc3 = tf_smlad(tf_sxtb16(ww), x02, acc3);
+            acc3 = tf_smlad(tf_sxtb16_ror8(ww), x13, acc3);
+            x += 4;
+            w0 += 4;
+            w1 += 4;
+            w2 += 4;
+            w3 += 4;
+        }
+    }
+#elif TF_KERNELS_THUMB2_ASM   /* Cortex-M3 */
+    if (x_offset == 0 && i >= 4) {
+        int32_t groups = i >> 2;
+        int32_t xv, t;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldrsb  %[xv], [%[x]], #1\n\t"
+            "ldrsb  %[t], [%[w0]], #1\n\t"
+            "mla    %[a0], %[t], %[xv], %[a0]\n\t"
+            "ldrsb  %[t], [%[w1]], #1\n\t"
+            "mla    %[a1], %[t], %[xv], %[a1]\n\t"
+            "ldrsb  %[t], [%[w2]], #1\n\t"
+            "mla    %[a2], %[t], %[xv], %[a2]\n\t"
+            "ldrsb  %[t], [%[w3]], #1\n\t"
+            "mla    %[a3], %[t], %[xv], %[a3]\n\t"
+            "ldrsb  %[xv], [%[x]], #1\n\t"
+            "ldrsb  %[t], [%[w0]], #1\n\t"
+            "mla    %[a0], %[t], %[xv], %[a0]\n\t"
+            "ldrsb  %[t], [%[w1]], #1\n\t"
+            "mla    %[a1], %[t], %[xv], %[a1]\n\t"
+            "ldrsb  %[t], [%[w2]], #1\n\t"
+            "mla    %[a2], %[t], %[xv], %[a2]\n\t"
+            "ldrsb  %[t], [%[w3]], #1\n\t"
+            "mla    %[a3], %[t], %[xv], %[a3]\n\t"
+            "ldrsb  %[xv], [%[x]], #1\n\t"
+            "ldrsb  %[t], [%[w0]], #1\n\t"
+            "mla    %[a0], %[t], %[xv], %[a0]\n\t"
+            "ldrsb  %[t], [%[w1]], #1\n\t"
+            "mla    %[a1], %[t], %[xv], %[a1]\n\t"
+            "ldrsb  %[t], [%[w2]], #1\n\t"
+            "mla    %[a2], %[t], %[xv], %[a2]\n\t"
+            "ldrsb  %[t], [%[w3]], #1\n\t"
+            "mla    %[a3], %[t], %[xv], %[a3]\n\t"
+            "ldrsb  %[xv], [%[x]], #1\n\t"
+            "ldrsb  %[t], [%[w0]], #1\n\t"
+            "mla    %[a0], %[t], %[xv], %[a0]\n\t"
+            "ldrsb  %[t], [%[w1]], #1\n\t"
+            "mla    %[a1], %[t], %[xv], %[a1]\n\t"
+            "ldrsb  %[t], [%[w2]], #1\n\t"
+            "mla    %[a2], %[t], %[xv], %[a2]\n\t"
+            "ldrsb  %[t], [%[w3]], #1\n\t"
+            "mla    %[a3], %[t], %[xv], %[a3]\n\t"
+            "subs   %[n], %[n], #1\n\t"
+            "bne    1b\n\t"
+            : [a0] "+r"(acc0), [a1] "+r"(acc1), [a2] "+r"(acc2), [a3] "+r"(acc3),
+              [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [n] "+r"(groups),
+              [xv] "=&r"(xv), [t] "=&r"(t)
+            :
+            : "cc", "memory");
+        i &= 3;
     }
 #endif
     for (; i > 0; --i) {

@@ -37,25 +37,30 @@ static void accumulate_gate(const int8_t *input, int32_t n_batch, int32_t n_inpu
                             const int8_t *weights, const int32_t *bias,
                             int32_t multiplier, int32_t shift, int16_t *gate)
 {
-    int32_t b, row, col, k;
+    int32_t b, row, k;
 
     for (b = 0; b < n_batch; ++b) {
         const int8_t *x = input + b * n_input;
         int16_t *gate_row = gate + b * n_cell;
         for (row = 0; row + 4 <= n_cell; row += 4) {
             int32_t acc[4] = {bias[row], bias[row + 1], bias[row + 2], bias[row + 3]};
-            tf_dot_4rows_s8(x, 0, weights + row * n_input, n_input, n_input, acc);
+            const int8_t *w = weights + row * n_input;
+            tf_dot_4rows_s8(x, 0, w, w + n_input, w + 2 * n_input, w + 3 * n_input, n_input, acc);
             for (k = 0; k < 4; ++k) {
                 gate_row[row + k] = tf_sat16(tf_mbqm(acc[k], multiplier, shift) + gate_row[row + k]);
             }
         }
-        for (; row < n_cell; ++row) {
+        if (row < n_cell) {
+            /* One to three rows left: the blocked loop with the last of them standing in for the rest. */
+            const int32_t left = n_cell - row;
             const int8_t *w = weights + row * n_input;
-            int32_t acc = bias[row];
-            for (col = 0; col < n_input; ++col) {
-                acc += (int32_t)x[col] * (int32_t)w[col];
+            const int8_t *last = w + (left - 1) * n_input;
+            int32_t acc[4] = {bias[row], left > 1 ? bias[row + 1] : 0, left > 2 ? bias[row + 2] : 0, 0};
+            tf_dot_4rows_s8(x, 0, w, left > 1 ? w + n_input : last, left > 2 ? w + 2 * n_input : last, last,
+                            n_input, acc);
+            for (k = 0; k < left; ++k) {
+                gate_row[row + k] = tf_sat16(tf_mbqm(acc[k], multiplier, shift) + gate_row[row + k]);
             }
-            gate_row[row] = tf_sat16(tf_mbqm(acc, multiplier, shift) + gate_row[row]);
         }
     }
 }

@@ -1,10 +1,12 @@
 """FULLY_CONNECTED -> fully_connected_s8 (firmware/kernels/fully_connected_s8.c)."""
 from __future__ import annotations
 
+import numpy as np
+
 from codegen.compiler import quant
 from codegen.compiler.layer import ConstArray, Layer
 from codegen.compiler.select import select_fully_connected
-from codegen.model.tflite_model import Model, Operator
+from codegen.model.tflite_model import Model, Operator, Tensor
 from codegen.compiler.ops import _fully_connected_s16, unsupported
 from codegen.compiler.ops._common import (activation_range, require_bias_scale, bias_const, optional_input, require_int8_activations, require_weights,
                       requant_consts)
@@ -50,15 +52,40 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     act_min, act_max = activation_range(op, out)
     sym = layer.symbol
     layer.macs = batches * input_depth * output_depth
+    input_offset = -inp.zero_point
+    biases = bias_const(sym, bias)
+    folded = _folded_bias(weights, bias, input_offset) if layer.function == "fully_connected_fast_s8" else None
+    if folded is not None:
+        # sum w * (x + offset) + bias = sum w * x + (bias + offset * row sum): the tuned kernel reads raw inputs
+        biases = [ConstArray(f"{sym}_bias", "int32_t", folded,
+                             f"{bias.name if bias is not None else 'no bias'} + input offset {input_offset} "
+                             "x weight row sums")]
+        input_offset = 0
     layer.consts = [ConstArray(f"{sym}_weights", "int8_t", weights.data.ravel().tolist(),
                                f"{weights.name} {list(weights.shape)}"),
-                    *bias_const(sym, bias), *requant_consts(sym, multipliers, shifts)]
+                    *biases, *requant_consts(sym, multipliers, shifts)]
     layer.params = dict(
         batches=batches, input_depth=input_depth, output_depth=output_depth,
-        input_offset=-inp.zero_point, filter_offset=-int(weights.quantization.zero_point[0]),
+        input_offset=input_offset, filter_offset=-int(weights.quantization.zero_point[0]),
         output_offset=out.zero_point, act_min=act_min, act_max=act_max,
-        per_channel=int(len(multipliers) > 1), has_bias=bias is not None,
+        per_channel=int(len(multipliers) > 1), has_bias=bool(biases),
         activation=op.options.get("fused_activation_function", "NONE"))
+
+
+INT32 = (-(1 << 31), (1 << 31) - 1)
+
+
+def _folded_bias(weights: Tensor, bias: Tensor | None, input_offset: int) -> list[int] | None:
+    """bias + input_offset * row sums per output, or None when there is nothing to fold or a value leaves
+    int32 (the kernel then adds the offset itself)."""
+    if input_offset == 0:
+        return None
+    folded = input_offset * weights.data.astype(np.int64).sum(axis=1)
+    if bias is not None:
+        folded = folded + bias.data.astype(np.int64).ravel()
+    if folded.min(initial=0) < INT32[0] or folded.max(initial=0) > INT32[1]:
+        return None
+    return folded.tolist()
 
 
 SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='fully_connected_s8', check=check, lower=lower)
