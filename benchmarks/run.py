@@ -4,65 +4,68 @@
 
 Each model is built with one seeded random input embedded (``vectors=1``, as the issue's flash figures
 assume one input array), then ``scons profile`` runs one inference in the emulator, checks the outputs
-against TFLite's reference kernels and writes ``profile.json`` beside the firmware. The figures are
-deterministic instruction counts, not wall time. A model whose operators are not all supported yet is
-listed with the reason instead of numbers.
+against TFLite's reference kernels and writes ``profile.json`` beside the firmware. Instruction counts are
+exact and deterministic; milliseconds are the emulator's latency estimate (README: "Latency estimate").
+Each figure is also given as a ratio to TFLM + CMSIS-NN's on the same emulator, read from the table in
+``../shared/README.md`` (M3, M4F and M33 instructions; M4F flash and RAM), against issue 16's targets.
+A model whose operators are not all supported yet is listed with the reason instead of numbers.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_MODELS = ROOT.parent / "shared" / "models"
+SHARED = ROOT.parent / "shared"
+SHARED_MODELS = SHARED / "models"
 RESULTS = ROOT / "benchmarks" / "results.md"
 
-# Targets from issue 5: instructions on Cortex-M3 and on Cortex-M4F/M33, flash and RAM (arena + static + stack).
 MODELS = {
-    "micro_speech_quantized": dict(title="micro_speech", m3=1_000_000, dsp=750_000, flash=25_800, ram=6_400),
-    "tflite_micro_speech": dict(title="MLTK micro speech", m3=1_850_000, dsp=1_200_000, flash=27_500, ram=6_400),
-    "kws_ref_model": dict(title="DS-CNN (MLPerf kws_ref_model)", m3=7_000_000, dsp=5_100_000, flash=45_000,
-                          ram=12_000),
-    # The other shared models: measured, with no issue-5 target (issue 16 sets targets against TFLM for all).
-    "micro_speech_lstm": dict(title="micro_speech LSTM"),
-    "hello_world_int8": dict(title="hello_world"),
-    "ad01_int8": dict(title="anomaly detection (MLPerf ad01)"),
-    "pretrainedResnet_quant": dict(title="image classification (MLPerf ResNet-8)"),
-    "vww_96_int8": dict(title="visual wake words (MLPerf vww_96)"),
+    "micro_speech_quantized": "micro_speech",
+    "tflite_micro_speech": "MLTK micro speech",
+    "kws_ref_model": "DS-CNN (MLPerf kws_ref_model)",
+    "micro_speech_lstm": "micro_speech LSTM",
+    "hello_world_int8": "hello_world",
+    "ad01_int8": "anomaly detection (MLPerf ad01)",
+    "pretrainedResnet_quant": "image classification (MLPerf ResNet-8)",
+    "vww_96_int8": "visual wake words (MLPerf vww_96)",
 }
-# TFLM (git 90b983c2, arm-none-eabi-gcc 12.2, newlib-nano) on the same emulator, from issue 5:
-# (build, instructions, flash, arena + static + stack).
-TFLM = {
-    "micro_speech_quantized": [("M3 reference -Os", 17_774_534, 51_524, 6_788 + 488 + 640),
-                               ("M3 CMSIS-NN -O2", 1_512_494, 74_668, 6_836 + 488 + 1_348),
-                               ("M4F CMSIS-NN -O2", 1_495_367, 81_404, 6_836 + 488 + 1_316)],
-    "tflite_micro_speech": [("M3 CMSIS-NN -O2", 2_773_178, 80_708, 8_868 + 488 + 1_292),
-                            ("M4F CMSIS-NN -O2", 2_397_764, 91_916, 8_868 + 488 + 1_324)],
-    "kws_ref_model": [("M3 CMSIS-NN -O2", 10_534_134, 128_898, 22_820 + 560 + 1_292),
-                      ("M4F CMSIS-NN -O2", 7_699_906, 141_802, 22_820 + 560 + 1_324)],
-}
+# Issue 16's targets, as ratios to TFLM + CMSIS-NN: instructions on every model and core, their geometric
+# mean per core, flash and RAM.
+INSTRUCTIONS_TARGET, GEOMEAN_TARGET, FLASH_TARGET, RAM_TARGET = 0.6, 0.5, 0.8, 0.9
+# The columns of ../shared/README.md's TFLM table that a core is compared with.
+TFLM_CORE_COLUMN = {"cortex-m3": "M3 instructions", "cortex-m4": "M4F instructions",
+                    "cortex-m33": "M33 instructions"}
+# The board each core's summary row uses: bluepill is the M3 when the model fits it, nucleo_f207zg when not
+# (as TFLM's M3 figures for large models were taken on a bluepill-like board with 1 MB of flash).
+SUMMARY_BOARDS = {"M3": ("bluepill", "nucleo_f207zg"), "M4F": ("efr32mg12",), "M33": ("efr32mg24",)}
+SUMMARY_COLUMNS = {"M3": "M3 instructions", "M4F": "M4F instructions", "M33": "M33 instructions"}
+
+
+def tflm_figures(readme: Path = SHARED / "README.md") -> dict[str, dict[str, int]]:
+    """The TFLM + CMSIS-NN table of ../shared/README.md: model stem -> column name -> figure."""
+    lines = readme.read_text().splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.startswith("| model | M3 instructions"))
+    except StopIteration:
+        raise SystemExit(f"error: {readme} has no TFLM table (a line starting '| model | M3 instructions')")
+    header = [cell.strip() for cell in lines[start].strip("|").split("|")]
+    figures = {}
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        figures[cells[0]] = {name: int(re.sub(r"[^0-9]", "", value)) for name, value in zip(header[1:], cells[1:])}
+    return figures
 
 
 def boards() -> list[str]:
     return sorted(p.stem for p in (ROOT / "boards").glob("*.toml"))
-
-
-def board_has_dsp(board: str) -> bool:
-    sys.path.insert(0, str(ROOT))
-    from codegen.target.boards import load_board
-    return load_board(board).dsp
-
-
-def instruction_target(board: str, targets: dict) -> int | None:
-    """Issue 5's targets are for Cortex-M3 and for the DSP cores; other cores (the M0+) have none."""
-    sys.path.insert(0, str(ROOT))
-    from codegen.target.boards import load_board
-    if board_has_dsp(board):
-        return targets.get("dsp")
-    return targets.get("m3") if load_board(board).core == "cortex-m3" else None
 
 
 def profile(board: str, stem: str) -> dict | str:
@@ -72,43 +75,81 @@ def profile(board: str, stem: str) -> dict | str:
     path = ROOT / "build" / board / stem / "profile.json"
     if proc.returncode != 0 or not path.is_file():
         errors = [line for line in (proc.stderr + proc.stdout).splitlines() if "error" in line.lower()]
-        return (errors[0] if errors else f"scons exited with {proc.returncode}").removeprefix("error: ")
+        reason = (errors[0] if errors else f"scons exited with {proc.returncode}").removeprefix("error: ")
+        return reason.split(" (the region")[0]     # the table keeps the verdict and the overflow
     return json.loads(path.read_text())
 
 
-def verdict(value: int, target: int | None) -> str:
+def ratio(value: float, reference: int | None, target: float | None = None) -> str:
+    """value / reference, with ✓ or ✗ against the target."""
+    if not reference:
+        return "—"
+    r = value / reference
     if target is None:
-        return f"{value:,}"
-    if value <= target:
-        return f"{value:,} ✓"
-    return f"{value:,} ✗ (+{100.0 * (value - target) / target:.1f} %)"
+        return f"{r:.2f}"
+    return f"{r:.2f} {'✓' if r <= target else '✗'}"
 
 
-def table(results: dict) -> list[str]:
-    lines = ["| model | board (core) | instructions / inference | target | flash bytes | target | "
-             "RAM bytes (arena + static + peak stack) | target | bit-exact |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+def slowest_layer(p: dict) -> str:
+    """The layer that takes the most instructions, with its instructions per MAC and share of the model."""
+    layer = max(p["layers"], key=lambda layer: layer["instructions"])
+    per_mac = f"{layer['instructions_per_mac']:.2f} instr/MAC" if layer["instructions_per_mac"] else "no MACs"
+    share = 100.0 * layer["instructions"] / p["instructions_per_inference"]
+    return f"#{layer['index']} {layer['operator']} `{layer['kernel']}`: {per_mac}, {share:.0f} %"
+
+
+def table(results: dict, tflm: dict) -> list[str]:
+    lines = ["| model | board (core) | instructions | ÷ TFLM | instr/MAC | est. ms | flash bytes | ÷ TFLM M4F | "
+             "RAM bytes (arena + static + peak stack) | ÷ TFLM M4F | arena at lower bound | slowest layer | "
+             "bit-exact |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"]
     for stem, per_board in results.items():
-        t = MODELS[stem]
+        reference = tflm.get(stem, {})
         for board, p in per_board.items():
-            target = instruction_target(board, t)
-            shown = {k: "—" if t.get(k) is None else f"{t[k]:,}" for k in ("flash", "ram")}
-            shown["instructions"] = "—" if target is None else f"{target:,}"
             if isinstance(p, str):
-                lines.append(f"| {t['title']} | {board} | not built: {p} | {shown['instructions']} | | {shown['flash']} "
-                             f"| | {shown['ram']} | |")
+                lines.append(f"| {MODELS[stem]} | {board} | not built: {p} | | | | | | | | | | |")
                 continue
-            r = p["ram_bytes"]
+            r, f = p["ram_bytes"], p["flash_bytes"]
+            column = TFLM_CORE_COLUMN.get(p["cpu"])
+            instructions = p["instructions_per_inference"]
+            per_mac = f"{instructions / p['macs']:.2f}" if p["macs"] else "—"
+            at_bound = "yes" if r["arena"] <= p["arena_lower_bound"] else f"no (+{r['arena'] - p['arena_lower_bound']:,})"
             lines.append(
-                f"| {t['title']} | {board} ({p['cpu']}) | {verdict(p['instructions_per_inference'], target)} | "
-                f"{shown['instructions']} | {verdict(p['flash_bytes']['deployable'], t.get('flash'))} | {shown['flash']} | "
-                f"{verdict(r['total'], t.get('ram'))} = {r['arena']:,} + {r['static']:,} + {r['stack_peak']:,} | "
-                f"{shown['ram']} | {'yes' if p['bit_exact'] else 'NO'} |")
-    lines += ["", "TFLM on the same emulator (from issue 5):", "",
-              "| model | TFLM build | instructions / inference | flash bytes | RAM bytes |", "|---|---|---:|---:|---:|"]
-    for stem, rows in TFLM.items():
-        for build, instructions, flash, ram in rows:
-            lines.append(f"| {MODELS[stem]['title']} | {build} | {instructions:,} | {flash:,} | {ram:,} |")
+                f"| {MODELS[stem]} | {board} ({p['cpu']}) | {instructions:,} | "
+                f"{ratio(instructions, reference.get(column) if column else None, INSTRUCTIONS_TARGET)} | {per_mac} | "
+                f"{p['estimated_ms_per_inference']:,.2f} | {f['deployable']:,} | "
+                f"{ratio(f['deployable'], reference.get('flash M4F (bytes)'), FLASH_TARGET)} | "
+                f"{r['total']:,} = {r['arena']:,} + {r['static']:,} + {r['stack_peak']:,} | "
+                f"{ratio(r['total'], reference.get('RAM M4F (bytes)'), RAM_TARGET)} | {at_bound} | "
+                f"{slowest_layer(p)} | {'yes' if p['bit_exact'] else 'NO'} |")
+    return lines
+
+
+def summary(results: dict, tflm: dict) -> list[str]:
+    """Issue 16's instruction targets per model and core, and the geometric mean per core."""
+    lines = ["| model | M3 | M4F | M33 |", "|---|---:|---:|---:|"]
+    logs: dict[str, list[float]] = {core: [] for core in SUMMARY_BOARDS}
+    for stem, per_board in results.items():
+        cells = []
+        for core, candidates in SUMMARY_BOARDS.items():
+            built = [(b, per_board[b]) for b in candidates if isinstance(per_board.get(b), dict)]
+            reference = tflm.get(stem, {}).get(SUMMARY_COLUMNS[core])
+            if not built or not reference:
+                cells.append("—")
+                continue
+            board, p = built[0]
+            r = p["instructions_per_inference"] / reference
+            logs[core].append(math.log(r))
+            cells.append(f"{r:.2f} {'✓' if r <= INSTRUCTIONS_TARGET else '✗'} ({board})")
+        lines.append(f"| {MODELS[stem]} | {' | '.join(cells)} |")
+    means = []
+    for core, values in logs.items():
+        if values:
+            mean = math.exp(sum(values) / len(values))
+            means.append(f"{mean:.2f} {'✓' if mean <= GEOMEAN_TARGET else '✗'}")
+        else:
+            means.append("—")
+    lines.append(f"| geometric mean | {' | '.join(means)} |")
     return lines
 
 
@@ -120,6 +161,7 @@ def main() -> int:
     if not SHARED_MODELS.is_dir():
         print(f"error: {SHARED_MODELS} not found; the benchmarks use the shared reference models", file=sys.stderr)
         return 2
+    tflm = tflm_figures()
     results: dict = {}
     for stem in args.models.split(","):
         if stem not in MODELS:
@@ -134,9 +176,18 @@ def main() -> int:
              "Generated by `.venv/bin/python benchmarks/run.py`: each shared model built with one embedded input "
              "(`vectors=1`) and profiled with `scons board=B model=M vectors=1 profile` (one inference in the "
              "emulator, outputs checked against TFLite's reference kernels). Instruction counts are exact and "
-             "deterministic. Flash is the deployable firmware: the size report's figure without the test "
-             "application and its embedded test data. Targets are issue 5's; ✗ gives the distance.", "",
-             *table(results), ""]
+             "deterministic; est. ms is the latency estimate at the board's clock (README: \"Latency estimate\"). "
+             "Flash is the deployable firmware: the size report's figure without the test application and its "
+             "embedded test data. ÷ TFLM is the ratio to TFLM + CMSIS-NN on the same emulator, from "
+             "`../shared/README.md`: instructions on the same core (M3, M4F, M33; none is given for the M0+ and "
+             "M7), flash and RAM against its M4F build. ✓ and ✗ are issue 16's targets: instructions ≤ "
+             f"{INSTRUCTIONS_TARGET}, flash ≤ {FLASH_TARGET}, RAM ≤ {RAM_TARGET}. The slowest layer is the one "
+             "that takes the most instructions.", "",
+             *table(results, tflm), "",
+             "Instructions against TFLM + CMSIS-NN per core (issue 16: each ≤ "
+             f"{INSTRUCTIONS_TARGET}, geometric mean ≤ {GEOMEAN_TARGET}); the M3 column is bluepill's, or "
+             "nucleo_f207zg's for models that do not fit it:", "",
+             *summary(results, tflm), ""]
     RESULTS.write_text("\n".join(lines))
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     bad = [f"{s} on {b}" for s, pb in results.items() for b, p in pb.items()

@@ -203,6 +203,17 @@ def select_conv(g: ConvGeometry, q: ConvNumbers, target: Target) -> KernelChoice
     return KernelChoice(f"{name}_s8", "conv2d", "int8 as in the .tflite", reason="reference")
 
 
+def select_add(activation_type: str, same_shapes: bool, table_sums_fit: bool) -> KernelChoice:
+    """ADD and SUB: int8 operands of the output's shape whose rescaled values codegen can tabulate and whose
+    sum tf_mbqm_fast_halves can requantize take the elementwise kernel; the rest the broadcasting one."""
+    if activation_type == "INT16":
+        return KernelChoice("add_s16", "add", "-", reason="int16 activations")
+    if same_shapes and table_sums_fit:
+        return KernelChoice("add_elementwise_s8", "add_elementwise", "-",
+                            reason="same shapes, rescaled inputs tabulated")
+    return KernelChoice("add_s8", "add", "-", reason="broadcast" if not same_shapes else "reference")
+
+
 def select_fully_connected(activation_type: str, weight_zero_point: int) -> KernelChoice:
     if activation_type == "INT16":
         return KernelChoice("fully_connected_s16", "fully_connected_s16", "int8 [out, in]", reason="int16 activations")

@@ -1,8 +1,11 @@
-"""ADD -> add_s8 / add_s16 (firmware/kernels/add_s8.c), with broadcasting."""
+"""ADD -> add_elementwise_s8 (same shapes), add_s8 (broadcasting) or add_s16; SUB lowers here too."""
 from __future__ import annotations
 
 from codegen.compiler import quant
-from codegen.compiler.layer import Layer
+from codegen.compiler.fixedpoint import multiply_by_quantized_multiplier
+from codegen.compiler.layer import ConstArray, Layer
+from codegen.compiler.ops._shapes import strides
+from codegen.compiler.select import select_add
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops._binary import check, lower_geometry, memory  # noqa: F401
 from codegen.compiler.ops import OperatorSpec
@@ -20,8 +23,39 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     layer.params.update(quant.add_params(in1.scale, in2.scale, out.scale, negate_input2=op.opcode == "SUB",
                                          left_shift=quant.ADD_LEFT_SHIFT_16BIT if int16
                                          else quant.ADD_LEFT_SHIFT_8BIT))
-    layer.function = "add_s16" if int16 else "add_s8"
+    p = layer.params
+    same_shapes = p["step1"] == p["step2"] == _dense_steps(p["shape"])
+    tables = None if int16 or not same_shapes else _rescaled_tables(p)
+    choice = select_add(out.type, same_shapes, tables is not None)
+    layer.function, layer.template, layer.choice_reason = choice.function, choice.template, choice.reason
+    if choice.function == "add_elementwise_s8":
+        sym = layer.symbol
+        layer.consts += [
+            ConstArray(f"{sym}_table1", "int32_t", tables[0], f"{in1.name}: each byte's rescaled value, by byte + 128"),
+            ConstArray(f"{sym}_table2", "int32_t", tables[1], f"{in2.name}: each byte's rescaled value, by byte + 128")]
+        p.update(count=out.size, output_shift_less_one=-p["output_shift"] - 1)
     layer.macs = out.size
+
+
+def _dense_steps(shape: list[int]) -> list[int]:
+    """The steps of an operand of the output's own shape (no broadcast), as broadcast_steps gives them."""
+    return [stride if extent > 1 else 0 for extent, stride in zip(shape, strides(shape))]
+
+
+def _rescaled_tables(p: dict) -> tuple[list[int], list[int]] | None:
+    """Each input's scaled value for every int8 byte, as AddElementwise computes it, or None when the sum's
+    requantization is outside what tf_mbqm_fast_halves takes (a right shift of 1..31, |sum| < 2^30)."""
+    if not 1 <= -p["output_shift"] <= 31 or p["output_multiplier"] < 0:
+        return None
+    tables = []
+    for number in (1, 2):
+        offset, multiplier, shift = (p[f"input{number}_offset"], p[f"input{number}_multiplier"],
+                                     p[f"input{number}_shift"])
+        tables.append([multiply_by_quantized_multiplier((byte + offset) << p["left_shift"], multiplier, shift)
+                       for byte in range(-128, 128)])
+    if max(map(abs, tables[0])) + max(map(abs, tables[1])) >= 1 << 30:
+        return None
+    return tables[0], tables[1]
 
 
 SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='add_s8', check=check, lower=lower, memory=memory, constant_operands=True)

@@ -303,6 +303,18 @@ typedef struct {
 
 void add_s8(const tf_add_params *params, const tf_broadcast *shape,
             const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* ADD (and SUB) of int8 tensors of one shape: each input byte's rescaled value looked up (tables of 256,
+ * by value + 128, computed by codegen as add_s8 computes them), the sum requantized with
+ * tf_mbqm_fast_halves (see add_elementwise_s8.c). Output may be input1 itself. */
+typedef struct {
+    const int32_t *table1, *table2;
+    int32_t output_multiplier, output_shift_less_one;
+    int32_t output_offset;
+    int32_t act_min, act_max;
+} tf_add_elementwise_params;
+void add_elementwise_s8(const tf_add_elementwise_params *params, int32_t count, const int8_t *input1,
+                        const int8_t *input2, int8_t *output);
 void add_s16(const tf_add_params *params, const tf_broadcast *shape,
              const int16_t *input1, const int16_t *input2, int16_t *output);
 void mul_s8(const tf_mul_params *params, const tf_broadcast *shape,
