@@ -22,7 +22,7 @@ from codegen.compiler.layouts import channel_requant, depthwise_pairs, packed, p
 FAST_DEPTHWISE_MAX_KERNEL_H = 16
 # conv2d_tap_pairs_s8 copies a border pixel's receptive field into a stack patch of TF_TAP_PAIRS_MAX_TAPS
 # bytes (firmware/include/tinyforge/kernels.h), likewise checked in model.c.
-TAP_PAIRS_MAX_TAPS = 128
+TAP_PAIRS_MAX_TAPS = 576
 
 
 @dataclass(frozen=True)

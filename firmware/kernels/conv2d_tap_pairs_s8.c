@@ -3,7 +3,8 @@
  * extension: taps taken in pairs by SMLAD. Codegen chooses it on boards whose
  * CPU has the extension, for filters whose rows are whole words
  * (k_w * in_c a multiple of 4) and whose receptive field fits
- * TF_TAP_PAIRS_MAX_TAPS: micro_speech's 10x8 and DS-CNN's first 10x4 layer.
+ * TF_TAP_PAIRS_MAX_TAPS: micro_speech's 10x8, DS-CNN's first 10x4 layer and
+ * ResNet's 3x3 layers over up to 64 channels.
  * The same source compiles to plain C elsewhere (core_features.h), which is
  * how the host tests check it.
  *
@@ -132,6 +133,27 @@ static inline const int8_t *accumulate_group(const int8_t *x_row, int32_t row_st
         acc[3] = a3;
         return w;
     }
+    {
+        /* Longer rows (ResNet's 3x3 over 16 to 64 channels): the same quad in a loop per row, 23
+         * instructions for 16 products. */
+        const int8_t *row = x_row;
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int32_t ky;
+        for (ky = 0; ky < k_h; ++ky) {
+            const int8_t *x = row;
+            int32_t n = quads, t, ta, k, k2, c;   /* quads left in the row */
+            __asm__ volatile("1:\n\t" TF_TAP_PAIRS_QUAD
+                             "subs   %[n], %[n], #1\n\t"
+                             "bne    1b\n\t" TF_TAP_PAIRS_OPERANDS
+                             : : "cc", "memory");
+            row += row_stride;
+        }
+        acc[0] = a0;
+        acc[1] = a1;
+        acc[2] = a2;
+        acc[3] = a3;
+        return w;
+    }
 #undef TF_TAP_PAIRS_QUAD
 #undef TF_TAP_PAIRS_OPERANDS
 #endif
@@ -182,7 +204,9 @@ void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant 
     const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
     const int32_t act_min = params->act_min;
     const int32_t act_max = params->act_max;
-    int8_t patch[TF_TAP_PAIRS_MAX_TAPS];
+    /* Only as large as this layer's receptive field (codegen keeps it within TF_TAP_PAIRS_MAX_TAPS): the
+     * stack peak of a model with small layers stays small. */
+    int8_t patch[k_h * run];
     const int8_t *w;
     int32_t b, oy, ox, oc, j, ky;
 

@@ -155,7 +155,7 @@ typedef struct {
  * TF_TAP_PAIRS_MAX_TAPS bytes (a stack patch for border pixels); no width
  * dilation. The filter has pointwise_conv_s8's layout over the taps in
  * (ky, kx, ic) order; channels[].bias includes input_offset * sum(weights). */
-#define TF_TAP_PAIRS_MAX_TAPS 128
+#define TF_TAP_PAIRS_MAX_TAPS 576
 void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant *channels,
                          const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
                          const int8_t *filter, const tf_dims *output_dims, int8_t *output);
