@@ -67,7 +67,8 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
                      echo=print) -> int:
     """Profile ``elf``; write profile.json and profile.png into ``build_dir``; 0 when bit-exact."""
     manifest = json.loads((build_dir / "gen" / "manifest.json").read_text())
-    compiled = compile_model(load_model(manifest["model"]), Target.of(board))
+    model = load_model(manifest["model"])
+    compiled = compile_model(model, Target.of(board))
     symbols = [f"model_layer_{layer.index}" for layer in compiled.layers]
     timing = core_timing(board)
     run = run_firmware(elf, board, max_instructions=max_instructions, watch=[*symbols, *MARKERS], timing=timing)
@@ -118,6 +119,8 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
         "ram_bytes": {"arena": sizes["ram_arena"], "static": sizes["ram_static"], "stack_peak": stack_peak,
                       "total": sizes["ram_arena"] + sizes["ram_static"] + stack_peak},
         "arena_lower_bound": compiled.plan.lower_bound,
+        # what the .tflite holds in constant tensors (weights, biases), against the weights and parameters above
+        "tflite_constant_bytes": sum(t.nbytes for t in model.tensors if t.is_constant),
         "buffers": [{"name": b.name, "offset": offsets[b.name], "bytes": b.size, "first": b.first, "last": b.last}
                     for b in compiled.buffers],
         "layers": layers,
@@ -157,6 +160,9 @@ def format_profile(p: dict) -> list[str]:
     lines.append(f"flash {f['deployable']:,} bytes = code {f['code']:,} + weights {f['weights']:,} "
                  f"+ other constants {f['other_constants']:,} (without the test application {f['test_application']:,} "
                  f"and test data {f['test_data']:,})")
+    lines.append(f"weights and parameters {f['weights']:,} bytes = {f['weights'] / p['tflite_constant_bytes']:.2f} x "
+                 f"the {p['tflite_constant_bytes']:,} bytes of constant tensors in the .tflite (tuned layouts, "
+                 "per-channel tables and lookup tables included)")
     lines.append(f"RAM   {r['total']:,} bytes = arena {r['arena']:,} (lower bound {p['arena_lower_bound']:,}) "
                  f"+ static {r['static']:,} + peak stack {r['stack_peak']:,}")
     return lines
