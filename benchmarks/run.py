@@ -80,14 +80,14 @@ def profile(board: str, stem: str) -> dict | str:
     return json.loads(path.read_text())
 
 
-def ratio(value: float, reference: int | None, target: float | None = None) -> str:
+def ratio(value: float, reference: int | None, target: float | None = None, digits: int = 2) -> str:
     """value / reference, with ✓ or ✗ against the target."""
     if not reference:
         return "—"
     r = value / reference
     if target is None:
-        return f"{r:.2f}"
-    return f"{r:.2f} {'✓' if r <= target else '✗'}"
+        return f"{r:.{digits}f}"
+    return f"{r:.{digits}f} {'✓' if r <= target else '✗'}"
 
 
 def slowest_layer(p: dict) -> str:
@@ -119,7 +119,7 @@ def table(results: dict, tflm: dict) -> list[str]:
                 f"{ratio(instructions, reference.get(column) if column else None, INSTRUCTIONS_TARGET)} | {per_mac} | "
                 f"{p['estimated_ms_per_inference']:,.2f} | {f['deployable']:,} | "
                 f"{ratio(f['deployable'], reference.get('flash M4F (bytes)'), FLASH_TARGET)} | "
-                f"{ratio(f['weights'], p['tflite_constant_bytes'], 1.0)} | "
+                f"{ratio(f['weights'], p['tflite_constant_bytes'], 1.0, digits=3)} | "
                 f"{r['total']:,} = {r['arena']:,} + {r['static']:,} + {r['stack_peak']:,} | "
                 f"{ratio(r['total'], reference.get('RAM M4F (bytes)'), RAM_TARGET)} | {at_bound} | "
                 f"{slowest_layer(p)} | {'yes' if p['bit_exact'] else 'NO'} |")

@@ -116,3 +116,20 @@ def test_loop_trips_cost_the_same_and_pay_their_taken_branch(marker_loop):
     assert per_trip_cycles >= per_trip_instructions + 4
     assert run.cycles >= sum(run.cycle_spans)
     assert plain.cycles is None and plain.cycle_spans == []
+
+
+@pytest.mark.parametrize("board_name", ["efr32mg12", "nrf52840dk", "efr32mg24"])
+def test_pricing_changes_no_execution(board_name, tmp_path_factory):
+    """Pricing must not change what runs, on boards whose flash starts at address 0 too (efr32mg12,
+    nRF52840). With a MEM_READ hook ranged over such a flash, Unicorn 2.1.4 ran micro_speech_lstm's gate loop
+    wrongly (test_end_to_end.py's LSTM test caught it), so the hook covers every read and filters itself."""
+    from firmware_build import TEST_FIRMWARE, compile_firmware
+    board = load_board(board_name)
+    elf = compile_firmware([TEST_FIRMWARE / "marker_loop.c"], tmp_path_factory.mktemp(board_name), board=board_name,
+                           name="marker_loop")
+    plain = run_firmware(elf, board)
+    timed = run_firmware(elf, board, timing=core_timing(board))
+    assert plain.fault is None and timed.fault is None
+    assert (timed.exit_code, timed.console, timed.instructions, timed.marker_spans) == \
+        (plain.exit_code, plain.console, plain.instructions, plain.marker_spans)
+    assert timed.cycles >= timed.instructions

@@ -92,3 +92,52 @@ def tanhf(x: float) -> np.float32:
 
 def logf(x: float) -> np.float32:
     return np.float32(_libm_function("logf")(float(x)))
+
+
+# ---- gemmlowp's 16-bit exp, for the LSTM's tables (firmware/kernels/fixedpoint_s16.h) ----------------------
+
+def wrap16(x: int) -> int:
+    """An int16 addition's wrap-around (gemmlowp's Add/Sub on int16 raw values)."""
+    return (x + (1 << 15)) % (1 << 16) - (1 << 15)
+
+
+def sat16(x: int) -> int:
+    return max(INT16_MIN, min(INT16_MAX, x))
+
+
+def const16(q31: int) -> int:
+    """gemmlowp::RescaleConstantInitializer for int16: a Q0.31 constant rounded to Q0.15."""
+    threshold = 0x7FFF + (1 if q31 < 0 else 0)
+    return (q31 >> 16) + (1 if (q31 & 0xFFFF) > threshold else 0)
+
+
+def srmbpot16(x: int, exponent: int) -> int:
+    """gemmlowp::SaturatingRoundingMultiplyByPOT<exponent> on int16."""
+    if exponent > 0:
+        threshold = (1 << (15 - exponent)) - 1
+        if x > threshold:
+            return INT16_MAX
+        if x < -threshold:
+            return INT16_MIN
+        return x * (1 << exponent)
+    return rounding_divide_by_pot(x, -exponent) if exponent < 0 else x
+
+
+def exp_quarter16(a: int) -> int:
+    """gemmlowp::exp_on_interval_between_negative_one_quarter_and_0_excl on int16: Q0.15 in and out."""
+    constant_term = const16(1895147668)     # exp(-1/8)
+    one_third = const16(715827883)
+    x = wrap16(a + (1 << 12))               # a + 1/8
+    x2 = srdhm16(x, x)
+    x3 = srdhm16(x2, x)
+    x4 = srdhm16(x2, x2)
+    x4_over_4 = srmbpot16(x4, -2)
+    poly = srmbpot16(wrap16(srdhm16(wrap16(x4_over_4 + x3), one_third) + x2), -1)
+    return sat16(constant_term + srdhm16(constant_term, wrap16(x + poly)))
+
+
+def exp_quarter_table(integer_bits: int) -> list[int]:
+    """exp_on_negative_values' Taylor part for a value in Q(integer_bits) whose bits below one quarter are i,
+    for every i: what tf_exp_negative16 computes from them."""
+    quarter = 1 << (15 - integer_bits - 2)
+    return [exp_quarter16(srmbpot16(wrap16(i - quarter), integer_bits)) for i in range(quarter)]

@@ -38,15 +38,16 @@ TF_FP16_INLINE int16_t tf_sat16(int32_t x)
     return (int16_t)(x > TF_INT16_MAX ? TF_INT16_MAX : (x < TF_INT16_MIN ? TF_INT16_MIN : x));
 }
 
-/* gemmlowp::SaturatingRoundingDoublingHighMul<int16_t>; the division truncates toward zero. */
+/* gemmlowp::SaturatingRoundingDoublingHighMul<int16_t>: (ab + nudge) / 2^15 truncated toward zero, the
+ * nudge 2^14 for ab >= 0 and 1 - 2^14 below. Both cases are floor((ab + 2^14) / 2^15): for ab = -m < 0,
+ * -floor((m + 2^14 - 1) / 2^15) = floor((2^14 - m) / 2^15). The one product that overflows, -2^15 * -2^15,
+ * gives 2^15 there, and saturating to int16 gives gemmlowp's 2^15 - 1. So: a multiply, an add and one
+ * SSAT with a shifted operand, instead of a compare and a signed division. */
 TF_FP16_INLINE int16_t tf_srdhm16(int16_t a, int16_t b)
 {
-    int32_t ab;
-    if (a == TF_INT16_MIN && b == TF_INT16_MIN) {
-        return TF_INT16_MAX;
-    }
-    ab = (int32_t)a * (int32_t)b;
-    return (int16_t)((ab + (ab >= 0 ? (1 << 14) : (1 - (1 << 14)))) / (1 << 15));
+    const int32_t rounded = (int32_t)a * (int32_t)b + (1 << 14);
+    /* a flooring shift, portable for negative values */
+    return tf_sat16(rounded < 0 ? ~(~rounded >> 15) : rounded >> 15);
 }
 
 /* gemmlowp::RoundingDivideByPOT<int16_t>. */
@@ -84,23 +85,12 @@ TF_FP16_INLINE int16_t tf_const16(int32_t q31)
     return (int16_t)(shifted + (remainder > threshold ? 1 : 0));
 }
 
-/* exp(a) for a in [-1/4, 0), Q0.15 in and out: Taylor series around -1/8. */
-TF_FP16_INLINE int16_t tf_exp_quarter16(int16_t a)
-{
-    const int16_t constant_term = tf_const16(1895147668);    /* exp(-1/8) */
-    const int16_t one_third = tf_const16(715827883);
-    const int16_t x = tf_wrap16((int32_t)a + (1 << 12));     /* a + 1/8 */
-    const int16_t x2 = tf_srdhm16(x, x);
-    const int16_t x3 = tf_srdhm16(x2, x);
-    const int16_t x4 = tf_srdhm16(x2, x2);
-    const int16_t x4_over_4 = tf_srmbpot16(x4, -2);
-    const int16_t poly = tf_srmbpot16(
-        tf_wrap16((int32_t)tf_srdhm16(tf_wrap16((int32_t)x4_over_4 + x3), one_third) + x2), -1);
-    return tf_sat16((int32_t)constant_term + tf_srdhm16(constant_term, tf_wrap16((int32_t)x + poly)));
-}
-
-/* gemmlowp::exp_on_negative_values: a <= 0 in Q(integer_bits), result in Q0.15. */
-TF_FP16_INLINE int16_t tf_exp_negative16(int16_t a, int integer_bits)
+/* gemmlowp::exp_on_negative_values: a <= 0 in Q(integer_bits), result in Q0.15. Its first step,
+ * exp_on_interval_between_negative_one_quarter_and_0_excl (a Taylor series around -1/8: five multiplies,
+ * three roundings), depends only on a's bits below one quarter, so codegen computes it for each of their
+ * 2^(13 - integer_bits) values (codegen/compiler/fixedpoint.py exp_quarter_table) and quarter_table holds
+ * the results; the barrel shifter for the whole quarters follows here. */
+TF_FP16_INLINE int16_t tf_exp_negative16(int16_t a, int integer_bits, const int16_t *quarter_table)
 {
     /* exp(-2^k) for k = -2..4, as gemmlowp's barrel shifter constants (Q0.31). */
     static const int32_t barrel[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
@@ -108,7 +98,7 @@ TF_FP16_INLINE int16_t tf_exp_negative16(int16_t a, int integer_bits)
     const int32_t one_quarter = (int32_t)1 << (fractional_bits - 2);
     const int16_t a_mod_quarter_minus_quarter = tf_wrap16(((int32_t)a & (one_quarter - 1)) - one_quarter);
     const int32_t remainder = (uint16_t)tf_wrap16((int32_t)a_mod_quarter_minus_quarter - a);
-    int16_t result = tf_exp_quarter16(tf_srmbpot16(a_mod_quarter_minus_quarter, integer_bits));
+    int16_t result = quarter_table[(int32_t)a & (one_quarter - 1)];
     int exponent;
 
     for (exponent = -2; exponent <= 4; ++exponent) {
@@ -150,11 +140,12 @@ TF_FP16_INLINE int16_t tf_half_sum_with_one16(int16_t a)
     return (int16_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
 }
 
-/* gemmlowp::logistic on FixedPoint<int16_t, integer_bits>; result in Q0.15. */
-TF_FP16_INLINE int16_t tf_logistic16(int16_t a, int integer_bits)
+/* gemmlowp::logistic on FixedPoint<int16_t, integer_bits>; result in Q0.15. quarter_table: see
+ * tf_exp_negative16, for integer_bits. */
+TF_FP16_INLINE int16_t tf_logistic16(int16_t a, int integer_bits, const int16_t *quarter_table)
 {
     const int16_t abs_a = a > 0 ? a : tf_wrap16(-(int32_t)a);
-    const int16_t e = tf_exp_negative16(tf_wrap16(-(int32_t)abs_a), integer_bits);
+    const int16_t e = tf_exp_negative16(tf_wrap16(-(int32_t)abs_a), integer_bits, quarter_table);
     /* Rescale<0>(ExactMulByPot<-1>(x)): x is Q2.13, read as Q1.14, shifted to Q0.15. */
     const int16_t positive = tf_srmbpot16(tf_newton_reciprocal16(tf_half_sum_with_one16(e)), 1);
     if (a == 0) {
@@ -163,12 +154,13 @@ TF_FP16_INLINE int16_t tf_logistic16(int16_t a, int integer_bits)
     return a > 0 ? positive : tf_wrap16((int32_t)TF_INT16_MAX - positive);
 }
 
-/* gemmlowp::tanh on FixedPoint<int16_t, integer_bits>; result in Q0.15. */
-TF_FP16_INLINE int16_t tf_tanh16(int16_t a, int integer_bits)
+/* gemmlowp::tanh on FixedPoint<int16_t, integer_bits>; result in Q0.15. quarter_table: see
+ * tf_exp_negative16, for integer_bits + 1. */
+TF_FP16_INLINE int16_t tf_tanh16(int16_t a, int integer_bits, const int16_t *quarter_table)
 {
     const int16_t negative = a < 0 ? a : tf_wrap16(-(int32_t)a);
     /* exp(2 * negative): ExactMulByPot<1> keeps the raw value, one more integer bit. */
-    const int16_t e = tf_exp_negative16(negative, integer_bits + 1);
+    const int16_t e = tf_exp_negative16(negative, integer_bits + 1, quarter_table);
     const int16_t t = tf_srmbpot16(tf_wrap16((int32_t)tf_newton_reciprocal16(tf_half_sum_with_one16(e)) -
                                              (1 << 13)), 2);
     if (a == 0) {

@@ -83,11 +83,11 @@ static void compute_gate(const tf_lstm_params *p, int gate_index, const int8_t *
      * each inlines its function with the format as a constant. */
     if (gate_index == TF_LSTM_CELL) {
         for (i = 0; i < count; ++i) {
-            gate[i] = tf_tanh16(gate[i], 3);
+            gate[i] = tf_tanh16(gate[i], 3, p->exp_q4);
         }
     } else {
         for (i = 0; i < count; ++i) {
-            gate[i] = tf_logistic16(gate[i], 3);
+            gate[i] = tf_logistic16(gate[i], 3, p->exp_q3);
         }
     }
 }
@@ -96,16 +96,16 @@ static void compute_gate(const tf_lstm_params *p, int gate_index, const int8_t *
  * case per format, so each inlines tanh with its format as a constant (with the format as a variable
  * the barrel shifter's loop stays a loop, several times slower). Other formats return "otherwise"
  * (see CalculateLstmOutputInteger8x8_16 below). */
-static inline int16_t cell_state_tanh(int16_t cell, int tanh_bits, int16_t otherwise)
+static inline int16_t cell_state_tanh(int16_t cell, int tanh_bits, const int16_t *table, int16_t otherwise)
 {
     switch (tanh_bits) {
-    case 0: return tf_tanh16(cell, 0);
-    case 1: return tf_tanh16(cell, 1);
-    case 2: return tf_tanh16(cell, 2);
-    case 3: return tf_tanh16(cell, 3);
-    case 4: return tf_tanh16(cell, 4);
-    case 5: return tf_tanh16(cell, 5);
-    case 6: return tf_tanh16(cell, 6);
+    case 0: return tf_tanh16(cell, 0, table);
+    case 1: return tf_tanh16(cell, 1, table);
+    case 2: return tf_tanh16(cell, 2, table);
+    case 3: return tf_tanh16(cell, 3, table);
+    case 4: return tf_tanh16(cell, 4, table);
+    case 5: return tf_tanh16(cell, 5, table);
+    case 6: return tf_tanh16(cell, 6, table);
     default: return otherwise;
     }
 }
@@ -147,7 +147,8 @@ static void lstm_step(const tf_lstm_params *p, const int8_t *input, int32_t n_ba
      * buffer still holds: the input gate of this step. Reproduced here so such models stay bit-exact
      * (codegen refuses the CIFG case, where that buffer holds nothing defined). */
     for (i = 0; i < count; ++i) {
-        const int16_t cell_tanh = cell_state_tanh(cell_state[i], 15 + p->cell_scale_log2, input_gate[i]);
+        const int16_t cell_tanh = cell_state_tanh(cell_state[i], 15 + p->cell_scale_log2, p->exp_cell,
+                                                   input_gate[i]);
         int32_t h = tf_mbqm((int32_t)output_gate[i] * cell_tanh, p->hidden_multiplier, p->hidden_shift);
         h += p->hidden_zero_point;
         h = h < -128 ? -128 : (h > 127 ? 127 : h);

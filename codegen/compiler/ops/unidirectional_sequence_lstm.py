@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from codegen.compiler import quant
+from codegen.compiler.fixedpoint import exp_quarter_table
 from codegen.compiler.layer import ConstArray, Layer
 from codegen.model.tflite_model import Model, Operator, Tensor
 from codegen.compiler.ops import unsupported
@@ -144,6 +145,16 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     quantized_clip = int(min(max(np.float32(cell_clip) / np.float32(cell.scale), -32768.0), 32767.0)) \
         if cell_clip > 0 else 0
     step_batch = n_batch if time_major else 1
+    # exp's Taylor part as tables (tf_exp_negative16): logistic of the Q3.12 gates, tanh of the cell gate
+    # (exp of Q4.11), and tanh of the cell state in Q(tanh_bits), when TFLite computes it (0..6 integer bits:
+    # 2^(12 - tanh_bits) entries, 128 to 4096).
+    tanh_bits = 15 + _cell_scale_log2(cell.scale)
+    exp_tables = {"exp_q3": 3, "exp_q4": 4}
+    if 0 <= tanh_bits <= 6:
+        exp_tables["exp_cell"] = tanh_bits + 1
+    for name, integer_bits in exp_tables.items():
+        consts.append(ConstArray(f"{sym}_{name}", "int16_t", exp_quarter_table(integer_bits),
+                                 f"exp on [-1/4, 0) for each fraction below a quarter, Q{integer_bits}.{15 - integer_bits}"))
     layer.consts = consts
     layer.macs = n_batch * n_time * (4 - use_cifg) * n_cell * (n_input + n_output)
     layer.params = dict(
@@ -152,7 +163,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         cell_clip=quantized_clip, hidden_multiplier=hidden_multiplier, hidden_shift=hidden_shift,
         hidden_zero_point=int(hidden.zero_point), state_count=n_batch * n_output, cell_count=n_batch * n_cell,
         state_zero_point=state.zero_point, scratch_count=4 * step_batch * n_cell,
-        state_name=state.name, cell_name=cell.name)
+        state_name=state.name, cell_name=cell.name, exp_tables=list(exp_tables))
 
 
 SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='unidirectional_sequence_lstm_s8', check=check, lower=lower)

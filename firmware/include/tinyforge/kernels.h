@@ -227,6 +227,10 @@ typedef struct {
     int32_t cell_scale_log2;           /* cell state scale is 2^cell_scale_log2 */
     int32_t cell_clip;                 /* 0: no clipping */
     int32_t hidden_multiplier, hidden_shift, hidden_zero_point;  /* Q0.30 product -> int8 output */
+    /* exp's Taylor part on [-1/4, 0) for every fraction below a quarter, as codegen computes it
+     * (fixedpoint_s16.h tf_exp_negative16): Q3.12 gates through logistic (2^10 entries), through tanh
+     * (exp of Q4.11, 2^9 entries), and tanh of the cell state (NULL when TFLite computes no tanh of it). */
+    const int16_t *exp_q3, *exp_q4, *exp_cell;
 } tf_lstm_params;
 
 /* UNIDIRECTIONAL_SEQUENCE_LSTM, TFLite's integer LSTM (int8 weights, int16 cell
