@@ -76,7 +76,7 @@ def test_scons_lib_writes_only_what_the_model_needs():
     folder = build_root() / "efr32mg24" / "kws_yes_no-lib"
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert files == ["CMakeLists.txt", "README.md", "include/kws_yes_no.h", "kws_yes_no.mk",
-                     "src/kernels/core_features.h", "src/kernels/depthwise_ring.h",
+                     "src/kernels/core_features.h", "src/kernels/depthwise_ring.h", "src/kernels/dot_rows_s8.h",
                      "src/kernels/kws_yes_no_conv2d_tap_pairs_s8.c", "src/kernels/kws_yes_no_depthwise_conv2d_3x3_s8.c",
                      "src/kernels/kws_yes_no_fully_connected_fast_s8.c", "src/kernels/kws_yes_no_pointwise_conv_s8.c",
                      "src/kernels/kws_yes_no_softmax_s8.c", "src/kernels/requantize.h", "src/kws_yes_no_model.c",

@@ -23,6 +23,9 @@ FAST_DEPTHWISE_MAX_KERNEL_H = 16
 # conv2d_tap_pairs_s8 copies a border pixel's receptive field into a stack patch of TF_TAP_PAIRS_MAX_TAPS
 # bytes (firmware/include/tinyforge/kernels.h), likewise checked in model.c.
 TAP_PAIRS_MAX_TAPS = 576
+# add_elementwise_s8 costs two tables of 256 int32 in flash: worth it from 512 elements (at most 4 bytes of
+# table per element; a ResNet block's ADD has 4,096 to 16,384), not for a 64-element ADD.
+ADD_TABLE_MIN_ELEMENTS = 512
 
 
 @dataclass(frozen=True)
@@ -203,12 +206,13 @@ def select_conv(g: ConvGeometry, q: ConvNumbers, target: Target) -> KernelChoice
     return KernelChoice(f"{name}_s8", "conv2d", "int8 as in the .tflite", reason="reference")
 
 
-def select_add(activation_type: str, same_shapes: bool, table_sums_fit: bool) -> KernelChoice:
+def select_add(activation_type: str, same_shapes: bool, table_sums_fit: bool, elements: int) -> KernelChoice:
     """ADD and SUB: int8 operands of the output's shape whose rescaled values codegen can tabulate and whose
-    sum tf_mbqm_fast_halves can requantize take the elementwise kernel; the rest the broadcasting one."""
+    sum tf_mbqm_fast_halves can requantize take the elementwise kernel, when the layer is large enough to
+    repay its two 1 KB tables (ADD_TABLE_MIN_ELEMENTS); the rest the broadcasting one."""
     if activation_type == "INT16":
         return KernelChoice("add_s16", "add", "-", reason="int16 activations")
-    if same_shapes and table_sums_fit:
+    if same_shapes and table_sums_fit and elements >= ADD_TABLE_MIN_ELEMENTS:
         return KernelChoice("add_elementwise_s8", "add_elementwise", "-",
                             reason="same shapes, rescaled inputs tabulated")
     return KernelChoice("add_s8", "add", "-", reason="broadcast" if not same_shapes else "reference")

@@ -160,9 +160,13 @@ def format_profile(p: dict) -> list[str]:
     lines.append(f"flash {f['deployable']:,} bytes = code {f['code']:,} + weights {f['weights']:,} "
                  f"+ other constants {f['other_constants']:,} (without the test application {f['test_application']:,} "
                  f"and test data {f['test_data']:,})")
-    lines.append(f"weights and parameters {f['weights']:,} bytes = {f['weights'] / p['tflite_constant_bytes']:.2f} x "
-                 f"the {p['tflite_constant_bytes']:,} bytes of constant tensors in the .tflite (tuned layouts, "
-                 "per-channel tables and lookup tables included)")
+    if p["tflite_constant_bytes"]:
+        lines.append(f"weights and parameters {f['weights']:,} bytes = {f['weights'] / p['tflite_constant_bytes']:.2f} x "
+                     f"the {p['tflite_constant_bytes']:,} bytes of constant tensors in the .tflite (tuned layouts, "
+                     "per-channel tables and lookup tables included)")
+    else:
+        lines.append(f"weights and parameters {f['weights']:,} bytes (lookup tables and parameters; the .tflite "
+                     "holds no constant tensors)")
     lines.append(f"RAM   {r['total']:,} bytes = arena {r['arena']:,} (lower bound {p['arena_lower_bound']:,}) "
                  f"+ static {r['static']:,} + peak stack {r['stack_peak']:,}")
     return lines

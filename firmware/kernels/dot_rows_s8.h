@@ -30,6 +30,7 @@ static inline void tf_dot_4rows_s8(const int8_t *x, int32_t x_offset, const int8
     int32_t acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
     int32_t i = n;
 #if TF_KERNELS_DSP
+#if defined(__OPTIMIZE__)   /* at -O0 GCC keeps r7 as the frame pointer: the loop's 14 registers are not there */
     if (x_offset == 0 && i >= 4) {
         int32_t groups = i >> 2;
         int32_t xw, x13, t0, t1;
@@ -67,6 +68,7 @@ static inline void tf_dot_4rows_s8(const int8_t *x, int32_t x_offset, const int8
             : "cc", "memory");
         i &= 3;
     }
+#endif
     if (i >= 4) {
         const int32_t off2 = (int32_t)(((uint32_t)x_offset & 0xffffu) * 0x10001u);
         for (; i >= 4; i -= 4) {

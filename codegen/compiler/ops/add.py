@@ -26,7 +26,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     p = layer.params
     same_shapes = p["step1"] == p["step2"] == _dense_steps(p["shape"])
     tables = None if int16 or not same_shapes else _rescaled_tables(p)
-    choice = select_add(out.type, same_shapes, tables is not None)
+    choice = select_add(out.type, same_shapes, tables is not None, out.size)
     layer.function, layer.template, layer.choice_reason = choice.function, choice.template, choice.reason
     if choice.function == "add_elementwise_s8":
         sym = layer.symbol
