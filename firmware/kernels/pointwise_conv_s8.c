@@ -41,7 +41,14 @@
 #pragma GCC optimize("O3")
 #endif
 
-/* The output stages (pointwise_conv_s8 picks one per layer and compiles the loops once for each). */
+/* The output stages (pointwise_conv_s8 picks one per layer and compiles the loops once for each: forced
+ * inline, so the stage is a constant in each copy; left to itself GCC kept one copy for the ARMv6-M path
+ * and tested the stage per output). */
+#if defined(__GNUC__)
+#define TF_PW_INLINE static inline __attribute__((always_inline))
+#else
+#define TF_PW_INLINE static inline
+#endif
 enum { OUTPUT_CLAMPED = 0, OUTPUT_FULL_RANGE = 1, OUTPUT_GENERAL = 2 };
 
 /* TFLite's own output stage, for layers whose multipliers tf_mbqm_fast_halves cannot take: the channel
@@ -54,7 +61,7 @@ static inline int8_t general_output(int32_t sum, const tf_channel_requant *ch, i
 }
 
 /* One output in the layer's output stage; rounding_offset is tf_rounding_offset(output_offset). */
-static inline int8_t channel_output(int32_t sum, const tf_channel_requant *ch, int32_t rounding_offset,
+TF_PW_INLINE int8_t channel_output(int32_t sum, const tf_channel_requant *ch, int32_t rounding_offset,
                                     int32_t act_min, int32_t act_max, const int output_stage)
 {
     if (output_stage == OUTPUT_GENERAL) {
@@ -67,7 +74,7 @@ static inline int8_t channel_output(int32_t sum, const tf_channel_requant *ch, i
 }
 
 /* One channel's outputs for the pixel pair (the second only when there is one): its sums are sum0, sum1. */
-static inline void store_channel(int8_t *out0, int32_t out_c, int32_t oc, int32_t both, int32_t sum0, int32_t sum1,
+TF_PW_INLINE void store_channel(int8_t *out0, int32_t out_c, int32_t oc, int32_t both, int32_t sum0, int32_t sum1,
                                  const tf_channel_requant *ch, int32_t rounding_offset, int32_t act_min,
                                  int32_t act_max, const int output_stage)
 {
@@ -108,7 +115,7 @@ static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t i
 }
 
 /* Every output channel of the pixel pair, a channel pair at a time. */
-static inline void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
                                       const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
                                       int32_t both, const int output_stage)
 {
@@ -171,7 +178,7 @@ static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t i
     }
 }
 
-static inline void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
                                       const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
                                       int32_t both, const int output_stage)
 {
@@ -238,7 +245,7 @@ static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t i
 }
 
 /* Every output channel of the pixel pair, a group of four at a time. */
-static inline void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
                                       const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
                                       int32_t both, const int output_stage)
 {
@@ -330,7 +337,7 @@ static inline void pixel_pair_outputs(const tf_pointwise_params *params, const t
 
 #endif
 
-static inline void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+TF_PW_INLINE void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
                                    const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch,
                                    const int output_stage)
 {
