@@ -95,47 +95,23 @@ static inline void tf_dot_4rows_s8(const int8_t *x, int32_t x_offset, const int8
         }
     }
 #elif TF_KERNELS_THUMB2_ASM   /* Cortex-M3 */
+    /* One input byte times four rows; four of them per pass. */
+#define TF_DOT_M3_INPUT                            \
+    "ldrsb  %[xv], [%[x]], #1\n\t"                \
+    "ldrsb  %[t], [%[w0]], #1\n\t"                \
+    "mla    %[a0], %[t], %[xv], %[a0]\n\t"        \
+    "ldrsb  %[t], [%[w1]], #1\n\t"                \
+    "mla    %[a1], %[t], %[xv], %[a1]\n\t"        \
+    "ldrsb  %[t], [%[w2]], #1\n\t"                \
+    "mla    %[a2], %[t], %[xv], %[a2]\n\t"        \
+    "ldrsb  %[t], [%[w3]], #1\n\t"                \
+    "mla    %[a3], %[t], %[xv], %[a3]\n\t"
     if (x_offset == 0 && i >= 4) {
         int32_t groups = i >> 2;
         int32_t xv, t;
         __asm__ volatile(
             "1:\n\t"
-            "ldrsb  %[xv], [%[x]], #1\n\t"
-            "ldrsb  %[t], [%[w0]], #1\n\t"
-            "mla    %[a0], %[t], %[xv], %[a0]\n\t"
-            "ldrsb  %[t], [%[w1]], #1\n\t"
-            "mla    %[a1], %[t], %[xv], %[a1]\n\t"
-            "ldrsb  %[t], [%[w2]], #1\n\t"
-            "mla    %[a2], %[t], %[xv], %[a2]\n\t"
-            "ldrsb  %[t], [%[w3]], #1\n\t"
-            "mla    %[a3], %[t], %[xv], %[a3]\n\t"
-            "ldrsb  %[xv], [%[x]], #1\n\t"
-            "ldrsb  %[t], [%[w0]], #1\n\t"
-            "mla    %[a0], %[t], %[xv], %[a0]\n\t"
-            "ldrsb  %[t], [%[w1]], #1\n\t"
-            "mla    %[a1], %[t], %[xv], %[a1]\n\t"
-            "ldrsb  %[t], [%[w2]], #1\n\t"
-            "mla    %[a2], %[t], %[xv], %[a2]\n\t"
-            "ldrsb  %[t], [%[w3]], #1\n\t"
-            "mla    %[a3], %[t], %[xv], %[a3]\n\t"
-            "ldrsb  %[xv], [%[x]], #1\n\t"
-            "ldrsb  %[t], [%[w0]], #1\n\t"
-            "mla    %[a0], %[t], %[xv], %[a0]\n\t"
-            "ldrsb  %[t], [%[w1]], #1\n\t"
-            "mla    %[a1], %[t], %[xv], %[a1]\n\t"
-            "ldrsb  %[t], [%[w2]], #1\n\t"
-            "mla    %[a2], %[t], %[xv], %[a2]\n\t"
-            "ldrsb  %[t], [%[w3]], #1\n\t"
-            "mla    %[a3], %[t], %[xv], %[a3]\n\t"
-            "ldrsb  %[xv], [%[x]], #1\n\t"
-            "ldrsb  %[t], [%[w0]], #1\n\t"
-            "mla    %[a0], %[t], %[xv], %[a0]\n\t"
-            "ldrsb  %[t], [%[w1]], #1\n\t"
-            "mla    %[a1], %[t], %[xv], %[a1]\n\t"
-            "ldrsb  %[t], [%[w2]], #1\n\t"
-            "mla    %[a2], %[t], %[xv], %[a2]\n\t"
-            "ldrsb  %[t], [%[w3]], #1\n\t"
-            "mla    %[a3], %[t], %[xv], %[a3]\n\t"
+            TF_DOT_M3_INPUT TF_DOT_M3_INPUT TF_DOT_M3_INPUT TF_DOT_M3_INPUT
             "subs   %[n], %[n], #1\n\t"
             "bne    1b\n\t"
             : [a0] "+r"(acc0), [a1] "+r"(acc1), [a2] "+r"(acc2), [a3] "+r"(acc3),
@@ -145,6 +121,7 @@ static inline void tf_dot_4rows_s8(const int8_t *x, int32_t x_offset, const int8
             : "cc", "memory");
         i &= 3;
     }
+#undef TF_DOT_M3_INPUT
 #endif
     for (; i > 0; --i) {
         const int32_t v = (int32_t)*x++ + x_offset;
