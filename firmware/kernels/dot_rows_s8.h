@@ -136,4 +136,13 @@ static inline void tf_dot_4rows_s8(const int8_t *x, int32_t x_offset, const int8
     acc[3] = acc3;
 }
 
+/* The first `rows` (1 to 4) rows of w, `stride` bytes apart: tf_dot_4rows_s8 with the last of them standing
+ * in for the missing ones, so acc[0..rows-1] hold their sums. */
+static inline void tf_dot_rows_s8(const int8_t *x, int32_t x_offset, const int8_t *w, int32_t stride, int32_t rows,
+                                  int32_t n, int32_t acc[4])
+{
+    const int8_t *last = w + (rows - 1) * stride;
+    tf_dot_4rows_s8(x, x_offset, w, rows > 1 ? w + stride : last, rows > 2 ? w + 2 * stride : last, last, n, acc);
+}
+
 #endif

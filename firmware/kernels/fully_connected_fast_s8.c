@@ -48,11 +48,8 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
         int8_t *out_row = output + b * output_depth;
         for (o = 0; o < output_depth; o += 4) {
             const int32_t rows = output_depth - o < 4 ? output_depth - o : 4;
-            const int8_t *w0 = filter + o * input_depth;
-            const int8_t *last = w0 + (rows - 1) * input_depth;
             int32_t acc[4] = {0, 0, 0, 0};
-            tf_dot_4rows_s8(in_row, in_off, w0, rows > 1 ? w0 + input_depth : last,
-                            rows > 2 ? w0 + 2 * input_depth : last, last, input_depth, acc);
+            tf_dot_rows_s8(in_row, in_off, filter + o * input_depth, input_depth, rows, input_depth, acc);
             for (k = 0; k < rows; ++k) {
                 out_row[o + k] = finish(params, requant, o + k, acc[k], bias);
             }

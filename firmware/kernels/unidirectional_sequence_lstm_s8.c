@@ -51,13 +51,10 @@ static void accumulate_gate(const int8_t *input, int32_t n_batch, int32_t n_inpu
             }
         }
         if (row < n_cell) {
-            /* One to three rows left: the blocked loop with the last of them standing in for the rest. */
+            /* One to three rows left: the same loop, the last of them standing in for the rest. */
             const int32_t left = n_cell - row;
-            const int8_t *w = weights + row * n_input;
-            const int8_t *last = w + (left - 1) * n_input;
             int32_t acc[4] = {bias[row], left > 1 ? bias[row + 1] : 0, left > 2 ? bias[row + 2] : 0, 0};
-            tf_dot_4rows_s8(x, 0, w, left > 1 ? w + n_input : last, left > 2 ? w + 2 * n_input : last, last,
-                            n_input, acc);
+            tf_dot_rows_s8(x, 0, weights + row * n_input, n_input, left, n_input, acc);
             for (k = 0; k < left; ++k) {
                 gate_row[row + k] = tf_sat16(tf_mbqm(acc[k], multiplier, shift) + gate_row[row + k]);
             }
