@@ -44,7 +44,6 @@ TFLM_CORE_COLUMN = {"cortex-m3": "M3 instructions", "cortex-m4": "M4F instructio
 # The board each core's summary row uses: bluepill is the M3 when the model fits it, nucleo_f207zg when not
 # (as TFLM's M3 figures for large models were taken on a bluepill-like board with 1 MB of flash).
 SUMMARY_BOARDS = {"M3": ("bluepill", "nucleo_f207zg"), "M4F": ("efr32mg12",), "M33": ("efr32mg24",)}
-SUMMARY_COLUMNS = {"M3": "M3 instructions", "M4F": "M4F instructions", "M33": "M33 instructions"}
 
 
 def tflm_figures(readme: Path = SHARED / "README.md") -> dict[str, dict[str, int]]:
@@ -134,7 +133,7 @@ def summary(results: dict, tflm: dict) -> list[str]:
         cells = []
         for core, candidates in SUMMARY_BOARDS.items():
             built = [(b, per_board[b]) for b in candidates if isinstance(per_board.get(b), dict)]
-            reference = tflm.get(stem, {}).get(SUMMARY_COLUMNS[core])
+            reference = tflm.get(stem, {}).get(f"{core} instructions")
             if not built or not reference:
                 cells.append("—")
                 continue

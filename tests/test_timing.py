@@ -121,8 +121,9 @@ def test_loop_trips_cost_the_same_and_pay_their_taken_branch(marker_loop):
 @pytest.mark.parametrize("board_name", ["efr32mg12", "nrf52840dk", "efr32mg24"])
 def test_pricing_changes_no_execution(board_name, tmp_path_factory):
     """Pricing must not change what runs, on boards whose flash starts at address 0 too (efr32mg12,
-    nRF52840). With a MEM_READ hook ranged over such a flash, Unicorn 2.1.4 ran micro_speech_lstm's gate loop
-    wrongly (test_end_to_end.py's LSTM test caught it), so the hook covers every read and filters itself."""
+    nRF52840): the same instructions, spans and console as an unpriced run. (The case that once differed,
+    a MEM_READ hook ranged over such a flash under micro_speech_lstm's gate loop, is test_end_to_end.py's LSTM
+    test, which runs `scons test` and so prices every run; this small firmware did not show it.)"""
     from firmware_build import TEST_FIRMWARE, compile_firmware
     board = load_board(board_name)
     elf = compile_firmware([TEST_FIRMWARE / "marker_loop.c"], tmp_path_factory.mktemp(board_name), board=board_name,

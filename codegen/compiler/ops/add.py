@@ -4,7 +4,8 @@ from __future__ import annotations
 from codegen.compiler import quant
 from codegen.compiler.fixedpoint import multiply_by_quantized_multiplier
 from codegen.compiler.layer import ConstArray, Layer
-from codegen.compiler.ops._shapes import strides
+from codegen.compiler.layouts import channel_requant
+from codegen.compiler.ops._shapes import padded
 from codegen.compiler.select import select_add
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops._binary import check, lower_geometry, memory  # noqa: F401
@@ -24,38 +25,33 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
                                          left_shift=quant.ADD_LEFT_SHIFT_16BIT if int16
                                          else quant.ADD_LEFT_SHIFT_8BIT))
     p = layer.params
-    same_shapes = p["step1"] == p["step2"] == _dense_steps(p["shape"])
+    same_shapes = padded(in1.shape) == padded(in2.shape) == p["shape"]
     tables = None if int16 or not same_shapes else _rescaled_tables(p)
     choice = select_add(out.type, same_shapes, tables is not None, out.size)
     layer.function, layer.template, layer.choice_reason = choice.function, choice.template, choice.reason
     if choice.function == "add_elementwise_s8":
+        table1, table2, (_, _, shift_less_one) = tables
         sym = layer.symbol
         layer.consts += [
-            ConstArray(f"{sym}_table1", "int32_t", tables[0], f"{in1.name}: each byte's rescaled value, by byte + 128"),
-            ConstArray(f"{sym}_table2", "int32_t", tables[1], f"{in2.name}: each byte's rescaled value, by byte + 128")]
-        p.update(count=out.size, output_shift_less_one=-p["output_shift"] - 1)
+            ConstArray(f"{sym}_table1", "int32_t", table1, f"{in1.name}: each byte's rescaled value, by byte + 128"),
+            ConstArray(f"{sym}_table2", "int32_t", table2, f"{in2.name}: each byte's rescaled value, by byte + 128")]
+        p.update(count=out.size, output_shift_less_one=shift_less_one)
     layer.macs = out.size
 
 
-def _dense_steps(shape: list[int]) -> list[int]:
-    """The steps of an operand of the output's own shape (no broadcast), as broadcast_steps gives them."""
-    return [stride if extent > 1 else 0 for extent, stride in zip(shape, strides(shape))]
-
-
-def _rescaled_tables(p: dict) -> tuple[list[int], list[int]] | None:
-    """Each input's scaled value for every int8 byte, as AddElementwise computes it, or None when the sum's
-    requantization is outside what tf_mbqm_fast_halves takes (a right shift of 1..31, |sum| < 2^30)."""
-    if not 1 <= -p["output_shift"] <= 31 or p["output_multiplier"] < 0:
-        return None
+def _rescaled_tables(p: dict) -> tuple[list[int], list[int], tuple[int, int, int]] | None:
+    """Each input's scaled value for every int8 byte, as AddElementwise computes it, and the sum's
+    (0, multiplier, right shift - 1) for tf_mbqm_fast_halves; None when that requantization cannot take the
+    sum (the same rule as the convolutions' channel tables)."""
     tables = []
     for number in (1, 2):
         offset, multiplier, shift = (p[f"input{number}_offset"], p[f"input{number}_multiplier"],
                                      p[f"input{number}_shift"])
         tables.append([multiply_by_quantized_multiplier((byte + offset) << p["left_shift"], multiplier, shift)
                        for byte in range(-128, 128)])
-    if max(map(abs, tables[0])) + max(map(abs, tables[1])) >= 1 << 30:
-        return None
-    return tables[0], tables[1]
+    sum_bound = max(map(abs, tables[0])) + max(map(abs, tables[1]))
+    requant = channel_requant.channel_table([0], [p["output_multiplier"]], [p["output_shift"]], 1, sum_bound)
+    return None if requant is None else (tables[0], tables[1], requant[0])
 
 
 SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='add_s8', check=check, lower=lower, memory=memory, constant_operands=True)
