@@ -1,4 +1,4 @@
-"""The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH):
+"""The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH, TRANSPOSE_CONV):
 their conformance cases live in tests/conformance/; here are the files TFLite would not run, or that these
 kernels do not cover, each refused with one line naming the operator and the reason."""
 from __future__ import annotations
@@ -119,3 +119,32 @@ def test_int16_convolution_is_conv_2d_with_int16_throughout(tmp_path):
     assert _why(tmp_path, [q16("x", (1, 2, 2, 3)), w, q8("y", (1, 2, 2, 2))],
                 [Op("CONV_2D", [0, 1, -1], [2], conv)], [0], [2]) == \
         "tensor 'y' must be int16 with zero point 0 (16x8 quantization)"
+
+
+def _transpose_conv(tmp_path, shape_tensor, output_shape, input_type="INT8", filter_depth=3):
+    weights = T("w", (4, 3, 3, filter_depth), "INT8", [0.01] * 4, 0,
+                data=np.ones((4, 3, 3, filter_depth), np.int8), quantized_dimension=0)
+    make = q8 if input_type == "INT8" else q16
+    options = ("TransposeConvOptions", {"Padding": 0, "StrideW": 2, "StrideH": 2})
+    return _why(tmp_path, [shape_tensor, weights, make("x", (1, 4, 5, 3)), make("y", output_shape)],
+                [Op("TRANSPOSE_CONV", [0, 1, 2], [3], options)], [2] if shape_tensor.data is not None else [0, 2], [3])
+
+
+def test_transpose_conv_needs_a_constant_output_shape_that_matches(tmp_path):
+    constant = T("shape", (4,), "INT32", data=np.array([1, 8, 10, 4], np.int32))
+    assert _transpose_conv(tmp_path, T("shape", (4,), "INT32"), (1, 8, 10, 4)) == \
+        "the output shape must be a constant int32 tensor of 4 values; a computed output shape is not supported"
+    assert _transpose_conv(tmp_path, constant, (1, 8, 9, 4)) == \
+        "output shape [1, 8, 9, 4] differs from the output-shape tensor's [1, 8, 10, 4]"
+    assert _transpose_conv(tmp_path, constant, (1, 8, 10, 4), filter_depth=2) == \
+        "filter depth 2 differs from input depth 3"
+
+
+def test_transpose_conv_activations_are_int8_or_int16(tmp_path):
+    constant = T("shape", (4,), "INT32", data=np.array([1, 8, 10, 4], np.int32))
+    shape_tensor = T("x", (1, 4, 5, 3), "INT32")
+    assert _why(tmp_path, [constant, T("w", (4, 3, 3, 3), "INT8", [0.01] * 4, 0, data=np.ones((4, 3, 3, 3), np.int8)),
+                           shape_tensor, T("y", (1, 8, 10, 4), "INT32")],
+                [Op("TRANSPOSE_CONV", [0, 1, 2], [3], ("TransposeConvOptions", {"StrideW": 2, "StrideH": 2}))],
+                [2], [3]) == \
+        "input 'x' is INT32, output INT32; int8 or int16 (16x8) activations of one type are implemented"

@@ -235,8 +235,9 @@ def _read_quantization(t, path: Path, index: int, name: str, shape: tuple, bias_
     return Quantization(scale=scale, zero_point=zero_point, axis=axis)
 
 
-# Operators whose input 2 is a bias whose quantization no kernel reads.
-_BIAS_OPERATORS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"}
+# Operators whose bias input (by position) has a quantization no kernel reads. TRANSPOSE_CONV lists the
+# output shape, filter and data first, so its bias is input 3.
+_BIAS_POSITIONS = {"CONV_2D": 2, "DEPTHWISE_CONV_2D": 2, "FULLY_CONNECTED": 2, "TRANSPOSE_CONV": 3}
 
 
 def _int16_softmax_outputs(m, g) -> set[int]:
@@ -263,7 +264,7 @@ def _bias_only_tensors(m, g) -> set[int]:
             continue                       # refused later, with its own message
         opcode = OPERATOR_NAMES.get(builtin_code(m.OperatorCodes(op.OpcodeIndex())))
         for position, t in enumerate(op.InputsAsNumpy() if op.InputsLength() else []):
-            roles.setdefault(int(t), set()).add(opcode in _BIAS_OPERATORS and position == 2)
+            roles.setdefault(int(t), set()).add(_BIAS_POSITIONS.get(opcode) == position)
     return {t for t, role in roles.items() if role == {True}}
 
 

@@ -11,6 +11,7 @@ import pytest
 from cases import KERNEL_RUNS, RESULTS, load_cases
 from codegen.compiler.select import Target
 from codegen.paths import build_root
+from codegen.compiler.ops import REGISTRY
 from codegen.pipeline import compile_model
 from codegen.verify.hostrun import run_on_host
 from codegen.verify.reference import reference_outputs
@@ -43,7 +44,8 @@ def test_bit_exact_with_tflite_reference(case, converted, request):
     assert not missing, f"the converted model has {sorted(opcodes)}, not {', '.join(missing)}"
     if case.quantization == "16x8":
         # The int8 kernel must not be what passes a 16x8 case.
-        types = {model.tensor(op.inputs[0]).type for op in model.operators if op.opcode == case.operator}
+        types = {model.tensor(op.inputs[REGISTRY[op.opcode].data_input]).type
+                 for op in model.operators if op.opcode == case.operator}
         assert "INT16" in types, f"{case.operator} has {sorted(types)} inputs, not int16"
     inputs = seeded_inputs(model, int(case.key()[:8], 16))
     theirs = reference_outputs(case.model_path, inputs)

@@ -96,6 +96,19 @@ void conv2d_s16(const tf_conv_params *params, const tf_requant *requant,
                 const tf_dims *output_dims, int16_t *output);
 
 /* DEPTHWISE_CONV_2D; filter_dims is 1 x KH x KW x (input C * depth_multiplier). */
+/* TRANSPOSE_CONV: conv2d's parameters (stride, TFLite's top/left padding, offsets, clamp); the filter is
+ * [out_c, k_h, k_w, in_c] and the output's size comes from the model's output-shape tensor. */
+void transpose_conv_s8(const tf_conv_params *params, const tf_requant *requant,
+                       const tf_dims *input_dims, const int8_t *input,
+                       const tf_dims *filter_dims, const int8_t *filter,
+                       const int32_t *bias,
+                       const tf_dims *output_dims, int8_t *output);
+void transpose_conv_s16(const tf_conv_params *params, const tf_requant *requant,
+                        const tf_dims *input_dims, const int16_t *input,
+                        const tf_dims *filter_dims, const int8_t *filter,
+                        const int64_t *bias,
+                        const tf_dims *output_dims, int16_t *output);
+
 void depthwise_conv2d_s8(const tf_conv_params *params, const tf_requant *requant,
                          const tf_dims *input_dims, const int8_t *input,
                          const tf_dims *filter_dims, const int8_t *filter,
