@@ -56,9 +56,14 @@ void conv2d_s16(const tf_conv_params *params, const tf_requant *requant,
                             }
                             in_px = in_batch + (in_y * in_w + in_x) * in_c;
                             w_px = w_oc + (ky * k_w + kx) * in_c;
-                            /* one tap's products fit int32 for up to 2^16 channels: |w * x| <= 2^22 */
+                            /* |w * x| <= 2^22, so 256 products stay within int32 (2^30); a deeper
+                             * tap goes to the int64 sum in runs of 256 */
                             for (ic = 0; ic < in_c; ++ic) {
                                 sum += (int32_t)w_px[ic] * (int32_t)in_px[ic];
+                                if ((ic + 1) % 256 == 0) {
+                                    acc += sum;
+                                    sum = 0;
+                                }
                             }
                             acc += sum;
                         }
