@@ -1,4 +1,5 @@
-"""The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH, TRANSPOSE_CONV):
+"""The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH, TRANSPOSE_CONV,
+ABS, EXP, RSQRT):
 their conformance cases live in tests/conformance/; here are the files TFLite would not run, or that these
 kernels do not cover, each refused with one line naming the operator and the reason."""
 from __future__ import annotations
@@ -148,3 +149,17 @@ def test_transpose_conv_activations_are_int8_or_int16(tmp_path):
                 [Op("TRANSPOSE_CONV", [0, 1, 2], [3], ("TransposeConvOptions", {"StrideW": 2, "StrideH": 2}))],
                 [2], [3]) == \
         "input 'x' is INT32, output INT32; int8 or int16 (16x8) activations of one type are implemented"
+
+
+@pytest.mark.parametrize("opcode", ["ABS", "EXP", "RSQRT"])
+def test_unary_tables_are_int8(tmp_path, opcode):
+    assert _why(tmp_path, [q16("x", (1, 4)), q16("y", (1, 4))], [Op(opcode, [0], [1])], [0], [1]) == \
+        "tensor 'x' is INT16, only int8 activations are implemented for it"
+
+
+def test_rsqrt_below_the_zero_point_holds_the_largest_output():
+    from codegen.compiler.ops.rsqrt import rsqrt_table
+    table = rsqrt_table(0.01, 10, 0.05, -128)
+    # TFLite stops on inputs below the zero point; the table answers them as it answers the zero point itself.
+    assert table[:128 + 11] == [127] * (128 + 11)
+    assert table[128 + 11] < 127 and table == sorted(table, reverse=True)

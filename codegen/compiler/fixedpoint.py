@@ -141,3 +141,42 @@ def exp_quarter_table(integer_bits: int) -> list[int]:
     for every i: what tf_exp_negative16 computes from them."""
     quarter = 1 << (15 - integer_bits - 2)
     return [exp_quarter16(srmbpot16(wrap16(i - quarter), integer_bits)) for i in range(quarter)]
+
+
+def saturating_shift_left(x: int, exponent: int) -> int:
+    """gemmlowp::SaturatingRoundingMultiplyByPOT with a positive exponent: x * 2^exponent, clamped to int32."""
+    if x > (INT32_MAX >> exponent):
+        return INT32_MAX
+    if x < (INT32_MIN >> exponent):
+        return INT32_MIN
+    return x << exponent
+
+
+def _wrap32(x: int) -> int:
+    return (x + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
+def inv_sqrt_quantized_multiplier_exp(value: int, reverse_shift: int) -> tuple[int, int]:
+    """tflite::GetInvSqrtQuantizedMultiplierExp (internal/common.h): 1 / sqrt(value) as a multiplier and a
+    shift, by five Newton-Raphson steps in gemmlowp fixed point with 3 integer bits (F3)."""
+    if value <= 1:
+        return INT32_MAX, 0
+    shift = 11
+    while value >= (1 << 29):
+        value = _trunc_div(value, 4)
+        shift += 1
+    pairs = ((32 - value.bit_length()) - 1) // 2 - 1        # (CountLeadingZeros - 1) / 2 - 1
+    shift -= pairs
+    value <<= 2 * pairs
+    one_f3 = 1 << 28
+    half_input = rounding_divide_by_pot(value >> 1, 1)      # SaturatingRoundingMultiplyByPOT<-1>
+    half_three = (1 << 28) + (1 << 27)                       # 1.5 in F3
+    x = one_f3
+    for _ in range(5):
+        x3 = saturating_shift_left(srdhm32(srdhm32(x, x), x), 6)            # Rescale<3>(F9)
+        x = saturating_shift_left(_wrap32(srdhm32(half_three, x) - srdhm32(half_input, x3)), 3)  # Rescale<3>(F6)
+    x = srdhm32(x, 1518500250)                               # times sqrt(2) / 2 in F0
+    if shift < 0:
+        x = _wrap32(x << -shift)
+        shift = 0
+    return x, shift * reverse_shift

@@ -1,6 +1,6 @@
 /*
  * Elementwise int8 operators (LOGISTIC, TANH, RELU, RELU6, RELU_N1_TO_1,
- * LEAKY_RELU, HARD_SWISH) as a 256-entry table.
+ * LEAKY_RELU, HARD_SWISH, ABS, EXP, RSQRT) as a 256-entry table.
  *
  * Each of these maps one int8 input to one int8 output with per-tensor
  * parameters, so codegen evaluates TFLite's exact arithmetic for every
