@@ -1,5 +1,5 @@
 """The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH, TRANSPOSE_CONV,
-ABS, EXP, RSQRT):
+ABS, EXP, RSQRT, SQUARED_DIFFERENCE):
 their conformance cases live in tests/conformance/; here are the files TFLite would not run, or that these
 kernels do not cover, each refused with one line naming the operator and the reason."""
 from __future__ import annotations
@@ -163,3 +163,12 @@ def test_rsqrt_below_the_zero_point_holds_the_largest_output():
     # TFLite stops on inputs below the zero point; the table answers them as it answers the zero point itself.
     assert table[:128 + 11] == [127] * (128 + 11)
     assert table[128 + 11] < 127 and table == sorted(table, reverse=True)
+
+
+def test_squared_difference_is_int8_and_broadcasts_over_four_dimensions(tmp_path):
+    assert _why(tmp_path, [q16("a", (1, 4)), q16("b", (1, 4)), q16("y", (1, 4))],
+                [Op("SQUARED_DIFFERENCE", [0, 1], [2])], [0, 1], [2]) == \
+        "tensor 'a' is INT16; only quantized int8 is implemented"
+    assert _why(tmp_path, [q8("a", (1, 2, 3, 4, 5)), q8("b", (1, 5)), q8("y", (1, 2, 3, 4, 5))],
+                [Op("SQUARED_DIFFERENCE", [0, 1], [2])], [0, 1], [2]) == \
+        "broadcasting over 5 dimensions; TFLite broadcasts this operator over at most 4"

@@ -332,6 +332,9 @@ typedef struct {
 } tf_add_elementwise_params;
 void add_elementwise_s8(const tf_add_elementwise_params *params, int32_t count, const int8_t *input1,
                         const int8_t *input2, int8_t *output);
+/* SQUARED_DIFFERENCE, int8: (input1 - input2)^2, each rescaled as ADD's inputs are (left shift 7). */
+void squared_difference_s8(const tf_add_params *params, const tf_broadcast *shape,
+                           const int8_t *input1, const int8_t *input2, int8_t *output);
 void add_s16(const tf_add_params *params, const tf_broadcast *shape,
              const int16_t *input1, const int16_t *input2, int16_t *output);
 void mul_s8(const tf_mul_params *params, const tf_broadcast *shape,
