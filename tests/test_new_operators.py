@@ -1,5 +1,5 @@
 """The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH, TRANSPOSE_CONV,
-ABS, EXP, RSQRT, SQUARED_DIFFERENCE):
+ABS, EXP, RSQRT, SQUARED_DIFFERENCE, PRELU):
 their conformance cases live in tests/conformance/; here are the files TFLite would not run, or that these
 kernels do not cover, each refused with one line naming the operator and the reason."""
 from __future__ import annotations
@@ -172,3 +172,9 @@ def test_squared_difference_is_int8_and_broadcasts_over_four_dimensions(tmp_path
     assert _why(tmp_path, [q8("a", (1, 2, 3, 4, 5)), q8("b", (1, 5)), q8("y", (1, 2, 3, 4, 5))],
                 [Op("SQUARED_DIFFERENCE", [0, 1], [2])], [0, 1], [2]) == \
         "broadcasting over 5 dimensions; TFLite broadcasts this operator over at most 4"
+
+
+def test_prelu_alpha_has_one_scale(tmp_path):
+    alpha = T("alpha", (1, 3), "INT8", [0.1, 0.2, 0.3], 0, data=np.ones((1, 3), np.int8), quantized_dimension=1)
+    assert _why(tmp_path, [q8("x", (2, 3)), alpha, q8("y", (2, 3))], [Op("PRELU", [0, 1], [2])], [0], [2]) == \
+        "alpha 'alpha' is quantized per channel; TFLite reads one scale"

@@ -335,6 +335,14 @@ void add_elementwise_s8(const tf_add_elementwise_params *params, int32_t count, 
 /* SQUARED_DIFFERENCE, int8: (input1 - input2)^2, each rescaled as ADD's inputs are (left shift 7). */
 void squared_difference_s8(const tf_add_params *params, const tf_broadcast *shape,
                            const int8_t *input1, const int8_t *input2, int8_t *output);
+/* PRELU, int8: x >= 0 rescaled by multiplier_1, x * alpha by multiplier_2 (offsets applied first). */
+typedef struct {
+    int32_t input_offset, alpha_offset, output_offset;
+    int32_t multiplier_1, shift_1;
+    int32_t multiplier_2, shift_2;
+} tf_prelu_params;
+void prelu_s8(const tf_prelu_params *params, const tf_broadcast *shape, const int8_t *input,
+              const int8_t *alpha, int8_t *output);
 void add_s16(const tf_add_params *params, const tf_broadcast *shape,
              const int16_t *input1, const int16_t *input2, int16_t *output);
 void mul_s8(const tf_mul_params *params, const tf_broadcast *shape,
