@@ -7,12 +7,16 @@
 3. place (``codegen.plan.place``): an offset for every buffer in one arena.
 4. bind (``codegen.plan.bind``): the offsets into the layers.
 
+Before them, fold (``codegen.compiler.fold``) evaluates shape arithmetic (SHAPE and integer operators of
+constants), so the passes see the model as the firmware runs it.
+
 The result, :class:`CompiledModel`, is everything ``codegen.emit`` needs to write ``model.c``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codegen.compiler.fold import fold_constants
 from codegen.compiler.layer import Layer
 from codegen.compiler.lower import IO_CTYPES, lower_model
 from codegen.compiler.select import HOST, Target
@@ -66,6 +70,7 @@ def _io(model: Model, index: int, plan: Plan, liveness: Liveness) -> IoTensor:
 def compile_model(model: Model, target: Target = HOST) -> CompiledModel:
     """``target``: the core the kernels are chosen for (``Target.of(board)``); the host build is the default,
     the kernels' plain C paths."""
+    model = fold_constants(model)
     layers = lower_model(model, target)
     liveness = analyse(model, layers)
     plan = plan_memory(liveness.buffers, ARENA_ALIGNMENT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.errors import TinyforgeError
+from codegen.compiler.fold import fold_constants
 from codegen.compiler.lower import check_supported
 from codegen.compiler.ops import SUPPORTED_OPS
 from codegen.compiler.select import HOST, Target
@@ -38,10 +39,16 @@ def run(args) -> int:
     print(f"  {len(model.operators)} operators, {len(model.tensors)} tensors, {model.subgraph_count} subgraph(s)")
     print("\noperators:")
     unsupported = 0
-    for op in model.operators:
+    original = model
+    model = fold_constants(model)
+    folded = {op.index for op in model.folded}
+    for op in original.operators:
         try:
-            check_supported(model, op)
-            status = "supported"
+            if op.index in folded:
+                status = "folded: evaluated at compile time (shape arithmetic)"
+            else:
+                check_supported(model, op)
+                status = "supported"
         except TinyforgeError as exc:
             # the reason only: the supported list is printed once, below
             status = f"UNSUPPORTED: {getattr(exc, 'why', None) or str(exc).split(': ', 1)[-1]}"

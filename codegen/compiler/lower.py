@@ -71,6 +71,10 @@ def quantization_advice(model: Model) -> str | None:
                 f"quantization: reconvert it with {FULL_INTEGER_SETTINGS}")
     if "FLOAT32" in activations:
         return f"this is a float32 model; for full-integer quantization reconvert it with {FULL_INTEGER_SETTINGS}"
+    if any(t.dynamic for t in model.tensors):
+        return ("this model has tensors whose shape TFLite computes when it allocates (a -1 in their shape "
+                "signature, e.g. a dynamic batch), so the shapes in the file are placeholders; convert it with "
+                "fixed shapes (e.g. keras.Input(..., batch_size=1))")
     return None
 
 

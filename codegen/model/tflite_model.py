@@ -98,6 +98,9 @@ class Tensor:
     quantization: Quantization | None
     data: np.ndarray | None     # constant tensors only, already shaped
     is_variable: bool = False
+    # The file's shape signature has a -1 (a dynamic batch, say): TFLite sizes the tensor when it allocates, so
+    # the shape written in the file may be a placeholder.
+    dynamic: bool = False
 
     @property
     def dtype(self):
@@ -151,6 +154,8 @@ class Model:
     # Bias tensors whose per-channel axis TFLite's Python interpreter refuses although no kernel reads it (TFLM
     # accepts them): (tensor index, the axis in the file). The oracle runs on a copy with the axis set to 0.
     oracle_fixes: list = field(default_factory=list)
+    # Operators codegen.compiler.fold evaluated at compile time (their outputs are constants of this model).
+    folded: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -406,7 +411,8 @@ def _parse(path: Path, buf: bytes) -> Model:
                 data = np.frombuffer(raw.tobytes(), np.uint8)
         tensor = Tensor(index=i, name=name, shape=shape, type=type_name,
                         quantization=_read_quantization(t, path, i, name, shape, i in bias_only, fixes), data=data,
-                        is_variable=t.IsVariable())
+                        is_variable=t.IsVariable(),
+                        dynamic=bool(t.ShapeSignatureLength()) and bool((t.ShapeSignatureAsNumpy() < 0).any()))
         _check_zero_points(tensor, path, type_name == "INT16" and i in softmax_int16)
         tensors.append(tensor)
 
