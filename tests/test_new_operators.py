@@ -1,5 +1,5 @@
 """The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH, TRANSPOSE_CONV,
-ABS, EXP, RSQRT, SQUARED_DIFFERENCE, PRELU):
+ABS, EXP, RSQRT, SQUARED_DIFFERENCE, PRELU, RESIZE_BILINEAR):
 their conformance cases live in tests/conformance/; here are the files TFLite would not run, or that these
 kernels do not cover, each refused with one line naming the operator and the reason."""
 from __future__ import annotations
@@ -178,3 +178,11 @@ def test_prelu_alpha_has_one_scale(tmp_path):
     alpha = T("alpha", (1, 3), "INT8", [0.1, 0.2, 0.3], 0, data=np.ones((1, 3), np.int8), quantized_dimension=1)
     assert _why(tmp_path, [q8("x", (2, 3)), alpha, q8("y", (2, 3))], [Op("PRELU", [0, 1], [2])], [0], [2]) == \
         "alpha 'alpha' is quantized per channel; TFLite reads one scale"
+
+
+def test_resize_bilinear_takes_one_centre_rule(tmp_path):
+    size = T("size", (2,), "INT32", data=np.array([4, 6], np.int32))
+    options = ("ResizeBilinearOptions", {"AlignCorners": True, "HalfPixelCenters": True})
+    assert _why(tmp_path, [q8("x", (1, 2, 3, 1)), size, q8("y", (1, 4, 6, 1))],
+                [Op("RESIZE_BILINEAR", [0, 1], [2], options)], [0], [2]) == \
+        "align_corners and half_pixel_centers together; TFLite allows one of them"

@@ -359,6 +359,17 @@ typedef struct {
 
 void resize_nearest_neighbor(const tf_resize_nearest_params *params, const int8_t *input, int8_t *output);
 
+/* RESIZE_BILINEAR: per output row (and column) three int16 values: the two input rows (columns) blended
+ * and the weight of the second in 1/1024ths. */
+typedef struct {
+    int32_t batches, input_height, input_width, output_height, output_width, channels;
+    const int16_t *rows;
+    const int16_t *columns;
+} tf_resize_bilinear_params;
+
+void resize_bilinear_s8(const tf_resize_bilinear_params *params, const int8_t *input, int8_t *output);
+void resize_bilinear_s16(const tf_resize_bilinear_params *params, const int16_t *input, int16_t *output);
+
 /* SPACE_TO_DEPTH: NHWC, block b; the input's batches, height and width, and run_bytes, one input pixel
  * (channels times the element size). */
 typedef struct {
