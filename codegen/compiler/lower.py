@@ -56,6 +56,11 @@ FULL_INTEGER_SETTINGS = ("converter.optimizations = [tf.lite.Optimize.DEFAULT], 
                          "converter.inference_input_type = converter.inference_output_type = tf.int8")
 
 
+# Operators with float32 kernels (codegen/compiler/ops/_float.py).
+FLOAT32_OPS = ("ADD", "AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "MUL",
+               "RELU", "RELU6", "RELU_N1_TO_1", "RESHAPE", "SUB")
+
+
 def quantization_advice(model: Model) -> str | None:
     """What to do when the model is not full-integer: float32, dynamic-range (int8 weights, float
     activations) or legacy uint8."""
@@ -70,7 +75,8 @@ def quantization_advice(model: Model) -> str | None:
         return ("this is a dynamic-range model (int8 weights, float activations); tinyforge needs full-integer "
                 f"quantization: reconvert it with {FULL_INTEGER_SETTINGS}")
     if "FLOAT32" in activations:
-        return f"this is a float32 model; for full-integer quantization reconvert it with {FULL_INTEGER_SETTINGS}"
+        return (f"this is a float32 model: its {', '.join(FLOAT32_OPS)} layers run as float32; for the other "
+                f"operators, and for int8 speed and size, reconvert it with {FULL_INTEGER_SETTINGS}")
     if any(t.dynamic for t in model.tensors):
         return ("this model has tensors whose shape TFLite computes when it allocates (a -1 in their shape "
                 "signature, e.g. a dynamic batch), so the shapes in the file are placeholders; convert it with "

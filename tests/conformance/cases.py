@@ -30,7 +30,7 @@ class Case:
     params: dict = field(default_factory=dict, hash=False)
     source: str = ""         # the cases_*.py file, filled in by load_cases
     representative_range: float = 1.0   # representative inputs are uniform in +-range
-    quantization: str = "int8"           # "int8" (full int8) or "16x8" (int16 activations, int8 weights)
+    quantization: str = "int8"           # "int8" (full int8), "16x8" (int16 activations, int8 weights), "float32"
     # Operators the converted model must contain, when ``operator`` names a layer rather than one TFLite
     # operator (a GRU becomes FULLY_CONNECTED, LOGISTIC, ...); empty: ``operator`` itself.
     expect: tuple = ()

@@ -29,6 +29,8 @@ def convert(model, seed: int, value_range: float, quantization: str = "int8") ->
                    for name, shape in shapes.items()}
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if quantization == "float32":
+        return converter.convert()          # no quantization: float32 weights and activations
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative
     if quantization == "16x8":

@@ -19,18 +19,23 @@ from codegen.model.tflite_model import load_model
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 INPUTS_PER_CASE = 4
+FLOAT_INPUT_RANGE = 3.0     # float32 cases: wide enough to reach RELU6's upper clamp
 CASES = load_cases()
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="host gcc not installed")
 
 
 def seeded_inputs(model, seed: int) -> list[list[np.ndarray]]:
-    """Uniform over the whole range of each input's type (int8, or int16 for 16x8 cases)."""
+    """Uniform over the whole range of each input's type (int8, or int16 for 16x8 cases); float32 inputs
+    uniform in [-FLOAT_INPUT_RANGE, FLOAT_INPUT_RANGE]."""
     rng = np.random.default_rng(seed)
     dtypes = [np.dtype(model.tensors[i].type.lower()) for i in model.inputs]
-    return [[rng.integers(np.iinfo(d).min, np.iinfo(d).max + 1, model.tensors[i].shape, dtype=d)
-             for i, d in zip(model.inputs, dtypes)]
-            for _ in range(INPUTS_PER_CASE)]
+
+    def draw(shape, d):
+        if d.kind == "f":
+            return rng.uniform(-FLOAT_INPUT_RANGE, FLOAT_INPUT_RANGE, shape).astype(d)
+        return rng.integers(np.iinfo(d).min, np.iinfo(d).max + 1, shape, dtype=d)
+    return [[draw(model.tensors[i].shape, d) for i, d in zip(model.inputs, dtypes)] for _ in range(INPUTS_PER_CASE)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -42,11 +47,12 @@ def test_bit_exact_with_tflite_reference(case, converted, request):
     opcodes = {op.opcode for op in model.operators}
     missing = sorted(set(case.expect or [case.operator]) - opcodes)
     assert not missing, f"the converted model has {sorted(opcodes)}, not {', '.join(missing)}"
-    if case.quantization == "16x8":
+    if case.quantization in ("16x8", "float32"):
         # The int8 kernel must not be what passes a 16x8 case.
         types = {model.tensor(op.inputs[REGISTRY[op.opcode].data_input]).type
                  for op in model.operators if op.opcode == case.operator}
-        assert "INT16" in types, f"{case.operator} has {sorted(types)} inputs, not int16"
+        want = "INT16" if case.quantization == "16x8" else "FLOAT32"
+        assert want in types, f"{case.operator} has {sorted(types)} inputs, not {want.lower()}"
     inputs = seeded_inputs(model, int(case.key()[:8], 16))
     theirs = reference_outputs(case.model_path, inputs)
     # The host compiles every kernel's plain C path; it runs the layouts chosen for cores without the DSP

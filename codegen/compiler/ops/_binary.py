@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from codegen.compiler.layer import Layer, MemoryNeeds
 from codegen.model.tflite_model import Model, Operator
-from codegen.compiler.ops import unsupported
+from codegen.compiler.ops import _float, unsupported
 from codegen.compiler import quant
 from codegen.compiler.ops._common import FUSED_ACTIVATIONS
 from codegen.compiler.ops._shapes import activation_offsets, broadcast_steps, operand, padded, require_dims
@@ -15,6 +15,8 @@ RANGES = {"INT8": (-128, 127), "INT16": (-32768, 32767)}
 
 
 def check(model: Model, op: Operator) -> None:
+    if len(op.inputs) == 2 and any(t.type == "FLOAT32" for t in model.op_inputs(op)):
+        return _float.check_arithmetic(model, op)
     if len(op.inputs) != 2:
         raise unsupported(op, f"{len(op.inputs)} inputs, expected 2")
     out = model.op_outputs(op)[0]

@@ -5,13 +5,15 @@ from codegen.compiler import quant
 from codegen.compiler.layer import ConstArray, Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.layouts import channel_requant, depthwise_pairs, packed, pointwise
-from codegen.compiler.ops import _conv_s16, unsupported
+from codegen.compiler.ops import _conv_s16, _float, unsupported
 from codegen.compiler.select import ConvGeometry, ConvNumbers, filter_ohwi, select_conv
 from codegen.compiler.ops._common import (activation_range, bias_const, dims4, optional_input, require_int8_activations,
                       require_weights, requant_consts)
 
 
 def check(model: Model, op: Operator) -> None:
+    if _float.is_float(model, op):
+        return _float.check_conv(model, op, geometry)
     if model.op_inputs(op)[0].type == "INT16":
         _conv_s16.check(model, op)
         geometry(model, op)
@@ -71,6 +73,8 @@ def numbers(model: Model, op: Operator) -> ConvNumbers:
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
+    if _float.is_float(model, op):
+        return _float.lower_conv(model, op, layer, geometry(model, op))
     if model.op_inputs(op)[0].type == "INT16":
         return _conv_s16.lower(model, op, layer, geometry(model, op))
     inp, weights = model.op_inputs(op)[:2]

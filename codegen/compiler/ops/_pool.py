@@ -4,7 +4,7 @@ from __future__ import annotations
 from codegen.compiler import quant
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
-from codegen.compiler.ops import unsupported
+from codegen.compiler.ops import _float, unsupported
 from codegen.compiler.ops._common import FUSED_ACTIVATIONS, activation_range, dims4, require_int8_activations
 from codegen.compiler.ops._shapes import same_quantization
 
@@ -14,6 +14,8 @@ def _geometry(op: Operator, in_size: int, filter_size: int, stride: int) -> tupl
 
 
 def check(model: Model, op: Operator) -> None:
+    if _float.is_float(model, op):
+        return _float.check_pool(model, op, check_geometry)
     require_int8_activations(model, op)
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     dims4(op, inp)
@@ -21,6 +23,12 @@ def check(model: Model, op: Operator) -> None:
     if not same_quantization(inp, out):
         raise unsupported(op, f"input scale/zero point {inp.scale}/{inp.zero_point} differ from the output's "
                               f"{out.scale}/{out.zero_point}; int8 pooling does not rescale")
+    check_geometry(model, op)
+
+
+def check_geometry(model: Model, op: Operator) -> None:
+    """The fused activation, the output size the padding gives, and no window entirely in the padding."""
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     activation = op.options.get("fused_activation_function", "NONE")
     if activation not in FUSED_ACTIVATIONS:
         raise unsupported(op, f"fused activation {activation}; supported: {', '.join(FUSED_ACTIVATIONS)}")
@@ -38,6 +46,8 @@ def check(model: Model, op: Operator) -> None:
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
+    if _float.is_float(model, op):
+        return _float.lower_pool(model, op, layer)
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     o = op.options
     _, pad_h = _geometry(op, inp.shape[1], o["filter_height"], o["stride_h"])

@@ -57,7 +57,8 @@ def operand(model: Model, op: Operator, position: int, offsets: dict[int, int], 
     tensor = model.tensors[index]
     if tensor.is_constant:
         name = f"{symbol}_input{position}"
-        layer_consts.append(ConstArray(name, ctype, tensor.data.ravel().astype(int).tolist(),
+        values = tensor.data.ravel().astype(float if ctype == "float" else int).tolist()
+        layer_consts.append(ConstArray(name, ctype, values,
                                        f"{tensor.name} {list(tensor.shape)}"))
         return {"const": name, "ctype": ctype}
     return {"offset": offsets[index], "ctype": ctype}

@@ -9,7 +9,7 @@ from codegen.compiler.ops._shapes import padded
 from codegen.compiler.select import select_add
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops._binary import check, lower_geometry, memory  # noqa: F401
-from codegen.compiler.ops import OperatorSpec
+from codegen.compiler.ops import OperatorSpec, _float
 
 OPCODES = ("ADD",)
 KIND = "add"
@@ -17,6 +17,8 @@ KIND = "add"
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
+    if _float.is_float(model, op) or _float.is_float(model, op, 1):
+        return _float.lower_arithmetic(model, op, layer)
     in1, in2 = model.op_inputs(op)
     out = model.op_outputs(op)[0]
     layer.params = lower_geometry(model, op, layer)

@@ -7,7 +7,7 @@ from codegen.compiler import quant
 from codegen.compiler.layer import ConstArray, Layer
 from codegen.compiler.select import select_fully_connected
 from codegen.model.tflite_model import Model, Operator, Tensor
-from codegen.compiler.ops import _fully_connected_s16, unsupported
+from codegen.compiler.ops import _float, _fully_connected_s16, unsupported
 from codegen.compiler.ops._common import (activation_range, require_bias_scale, bias_const, optional_input, require_int8_activations, require_weights,
                       requant_consts)
 from codegen.compiler.ops import OperatorSpec
@@ -17,6 +17,8 @@ KIND = "fully_connected"
 
 
 def check(model: Model, op: Operator) -> None:
+    if _float.is_float(model, op):
+        return _float.check_fully_connected(model, op)
     if model.op_inputs(op)[0].type == "INT16":
         return _fully_connected_s16.check(model, op)
     require_int8_activations(model, op)
@@ -40,6 +42,8 @@ def check(model: Model, op: Operator) -> None:
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
     inp, weights = model.op_inputs(op)[:2]
+    if inp.type == "FLOAT32":
+        return _float.lower_fully_connected(model, op, layer)
     layer.apply(select_fully_connected(inp.type, int(weights.quantization.zero_point[0])))
     if inp.type == "INT16":
         return _fully_connected_s16.lower(model, op, layer)

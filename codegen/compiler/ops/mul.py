@@ -5,7 +5,7 @@ from codegen.compiler import quant
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops._binary import check, lower_geometry, memory  # noqa: F401
-from codegen.compiler.ops import OperatorSpec
+from codegen.compiler.ops import OperatorSpec, _float
 
 OPCODES = ("MUL",)
 KIND = "mul"
@@ -13,6 +13,8 @@ KIND = "mul"
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
+    if _float.is_float(model, op) or _float.is_float(model, op, 1):
+        return _float.lower_arithmetic(model, op, layer)
     in1, in2 = model.op_inputs(op)
     out = model.op_outputs(op)[0]
     multiplier, shift = quant.mul_multiplier(in1.scale, in2.scale, out.scale)

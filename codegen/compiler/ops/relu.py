@@ -13,13 +13,15 @@ from codegen.compiler.fixedpoint import multiply_by_quantized_multiplier
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops._lookup import INT8_VALUES, KIND, memory, check_elementwise, lower_table  # noqa: F401 (KIND is this module's)
-from codegen.compiler.ops import OperatorSpec
+from codegen.compiler.ops import OperatorSpec, _float
 
 # The clamp of each is the fused activation of the same name.
 OPCODES = ("RELU", "RELU6", "RELU_N1_TO_1")
 
 
 def check(model: Model, op: Operator) -> None:
+    if _float.is_float(model, op):
+        return _float.check_clamp(model, op)
     check_elementwise(model, op)
 
 
@@ -31,6 +33,8 @@ def relu_table(opcode: str, in_scale: float, in_zero: int, out_scale: float, out
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
+    if _float.is_float(model, op):
+        return _float.lower_clamp(model, op, layer)
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     table = relu_table(op.opcode, inp.scale, inp.zero_point, out.scale, out.zero_point)
     lower_table(model, op, layer, table, f"{op.opcode} rescaled and clamped as TFLite's ReluX")

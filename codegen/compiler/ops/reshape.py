@@ -16,9 +16,13 @@ KIND = "alias"
 
 
 def check(model: Model, op: Operator) -> None:
-    require_int8_or_int16_activations(model, op, quantized=False)
     inp = model.op_inputs(op)[0]
     out = model.op_outputs(op)[0]
+    if inp.type == "FLOAT32" or out.type == "FLOAT32":
+        if inp.type != out.type:
+            raise unsupported(op, f"input '{inp.name}' is {inp.type}, output {out.type}; a reshape keeps the type")
+    else:
+        require_int8_or_int16_activations(model, op, quantized=False)
     if inp.is_constant:
         raise unsupported(op, f"input '{inp.name}' is a constant; only activations are reshaped")
     if inp.size != out.size:

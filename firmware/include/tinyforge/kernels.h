@@ -370,6 +370,47 @@ typedef struct {
 void resize_bilinear_s8(const tf_resize_bilinear_params *params, const int8_t *input, int8_t *output);
 void resize_bilinear_s16(const tf_resize_bilinear_params *params, const int16_t *input, int16_t *output);
 
+/* float32 layers: TFLite's float reference loops, in its order of operations (built with -ffp-contract=off).
+ * act_min / act_max are the fused activation's range (-FLT_MAX / FLT_MAX without one). */
+typedef struct {
+    float act_min, act_max;
+} tf_float_range;
+
+typedef struct {
+    int32_t stride_h, stride_w;
+    int32_t dilation_h, dilation_w;
+    int32_t pad_h, pad_w;      /* top / left padding, computed as TFLite does */
+    int32_t depth_multiplier;  /* DEPTHWISE_CONV_2D only; 1 otherwise */
+    tf_float_range range;
+} tf_conv_f32_params;
+
+typedef struct {
+    int32_t stride_h, stride_w;
+    int32_t filter_h, filter_w;
+    int32_t pad_h, pad_w;
+    tf_float_range range;
+} tf_pool_f32_params;
+
+void conv2d_f32(const tf_conv_f32_params *params, const tf_dims *input_dims, const float *input,
+                const tf_dims *filter_dims, const float *filter, const float *bias,
+                const tf_dims *output_dims, float *output);
+void depthwise_conv2d_f32(const tf_conv_f32_params *params, const tf_dims *input_dims, const float *input,
+                          const tf_dims *filter_dims, const float *filter, const float *bias,
+                          const tf_dims *output_dims, float *output);
+void fully_connected_f32(const tf_float_range *range, int32_t batches, int32_t input_depth, const float *input,
+                         int32_t output_depth, const float *weights, const float *bias, float *output);
+void average_pool2d_f32(const tf_pool_f32_params *params, const tf_dims *input_dims, const float *input,
+                        const tf_dims *output_dims, float *output);
+void max_pool2d_f32(const tf_pool_f32_params *params, const tf_dims *input_dims, const float *input,
+                    const tf_dims *output_dims, float *output);
+void add_f32(const tf_float_range *range, const tf_broadcast *shape, const float *input1, const float *input2,
+             float *output);
+void sub_f32(const tf_float_range *range, const tf_broadcast *shape, const float *input1, const float *input2,
+             float *output);
+void mul_f32(const tf_float_range *range, const tf_broadcast *shape, const float *input1, const float *input2,
+             float *output);
+void clamp_f32(const tf_float_range *range, int32_t count, const float *input, float *output);
+
 /* SPACE_TO_DEPTH: NHWC, block b; the input's batches, height and width, and run_bytes, one input pixel
  * (channels times the element size). */
 typedef struct {
