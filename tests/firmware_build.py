@@ -72,7 +72,7 @@ def compile_firmware(sources, out_dir, board="bluepill", name="firmware", extra_
            f"-I{out_dir}", f"-I{FIRMWARE / 'include'}",
            *[str(s) for s in sources], *map(str, toolchain.runtime_sources()),
            *map(str, toolchain.board_sources(b)),
-           f"-T{out_dir / 'linker.ld'}", f"-Wl,-Map={out_dir / (name + '.map')}", "-o", str(elf)]
+           f"-T{out_dir / 'linker.ld'}", f"-Wl,-Map={out_dir / (name + '.map')}", "-o", str(elf), "-lm"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise BuildError(proc.stderr)

@@ -88,7 +88,10 @@ def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCas
     # the host's (codegen.verify.testrun).
     from codegen.verify.reference import reference_outputs
     references = reference_outputs(compiled.model.path, [c.tensors for c in cases])
-    expected = [{"name": c.name, "expected": [list(r.tobytes()) for r in refs]} for c, refs in zip(cases, references)]
+    from codegen.verify.float_bound import tolerance
+    tolerances = [[tolerance(compiled, r) for r in refs] for refs in references]
+    expected = [{"name": c.name, "expected": [list(r.tobytes()) for r in refs], "tolerance": tols}
+                for c, refs, tols in zip(cases, references, tolerances)]
     files.append(render("test_expected.h.j2", out_dir / "test_expected.h", "codegen.emit.generate", case_inputs))
     files.append(render("test_expected.c.j2", out_dir / "test_expected.c", "codegen.emit.generate", case_inputs,
                         cases=expected))
@@ -111,8 +114,8 @@ def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCas
                      "dtype": t.dtype}
                     for t in compiled.outputs],
         "cases": [{"name": c.name, "source": c.source, "inputs": [t.ravel().tolist() for t in c.tensors],
-                   "expected": [r.tobytes().hex() for r in refs]}
-                  for c, refs in zip(cases, references)],
+                   "expected": [r.tobytes().hex() for r in refs], "tolerance": tols}
+                  for c, refs, tols in zip(cases, references, tolerances)],
     }, indent=1) + "\n")
     sources = [f for f in files + board_files if f.suffix == ".c"]
     sources += app_sources("test", "device" if frontend_recipe is not None else "host")

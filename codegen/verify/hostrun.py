@@ -101,7 +101,7 @@ def build_host_executable(model_path: str | Path, work_dir: str | Path, dsp: boo
                         output_bytes=[t.nbytes for t in compiled.outputs],
                         call_reset="model_reset(void)" in model_h.read_text())
         _run_compiler([HOST_CC, *HOST_CFLAGS, f"-I{staging}", f"-I{INCLUDE_DIR}", str(model_c), str(main_c),
-                       *map(str, kernels), "-o", str(staging / "model_host")], model.path.name)
+                       *map(str, kernels), "-o", str(staging / "model_host"), "-lm"], model.path.name)
         try:
             staging.rename(build_dir)
         except OSError:

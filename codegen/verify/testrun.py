@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from codegen.verify.float_bound import BOUND_ULPS, agrees
 from codegen.emit.board_support import stack_reserve
 from codegen.target.boards import Board
 from codegen.verify.emulator import run_firmware
@@ -137,7 +138,10 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
             continue
         name, label, raw = got
         output = [_decode(b, o) for b, o in zip(raw, manifest["outputs"])]
-        passed = name == case["name"] and output == want
+        tolerances = case.get("tolerance") or [0.0] * len(want)
+        dtypes = [np.dtype(o.get("dtype", "int8")) for o in manifest["outputs"]]
+        passed = name == case["name"] and all(
+            agrees(np.asarray(g, d), np.asarray(w, d), t) for g, w, d, t in zip(output, want, dtypes, tolerances))
         if device_frontend:
             host_features = np.asarray(case["inputs"][0], np.int8).ravel().tolist()
             if device_features.get(i) != host_features:
@@ -145,7 +149,8 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
                 echo(f"  {case['name']:<24} device features differ from the host's "
                      f"({'missing' if i not in device_features else sum(a != b for a, b in zip(device_features[i], host_features))} values)")
         results.append(CaseResult(case["name"], label, output, want, instructions, passed))
-        verdict = "ok" if passed else "MISMATCH"
+        verdict = "MISMATCH" if not passed else "ok" if output == want else \
+            f"ok (within {BOUND_ULPS} ulp)"
         echo(f"  {case['name']:<24} {label:<10} {_scores(output[0], labels, manifest['outputs'][0]):<48} "
              f"{instructions if instructions is not None else '?':>10} instr "
              f"{'~%.2f ms' % estimated_ms if estimated_ms is not None else '':>11}  {verdict}")

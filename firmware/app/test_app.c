@@ -70,7 +70,20 @@ static uint32_t argmax(const MODEL_OUTPUT0_TYPE *values, uint32_t n)
     return best;
 }
 
-/* Prints every output's bytes; returns how many differ from TFLite's. */
+/* A float32 from 4 bytes at any alignment (the expected outputs are byte arrays). */
+static float load_float(const uint8_t *bytes)
+{
+    union {
+        uint8_t b[4];
+        float f;
+    } v;
+    for (int i = 0; i < 4; ++i) {
+        v.b[i] = bytes[i];
+    }
+    return v.f;
+}
+
+/* Prints every output's bytes; returns how many differ from TFLite's (beyond test_tolerance, for float32). */
 static uint32_t print_and_compare_outputs(uint32_t index)
 {
     uint32_t mismatched = 0;
@@ -79,9 +92,20 @@ static uint32_t print_and_compare_outputs(uint32_t index)
         if (k > 0) {
             console_puts(",");
         }
+        const float tolerance = test_tolerance[index][k];
         for (uint32_t j = 0; j < model_output_bytes(k); ++j) {
             console_put_hex8((uint8_t)out[j]);
-            mismatched += (uint8_t)out[j] != test_expected[index][k][j];
+            if (tolerance == 0.0f) {
+                mismatched += (uint8_t)out[j] != test_expected[index][k][j];
+            }
+        }
+        if (tolerance != 0.0f) {
+            /* float32 values, compared within the stated bound (never NaN) */
+            for (uint32_t j = 0; j + 4 <= model_output_bytes(k); j += 4) {
+                const float got = load_float((const uint8_t *)out + j);
+                const float want = load_float(test_expected[index][k] + j);
+                mismatched += !(got - want <= tolerance && want - got <= tolerance);
+            }
         }
     }
     return mismatched;

@@ -76,3 +76,17 @@ CASES = [
     *[Case(kind.upper(), "relu", dict(kind=kind, shape=[3, 8]), quantization=F32)
       for kind in ("relu", "relu6", "relu_n1_to_1")],
 ]
+
+
+def transcendental(kind, shape, scale):
+    import keras
+    import tensorflow as tf
+    x = keras.Input(tuple(shape), batch_size=1)
+    y = keras.layers.Dense(shape[-1], bias_initializer=BIAS)(x)       # spreads the values by `scale`
+    y = keras.layers.Lambda(lambda t: t * scale)(y)
+    fn = {"softmax": lambda t: tf.nn.softmax(t * 1.0), "logistic": tf.sigmoid, "tanh": tf.tanh}[kind]
+    return keras.Model(x, keras.layers.Lambda(fn)(y))
+
+
+CASES += [Case(kind.upper(), "transcendental", dict(kind=kind, shape=shape, scale=scale), quantization=F32)
+          for kind in ("softmax", "logistic", "tanh") for shape, scale in [([12], 1.0), ([3, 10], 8.0)]]

@@ -207,3 +207,24 @@ def lower_clamp(model: Model, op: Operator, layer: Layer) -> None:
     layer.template = "clamp_f32"
     layer.function = "clamp_f32"
     layer.params = dict(count=model.op_inputs(op)[0].size, **float_range(op, op.opcode))
+
+
+# SOFTMAX, LOGISTIC, TANH ------------------------------------------------------------------------------------
+
+def check_unary(model: Model, op: Operator) -> None:
+    require_float(model, op)
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    if inp.size != out.size:
+        raise unsupported(op, "input and output sizes differ")
+    if op.opcode == "SOFTMAX" and not inp.shape:
+        raise unsupported(op, "a scalar input; SOFTMAX needs at least one dimension")
+
+
+def lower_unary(model: Model, op: Operator, layer: Layer) -> None:
+    inp = model.op_inputs(op)[0]
+    layer.template = "softmax_f32" if op.opcode == "SOFTMAX" else "activation_f32"
+    layer.function = f"{op.opcode.lower()}_f32"
+    layer.params = dict(count=inp.size)
+    if op.opcode == "SOFTMAX":
+        depth = inp.shape[-1]
+        layer.params.update(rows=inp.size // depth, depth=depth, beta=c_float(op.options.get("beta", 1.0)))

@@ -9,18 +9,22 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import _sigmoid_s16
 from codegen.compiler.ops._lookup import KIND, memory, check_elementwise, float_table, lower_table  # noqa: F401 (KIND is this module's)
-from codegen.compiler.ops import OperatorSpec
+from codegen.compiler.ops import OperatorSpec, _float
 
 OPCODES = ("LOGISTIC",)
 
 
 def check(model: Model, op: Operator) -> None:
+    if _float.is_float(model, op):
+        return _float.check_unary(model, op)
     if model.op_inputs(op)[0].type == "INT16":
         return _sigmoid_s16.check(model, op)
     check_elementwise(model, op)
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
+    if _float.is_float(model, op):
+        return _float.lower_unary(model, op, layer)
     if model.op_inputs(op)[0].type == "INT16":
         return _sigmoid_s16.lower(model, op, layer)
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]

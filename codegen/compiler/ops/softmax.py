@@ -6,7 +6,7 @@ from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._common import require_int8_activations
-from codegen.compiler.ops import OperatorSpec
+from codegen.compiler.ops import OperatorSpec, _float
 
 OPCODES = ("SOFTMAX",)
 KIND = "softmax"
@@ -20,6 +20,8 @@ OUTPUT_QUANTIZATION = {"INT8": (1.0 / 256, -128), "INT16": (1.0 / 65536, -32768)
 
 
 def check(model: Model, op: Operator) -> None:
+    if _float.is_float(model, op):
+        return _float.check_unary(model, op)
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     if inp.type == "INT8" and out.type == "INT16":      # the int16 output TFLite's converter may give it
         for t in (inp, out):
@@ -38,6 +40,8 @@ def check(model: Model, op: Operator) -> None:
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
+    if _float.is_float(model, op):
+        return _float.lower_unary(model, op, layer)
     inp = model.op_inputs(op)[0]
     depth = inp.shape[-1]
     beta = op.options.get("beta", 1.0)

@@ -1,6 +1,8 @@
 /*
- * tinyforge int8 kernels: one operator per file in firmware/kernels/, each
- * bit-exact with TensorFlow Lite's reference kernels (BUILTIN_REF).
+ * tinyforge kernels (int8, int16x8 and float32): one operator per file in
+ * firmware/kernels/, each bit-exact with TensorFlow Lite's reference kernels
+ * (BUILTIN_REF); float32 layers that call expf or tanhf within the bound of
+ * codegen/verify/float_bound.py.
  *
  * Conventions (as TFLite stores tensors):
  *   - activations are NHWC int8; conv filters are OHWI; depthwise filters are
@@ -12,7 +14,9 @@
  *     MultiplyByQuantizedMultiplier: double rounding (gemmlowp semantics) in
  *     the conv kernels, single rounding in FULLY_CONNECTED, because that is
  *     what the TF 2.21 interpreter's reference kernels were measured to do.
- * All parameters are computed on the host by codegen; kernels never see a float.
+ * All parameters of the integer kernels are computed on the host by codegen;
+ * they never see a float. The *_f32 kernels run TFLite's float loops in its
+ * order of operations (every build uses -ffp-contract=off).
  */
 #ifndef TINYFORGE_KERNELS_H
 #define TINYFORGE_KERNELS_H
@@ -410,6 +414,9 @@ void sub_f32(const tf_float_range *range, const tf_broadcast *shape, const float
 void mul_f32(const tf_float_range *range, const tf_broadcast *shape, const float *input1, const float *input2,
              float *output);
 void clamp_f32(const tf_float_range *range, int32_t count, const float *input, float *output);
+void softmax_f32(int32_t rows, int32_t depth, float beta, const float *input, float *output);
+void logistic_f32(int32_t count, const float *input, float *output);
+void tanh_f32(int32_t count, const float *input, float *output);
 
 /* SPACE_TO_DEPTH: NHWC, block b; the input's batches, height and width, and run_bytes, one input pixel
  * (channels times the element size). */
