@@ -92,9 +92,11 @@ def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCas
     tolerances = [[tolerance(compiled, r) for r in refs] for refs in references]
     expected = [{"name": c.name, "expected": [list(r.tobytes()) for r in refs], "tolerance": tols}
                 for c, refs, tols in zip(cases, references, tolerances)]
-    files.append(render("test_expected.h.j2", out_dir / "test_expected.h", "codegen.emit.generate", case_inputs))
+    has_tolerance = any(t for tols in tolerances for t in tols)
+    files.append(render("test_expected.h.j2", out_dir / "test_expected.h", "codegen.emit.generate", case_inputs,
+                        has_tolerance=has_tolerance))
     files.append(render("test_expected.c.j2", out_dir / "test_expected.c", "codegen.emit.generate", case_inputs,
-                        cases=expected))
+                        cases=expected, has_tolerance=has_tolerance))
     files.append(render("test_app_config.h.j2", out_dir / "app_config.h", "codegen.emit.generate",
                         [board.path, *model_inputs], labels=labels or [], board_name=board.name,
                         device_frontend=frontend_recipe is not None))
