@@ -1,5 +1,6 @@
 """The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH, TRANSPOSE_CONV,
-ABS, EXP, RSQRT, SQUARED_DIFFERENCE, PRELU, RESIZE_BILINEAR):
+ABS, EXP, RSQRT, SQUARED_DIFFERENCE, PRELU, RESIZE_BILINEAR,
+ARG_MAX, ARG_MIN):
 their conformance cases live in tests/conformance/; here are the files TFLite would not run, or that these
 kernels do not cover, each refused with one line naming the operator and the reason."""
 from __future__ import annotations
@@ -186,3 +187,12 @@ def test_resize_bilinear_takes_one_centre_rule(tmp_path):
     assert _why(tmp_path, [q8("x", (1, 2, 3, 1)), size, q8("y", (1, 4, 6, 1))],
                 [Op("RESIZE_BILINEAR", [0, 1], [2], options)], [0], [2]) == \
         "align_corners and half_pixel_centers together; TFLite allows one of them"
+
+
+def test_arg_max_needs_one_constant_axis_and_integer_indices(tmp_path):
+    axis = T("axis", (1,), "INT32", data=np.array([2], np.int32))
+    assert _why(tmp_path, [q8("x", (1, 4)), axis, T("y", (1,), "INT32")], [Op("ARG_MAX", [0, 1], [2])], [0], [2]) == \
+        "axis 2 outside a rank-2 input"
+    axis = T("axis", (1,), "INT32", data=np.array([1], np.int32))
+    assert _why(tmp_path, [q8("x", (1, 4)), axis, q8("y", (1,))], [Op("ARG_MIN", [0, 1], [2])], [0], [2]) == \
+        "output 'y' is INT8; TFLite writes int32 or int64 indices"

@@ -14,7 +14,8 @@ from codegen.errors import TinyforgeError
 from codegen.model.tflite_model import Model, Operator
 
 # Model input/output types the generated API and the test path carry (QUANTIZE/DEQUANTIZE at the edges).
-IO_CTYPES = {"INT8": "int8_t", "INT16": "int16_t", "FLOAT32": "float"}
+# int32 and int64 model outputs are indices (ARG_MAX, ARG_MIN).
+IO_CTYPES = {"INT8": "int8_t", "INT16": "int16_t", "FLOAT32": "float", "INT32": "int32_t", "INT64": "int64_t"}
 # Operators that run other subgraphs (the converter's loops and conditionals).
 CONTROL_FLOW_OPS = ("WHILE", "IF", "CALL_ONCE", "CALL")
 

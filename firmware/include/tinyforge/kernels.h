@@ -418,6 +418,18 @@ void softmax_f32(int32_t rows, int32_t depth, float beta, const float *input, fl
 void logistic_f32(int32_t count, const float *input, float *output);
 void tanh_f32(int32_t count, const float *input, float *output);
 
+/* ARG_MAX / ARG_MIN: the input as [outer][axis_size][inner]; indices written as int32 or int64 (index_bytes). */
+typedef struct {
+    int32_t outer, axis_size, inner, index_bytes;
+} tf_arg_params;
+
+void arg_max_s8(const tf_arg_params *params, const int8_t *input, void *output);
+void arg_min_s8(const tf_arg_params *params, const int8_t *input, void *output);
+void arg_max_s16(const tf_arg_params *params, const int16_t *input, void *output);
+void arg_min_s16(const tf_arg_params *params, const int16_t *input, void *output);
+void arg_max_f32(const tf_arg_params *params, const float *input, void *output);
+void arg_min_f32(const tf_arg_params *params, const float *input, void *output);
+
 /* SPACE_TO_DEPTH: NHWC, block b; the input's batches, height and width, and run_bytes, one input pixel
  * (channels times the element size). */
 typedef struct {
