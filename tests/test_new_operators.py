@@ -1,6 +1,6 @@
 """The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH, TRANSPOSE_CONV,
 ABS, EXP, RSQRT, SQUARED_DIFFERENCE, PRELU, RESIZE_BILINEAR,
-ARG_MAX, ARG_MIN):
+ARG_MAX, ARG_MIN, GATHER):
 their conformance cases live in tests/conformance/; here are the files TFLite would not run, or that these
 kernels do not cover, each refused with one line naming the operator and the reason."""
 from __future__ import annotations
@@ -196,3 +196,24 @@ def test_arg_max_needs_one_constant_axis_and_integer_indices(tmp_path):
     axis = T("axis", (1,), "INT32", data=np.array([1], np.int32))
     assert _why(tmp_path, [q8("x", (1, 4)), axis, q8("y", (1,))], [Op("ARG_MIN", [0, 1], [2])], [0], [2]) == \
         "output 'y' is INT8; TFLite writes int32 or int64 indices"
+
+
+def test_gather_checks_constant_indices(tmp_path):
+    indices = T("i", (2,), "INT32", data=np.array([1, 4], np.int32))
+    assert _why(tmp_path, [q8("x", (1, 4)), indices, q8("y", (1, 2))], [Op("GATHER", [0, 1], [2],
+                ("GatherOptions", {"Axis": 1}))], [0], [2]) == "index 4 outside 0..3; TFLite refuses it too"
+
+
+def test_gather_with_indices_computed_at_run_time_is_bit_exact(tmp_path):
+    """An embedding lookup: constant int8 params, int32 indices as the model input."""
+    from codegen.verify.hostrun import run_on_host
+    from codegen.verify.reference import reference_outputs
+    table = np.arange(-60, 60, 8, dtype=np.int8).reshape(5, 3)
+    path = tmp_path / "embedding.tflite"
+    path.write_bytes(build([T("table", (5, 3), "INT8", 0.1, 0, data=table), T("ids", (4,), "INT32"),
+                           T("y", (4, 3), "INT8", 0.1, 0)],
+                          [Op("GATHER", [0, 1], [2], ("GatherOptions", {"Axis": 0}))], [1], [2]))
+    cases = [[np.array([4, 0, 2, 2], np.int32)], [np.array([1, 3, 0, 4], np.int32)]]
+    ours, theirs = run_on_host(path, cases, tmp_path / "host"), reference_outputs(path, cases)
+    assert [o[0].tobytes() for o in ours] == [t[0].tobytes() for t in theirs]
+    assert ours[0][0].tolist() == table[[4, 0, 2, 2]].tolist()

@@ -430,6 +430,13 @@ void arg_min_s16(const tf_arg_params *params, const int16_t *input, void *output
 void arg_max_f32(const tf_arg_params *params, const float *input, void *output);
 void arg_min_f32(const tf_arg_params *params, const float *input, void *output);
 
+/* GATHER: params as [outer][axis_size][slice_bytes]; count int32 indices, one slice copied per index. */
+typedef struct {
+    int32_t outer, axis_size, slice_bytes, count;
+} tf_gather_slices_params;
+
+void gather(const tf_gather_slices_params *params, const int8_t *input, const int32_t *indices, int8_t *output);
+
 /* SPACE_TO_DEPTH: NHWC, block b; the input's batches, height and width, and run_bytes, one input pixel
  * (channels times the element size). */
 typedef struct {
