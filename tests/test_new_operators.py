@@ -217,3 +217,9 @@ def test_gather_with_indices_computed_at_run_time_is_bit_exact(tmp_path):
     ours, theirs = run_on_host(path, cases, tmp_path / "host"), reference_outputs(path, cases)
     assert [o[0].tobytes() for o in ours] == [t[0].tobytes() for t in theirs]
     assert ours[0][0].tolist() == table[[4, 0, 2, 2]].tolist()
+
+
+def test_quantized_div_has_no_tflite_reference(tmp_path):
+    assert _why(tmp_path, [q8("a", (1, 4)), q8("b", (1, 4)), q8("y", (1, 4))], [Op("DIV", [0, 1], [2])], [0, 1], [2]) \
+        == ("INT8 inputs; TFLite's DIV runs float32, int32 and uint8 only (keep the division in float32, or fold it "
+            "into a constant multiplier)")

@@ -1,7 +1,8 @@
 /*
- * ADD, SUB and MUL, float32, with broadcasting: TFLite's reference Add,
- * BroadcastAdd6DSlow and their SUB and MUL twins for float. One IEEE
- * operation per element, then the fused activation's clamp.
+ * ADD, SUB, MUL and DIV, float32, with broadcasting: TFLite's reference Add,
+ * BroadcastAdd6DSlow and their SUB, MUL and DIV twins for float. One IEEE
+ * operation per element, then the fused activation's clamp (a division by
+ * zero gives the infinity IEEE gives, clamped, as in TFLite).
  */
 #include "tinyforge/kernels.h"
 
@@ -38,4 +39,10 @@ void mul_f32(const tf_float_range *range, const tf_broadcast *shape, const float
              float *output)
 {
     TF_ARITHMETIC_WALK(a * b);
+}
+
+void div_f32(const tf_float_range *range, const tf_broadcast *shape, const float *input1, const float *input2,
+             float *output)
+{
+    TF_ARITHMETIC_WALK(a / b);
 }

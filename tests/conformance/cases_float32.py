@@ -90,3 +90,19 @@ def transcendental(kind, shape, scale):
 
 CASES += [Case(kind.upper(), "transcendental", dict(kind=kind, shape=shape, scale=scale), quantization=F32)
           for kind in ("softmax", "logistic", "tanh") for shape, scale in [([12], 1.0), ([3, 10], 8.0)]]
+
+
+def divide(shape1, shape2, activation):
+    import keras
+    import tensorflow as tf
+    a = keras.Input(tuple(shape1), batch_size=1, name="input0")
+    b = keras.Input(tuple(shape2), batch_size=1, name="input1")
+    # b * b + 0.5 keeps the divisor away from zero; the MUL and ADD are float32 too
+    y = keras.layers.Lambda(lambda ts: ts[0] / (ts[1] * ts[1] + 0.5))([a, b])
+    if activation:
+        y = keras.layers.Activation(activation)(y)
+    return keras.Model([a, b], y)
+
+
+CASES += [Case("DIV", "divide", dict(shape1=s1, shape2=s2, activation=a), quantization=F32)
+          for s1, s2, a in [([4, 5], [4, 5], None), ([3, 4, 5], [1, 1, 5], "relu")]]

@@ -413,6 +413,8 @@ void sub_f32(const tf_float_range *range, const tf_broadcast *shape, const float
              float *output);
 void mul_f32(const tf_float_range *range, const tf_broadcast *shape, const float *input1, const float *input2,
              float *output);
+void div_f32(const tf_float_range *range, const tf_broadcast *shape, const float *input1, const float *input2,
+             float *output);
 void clamp_f32(const tf_float_range *range, int32_t count, const float *input, float *output);
 void softmax_f32(int32_t rows, int32_t depth, float beta, const float *input, float *output);
 void logistic_f32(int32_t count, const float *input, float *output);
