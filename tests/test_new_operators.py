@@ -110,13 +110,13 @@ def test_int16_add_refuses_the_power_of_two_path(tmp_path):
                                  "are implemented")
 
 
-def test_int16_convolution_is_conv_2d_with_int16_throughout(tmp_path):
+def test_int16_convolution_is_int16_throughout(tmp_path):
     w = T("w", (2, 1, 1, 3), "INT8", 0.05, 0, np.ones((2, 1, 1, 3), np.int8))
     options = ("DepthwiseConv2DOptions", {"StrideW": 1, "StrideH": 1, "DepthMultiplier": 1})
-    dw = T("w", (1, 1, 1, 3), "INT8", 0.05, 0, np.ones((1, 1, 1, 3), np.int8))
-    assert _why(tmp_path, [q16("x", (1, 2, 2, 3)), dw, q16("y", (1, 2, 2, 3))],
-                [Op("DEPTHWISE_CONV_2D", [0, 1, -1], [2], options)], [0], [2]) == \
-        "int16 activations are implemented for CONV_2D, not for DEPTHWISE_CONV_2D"
+    dw = T("w", (1, 1, 1, 4), "INT8", 0.05, 0, np.ones((1, 1, 1, 4), np.int8))
+    assert _why(tmp_path, [q16("x", (1, 2, 2, 3)), dw, q16("y", (1, 2, 2, 4))],
+                [Op("DEPTHWISE_CONV_2D", [0, 1], [2], options)], [0], [2]) == \
+        "4 output channels is not a multiple of 3 input channels"
     conv = ("Conv2DOptions", {"StrideW": 1, "StrideH": 1})
     assert _why(tmp_path, [q16("x", (1, 2, 2, 3)), w, q8("y", (1, 2, 2, 2))],
                 [Op("CONV_2D", [0, 1, -1], [2], conv)], [0], [2]) == \

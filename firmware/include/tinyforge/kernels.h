@@ -113,6 +113,11 @@ void transpose_conv_s16(const tf_conv_params *params, const tf_requant *requant,
                         const int64_t *bias,
                         const tf_dims *output_dims, int16_t *output);
 
+void depthwise_conv2d_s16(const tf_conv_params *params, const tf_requant *requant,
+                          const tf_dims *input_dims, const int16_t *input,
+                          const tf_dims *filter_dims, const int8_t *filter,
+                          const int64_t *bias,
+                          const tf_dims *output_dims, int16_t *output);
 void depthwise_conv2d_s8(const tf_conv_params *params, const tf_requant *requant,
                          const tf_dims *input_dims, const int8_t *input,
                          const tf_dims *filter_dims, const int8_t *filter,
