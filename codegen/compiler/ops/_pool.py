@@ -16,13 +16,19 @@ def _geometry(op: Operator, in_size: int, filter_size: int, stride: int) -> tupl
 def check(model: Model, op: Operator) -> None:
     if _float.is_float(model, op):
         return _float.check_pool(model, op, check_geometry)
-    require_int8_activations(model, op)
+    if model.op_inputs(op)[0].type == "INT16":
+        # pooling.cc: 16x8 pooling keeps zero points 0
+        for t in (model.op_inputs(op)[0], model.op_outputs(op)[0]):
+            if t.type != "INT16" or t.quantization is None or t.zero_point != 0:
+                raise unsupported(op, f"tensor '{t.name}' must be int16 with zero point 0 (16x8 quantization)")
+    else:
+        require_int8_activations(model, op)
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     dims4(op, inp)
     dims4(op, out)
     if not same_quantization(inp, out):
         raise unsupported(op, f"input scale/zero point {inp.scale}/{inp.zero_point} differ from the output's "
-                              f"{out.scale}/{out.zero_point}; int8 pooling does not rescale")
+                              f"{out.scale}/{out.zero_point}; pooling does not rescale")
     check_geometry(model, op)
 
 
@@ -52,8 +58,14 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     o = op.options
     _, pad_h = _geometry(op, inp.shape[1], o["filter_height"], o["stride_h"])
     _, pad_w = _geometry(op, inp.shape[2], o["filter_width"], o["stride_w"])
-    act_min, act_max = activation_range(op, out)
-    layer.params = dict(input_dims=dims4(op, inp), output_dims=dims4(op, out),
+    int16 = inp.type == "INT16"
+    if int16:
+        act_min, act_max = quant.activation_range(o.get("fused_activation_function", "NONE"), out.scale, 0,
+                                                  -32768, 32767)
+        layer.function = layer.function.replace("_s8", "_s16")
+    else:
+        act_min, act_max = activation_range(op, out)
+    layer.params = dict(ctype="int16_t" if int16 else "int8_t", input_dims=dims4(op, inp), output_dims=dims4(op, out),
                         stride_h=o["stride_h"], stride_w=o["stride_w"],
                         filter_h=o["filter_height"], filter_w=o["filter_width"], pad_h=pad_h, pad_w=pad_w,
                         act_min=act_min, act_max=act_max, padding=o["padding"],

@@ -302,6 +302,12 @@ typedef struct {
     int32_t act_min, act_max;
 } tf_pool_params;
 
+/* AVERAGE_POOL_2D / MAX_POOL_2D with int16 activations (16x8); tf_pool_params with int16 clamps. */
+void average_pool2d_s16(const tf_pool_params *params, const tf_dims *input_dims, const int16_t *input,
+                        const tf_dims *output_dims, int16_t *output);
+void max_pool2d_s16(const tf_pool_params *params, const tf_dims *input_dims, const int16_t *input,
+                    const tf_dims *output_dims, int16_t *output);
+
 typedef struct {
     int32_t input_shape[TF_MAX_DIMS];
     int32_t output_shape[TF_MAX_DIMS];
