@@ -106,3 +106,13 @@ def divide(shape1, shape2, activation):
 
 CASES += [Case("DIV", "divide", dict(shape1=s1, shape2=s2, activation=a), quantization=F32)
           for s1, s2, a in [([4, 5], [4, 5], None), ([3, 4, 5], [1, 1, 5], "relu")]]
+
+
+def concatenation(shapes, axis):
+    import keras
+    inputs = [keras.Input(tuple(s), batch_size=1, name=f"input{i}") for i, s in enumerate(shapes)]
+    return keras.Model(inputs, keras.layers.Concatenate(axis=axis)(inputs))
+
+
+CASES += [Case("CONCATENATION", "concatenation", dict(shapes=s, axis=a), quantization=F32)
+          for s, a in [([[3, 4], [3, 5]], -1), ([[2, 3, 2], [1, 3, 2]], 1)]]

@@ -1,7 +1,8 @@
-"""CONCATENATION -> concatenation_s8 (firmware/kernels/concatenation_s8.c).
+"""CONCATENATION -> concatenation_s8 (firmware/kernels/concatenation_s8.c), int8, int16 (16x8) and float32.
 
-TFLite's int8 Prepare requires every input to share the output's scale and zero point and no fused
-activation, so concatenating is copying runs of bytes.
+TFLite's quantized Prepare requires every input to share the output's scale and zero point (the 16x8
+converter inserts a requantizing QUANTIZE where they differ) and no fused activation, so concatenating is
+copying runs of bytes, whatever the element size.
 """
 from __future__ import annotations
 
@@ -23,9 +24,15 @@ def _axis(op: Operator, rank: int) -> int:
     return axis + rank if axis < 0 else axis
 
 
+ELEMENT = {"INT8": (1, "int8_t"), "INT16": (2, "int16_t"), "FLOAT32": (4, "float")}
+
+
 def check(model: Model, op: Operator) -> None:
-    require_int8_activations(model, op)
     out = model.op_outputs(op)[0]
+    if out.type not in ELEMENT:
+        raise unsupported(op, f"output '{out.name}' is {out.type}; int8, int16 and float32 are implemented")
+    if out.type == "INT8":
+        require_int8_activations(model, op)
     activation = op.options.get("fused_activation_function", "NONE")
     if activation != "NONE":
         raise unsupported(op, f"fused activation {activation}; TFLite's CONCATENATION takes none")
@@ -33,9 +40,9 @@ def check(model: Model, op: Operator) -> None:
     if not 0 <= axis < len(out.shape):
         raise unsupported(op, f"axis {op.options.get('axis')} for a {len(out.shape)}-D output")
     for t in model.op_inputs(op):
-        if t.type != "INT8" or not same_quantization(t, out):
-            raise unsupported(op, f"input '{t.name}' ({t.type}) does not share the output's int8 scale and "
-                                  "zero point (TFLite's int8 CONCATENATION does not rescale)")
+        if t.type != out.type or (out.type != "FLOAT32" and not same_quantization(t, out)):
+            raise unsupported(op, f"input '{t.name}' ({t.type}) does not share the output's {out.type.lower()} "
+                                  "scale and zero point (TFLite's quantized CONCATENATION does not rescale)")
         if len(t.shape) != len(out.shape):
             raise unsupported(op, f"input '{t.name}' has shape {list(t.shape)}, output {list(out.shape)}")
 
@@ -44,8 +51,9 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     out = model.op_outputs(op)[0]
     axis = _axis(op, len(out.shape))
     offsets = activation_offsets(model, op, layer)
-    operands = [operand(model, op, k, offsets, layer.consts, layer.symbol) for k in range(len(op.inputs))]
-    runs = [int(np.prod(t.shape[axis:], dtype=np.int64)) for t in model.op_inputs(op)]
+    size, ctype = ELEMENT[out.type]
+    operands = [operand(model, op, k, offsets, layer.consts, layer.symbol, ctype) for k in range(len(op.inputs))]
+    runs = [int(np.prod(t.shape[axis:], dtype=np.int64)) * size for t in model.op_inputs(op)]
     layer.params = dict(operands=operands, run_bytes=runs, outer=int(np.prod(out.shape[:axis], dtype=np.int64)),
                         axis=axis)
 

@@ -34,16 +34,22 @@ def _axes(model: Model, op: Operator) -> tuple[list[int], list[int]]:
 
 
 def check(model: Model, op: Operator) -> None:
-    require_int8_activations(model, op)
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    if inp.type == "INT16":
+        for t in (inp, out):
+            if t.type != "INT16" or t.quantization is None or t.zero_point != 0:
+                raise unsupported(op, f"tensor '{t.name}' must be int16 with zero point 0 (16x8 quantization)")
+    else:
+        require_int8_activations(model, op)
     require_dims(op, inp)
     _, axes = _axes(model, op)
     kept = [int(d) for a, d in enumerate(inp.shape) if a not in axes]
     if int(np.prod(kept, dtype=np.int64)) != out.size:
         raise unsupported(op, f"output shape {list(out.shape)} disagrees with reducing axes {axes}")
     count = int(np.prod([inp.shape[a] for a in axes], dtype=np.int64))
-    if count == 0 or count * 128 >= 2 ** 31:
-        raise unsupported(op, f"mean over {count} values; the int32 sum needs 1 to {2 ** 31 // 128 - 1}")
+    largest = 32768 if inp.type == "INT16" else 128
+    if count == 0 or count * largest >= 2 ** 31:
+        raise unsupported(op, f"mean over {count} values; the int32 sum needs 1 to {2 ** 31 // largest - 1}")
 
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
@@ -54,8 +60,10 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     reduced = sorted(axes)
     count = int(np.prod([inp.shape[a] for a in reduced], dtype=np.int64))
     multiplier, shift = quant.mean_multiplier(inp.scale, out.scale, count)
+    if inp.type == "INT16":
+        layer.function = "mean_s16"
     layer.params = dict(
-        kept_shape=padded([inp.shape[a] for a in kept]), kept_step=padded([in_strides[a] for a in kept], 0),
+        ctype="int16_t" if inp.type == "INT16" else "int8_t", kept_shape=padded([inp.shape[a] for a in kept]), kept_step=padded([in_strides[a] for a in kept], 0),
         reduced_shape=padded([inp.shape[a] for a in reduced]),
         reduced_step=padded([in_strides[a] for a in reduced], 0),
         count=count, input_zero_point=inp.zero_point,

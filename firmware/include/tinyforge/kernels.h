@@ -333,6 +333,16 @@ typedef struct {
     int32_t multiplier, shift;           /* input_scale / (output_scale * count) */
 } tf_mean_params;
 
+/* RELU family, 16x8: a rescale (input scale / output scale) and the activation's int16 clamp. */
+typedef struct {
+    int32_t multiplier, shift;
+    int32_t act_min, act_max;
+} tf_relu_s16_params;
+
+void relu_s16(const tf_relu_s16_params *params, int32_t count, const int16_t *input, int16_t *output);
+
+void mean_s16(const tf_mean_params *params, const int16_t *input, int16_t *output);
+
 void add_s8(const tf_add_params *params, const tf_broadcast *shape,
             const int8_t *input1, const int8_t *input2, int8_t *output);
 
