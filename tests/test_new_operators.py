@@ -223,3 +223,24 @@ def test_quantized_div_has_no_tflite_reference(tmp_path):
     assert _why(tmp_path, [q8("a", (1, 4)), q8("b", (1, 4)), q8("y", (1, 4))], [Op("DIV", [0, 1], [2])], [0, 1], [2]) \
         == ("INT8 inputs; TFLite's DIV runs float32, int32 and uint8 only (keep the division in float32, or fold it "
             "into a constant multiplier)")
+
+
+@pytest.mark.parametrize("source, target", [("INT16", "INT32"), ("INT32", "INT16"), ("INT32", "INT8")])
+def test_quantize_to_and_from_int32_is_bit_exact(tmp_path, source, target):
+    """SEANet's requantizations around int32 (TFLM's integration tests quantize0 and quantize1)."""
+    from codegen.verify.hostrun import run_on_host
+    from codegen.verify.reference import reference_outputs
+    scales = {"INT8": 0.05, "INT16": 0.0009, "INT32": 1.49e-07}
+    path = tmp_path / "requantize.tflite"
+    path.write_bytes(build([T("x", (2, 40), source, scales[source], 0), T("y", (2, 40), target, scales[target], 0)],
+                           [Op("QUANTIZE", [0], [1])], [0], [1]))
+    rng = np.random.default_rng(7)
+    span = {"INT16": 32768, "INT32": 1 << 28}[source]
+    cases = [[rng.integers(-span, span, (2, 40)).astype(source.lower())] for _ in range(3)]
+    ours, theirs = run_on_host(path, cases, tmp_path / "host"), reference_outputs(path, cases)
+    assert [o[0].tobytes() for o in ours] == [t[0].tobytes() for t in theirs]
+
+
+def test_quantize_to_int32_only_from_int16(tmp_path):
+    assert _why(tmp_path, [T("x", (1, 4), "FLOAT32"), T("y", (1, 4), "INT32", 0.1, 0)], [Op("QUANTIZE", [0], [1])],
+                [0], [1]) == "float32 input to int32 output; TFLite requantizes to int32 only from int16"

@@ -1,5 +1,5 @@
 /*
- * QUANTIZE (float32 -> int8/int16, or int8/int16 -> int8/int16 requantization)
+ * QUANTIZE (float32 -> int8/int16, or requantization between int8, int16 and int32)
  * and DEQUANTIZE (int8/int16 -> float32).
  *
  * Mirrors tflite::reference_ops::AffineQuantize, Requantize and Dequantize
@@ -44,12 +44,17 @@ static int32_t clamp(int32_t v, int32_t low, int32_t high)
 
 static int32_t load(const void *data, int32_t bits, int32_t i)
 {
+    if (bits == 32) {
+        return ((const int32_t *)data)[i];
+    }
     return bits == 16 ? (int32_t)((const int16_t *)data)[i] : (int32_t)((const int8_t *)data)[i];
 }
 
 static void store(void *data, int32_t bits, int32_t i, int32_t v)
 {
-    if (bits == 16) {
+    if (bits == 32) {
+        ((int32_t *)data)[i] = v;
+    } else if (bits == 16) {
         ((int16_t *)data)[i] = (int16_t)v;
     } else {
         ((int8_t *)data)[i] = (int8_t)v;

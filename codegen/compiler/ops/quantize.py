@@ -14,17 +14,21 @@ from codegen.compiler.ops import OperatorSpec
 
 OPCODES = ("QUANTIZE",)
 KIND = "quantize"
-INTEGER_TYPES = {"INT8": (8, -128, 127), "INT16": (16, -32768, 32767)}
+INTEGER_TYPES = {"INT8": (8, -128, 127), "INT16": (16, -32768, 32767), "INT32": (32, -(1 << 31), (1 << 31) - 1)}
 
 
 def check(model: Model, op: Operator) -> None:
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     if out.type not in INTEGER_TYPES or out.quantization is None:
-        raise unsupported(op, f"output '{out.name}' is {out.type}; QUANTIZE to int8 or int16 is implemented")
+        raise unsupported(op, f"output '{out.name}' is {out.type}; QUANTIZE to int8, int16 or int32 is implemented")
     if inp.type != "FLOAT32" and (inp.type not in INTEGER_TYPES or inp.quantization is None):
-        raise unsupported(op, f"input '{inp.name}' is {inp.type}; float32, int8 and int16 inputs are implemented")
+        raise unsupported(op, f"input '{inp.name}' is {inp.type}; float32, int8, int16 and int32 inputs are "
+                              "implemented")
     if inp.type == "INT8" and out.type != "INT8":
         raise unsupported(op, f"int8 input to {out.type.lower()} output; TFLite requantizes int8 only to int8")
+    if (inp.type == "FLOAT32" or inp.type == "INT32") and out.type == "INT32":
+        raise unsupported(op, f"{inp.type.lower()} input to int32 output; TFLite requantizes to int32 only from "
+                              "int16")
     for t in (inp, out):
         if t.quantization is not None and t.quantization.per_channel:
             raise unsupported(op, f"tensor '{t.name}' is per-channel quantized")

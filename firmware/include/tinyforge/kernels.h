@@ -504,13 +504,13 @@ typedef struct {
     double scale;                      /* quantize_f32: output scale; dequantize_f32: input scale */
     int32_t multiplier, shift;         /* requantize: input scale / output scale */
     int32_t input_zero_point, output_zero_point;
-    int32_t input_bits, output_bits;   /* 8 or 16 for the integer side(s) */
+    int32_t input_bits, output_bits;   /* 8, 16 or 32 for the integer side(s) */
     int32_t output_min, output_max;    /* range of the integer output type */
 } tf_quantize_params;
 
 /* QUANTIZE float32 -> int8/int16: clamp(round(x / scale) + zero point). */
 void quantize_f32(const tf_quantize_params *params, int32_t count, const float *input, void *output);
-/* QUANTIZE int8/int16 -> int8/int16: requantize to another scale and zero point. */
+/* QUANTIZE between int8, int16 and int32: requantize to another scale and zero point (input_bits, output_bits). */
 void requantize(const tf_quantize_params *params, int32_t count, const void *input, void *output);
 /* DEQUANTIZE int8/int16 -> float32: scale * (q - zero point), computed in double as TFLite does. */
 void dequantize_f32(const tf_quantize_params *params, int32_t count, const void *input, float *output);
