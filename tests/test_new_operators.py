@@ -132,10 +132,8 @@ def _transpose_conv(tmp_path, shape_tensor, output_shape, input_type="INT8", fil
                 [Op("TRANSPOSE_CONV", [0, 1, 2], [3], options)], [2] if shape_tensor.data is not None else [0, 2], [3])
 
 
-def test_transpose_conv_needs_a_constant_output_shape_that_matches(tmp_path):
+def test_transpose_conv_output_shape_matches(tmp_path):
     constant = T("shape", (4,), "INT32", data=np.array([1, 8, 10, 4], np.int32))
-    assert _transpose_conv(tmp_path, T("shape", (4,), "INT32"), (1, 8, 10, 4)) == \
-        "the output shape must be a constant int32 tensor of 4 values; a computed output shape is not supported"
     assert _transpose_conv(tmp_path, constant, (1, 8, 9, 4)) == \
         "output shape [1, 8, 9, 4] differs from the output-shape tensor's [1, 8, 10, 4]"
     assert _transpose_conv(tmp_path, constant, (1, 8, 10, 4), filter_depth=2) == \
@@ -244,3 +242,21 @@ def test_quantize_to_and_from_int32_is_bit_exact(tmp_path, source, target):
 def test_quantize_to_int32_only_from_int16(tmp_path):
     assert _why(tmp_path, [T("x", (1, 4), "FLOAT32"), T("y", (1, 4), "INT32", 0.1, 0)], [Op("QUANTIZE", [0], [1])],
                 [0], [1]) == "float32 input to int32 output; TFLite requantizes to int32 only from int16"
+
+
+def test_transpose_conv_takes_its_output_shape_as_a_model_input(tmp_path):
+    """SEANet's form (TFLM's integration tests): the firmware is built for the declared output shape, and test
+    vectors give that input the same shape, so TFLite resizes to it."""
+    from codegen.verify.cases import random_cases
+    from codegen.verify.hostrun import run_on_host
+    from codegen.verify.reference import reference_outputs
+    weights = T("w", (4, 3, 3, 3), "INT8", [0.01] * 4, 0, data=np.arange(108, dtype=np.int8).reshape(4, 3, 3, 3) - 50,
+                quantized_dimension=0)
+    options = ("TransposeConvOptions", {"Padding": 0, "StrideW": 2, "StrideH": 2})
+    path = tmp_path / "dynamic.tflite"
+    path.write_bytes(build([T("shape", (4,), "INT32"), weights, q8("x", (1, 4, 5, 3)), q8("y", (1, 8, 10, 4))],
+                           [Op("TRANSPOSE_CONV", [0, 1, 2], [3], options)], [0, 2], [3]))
+    cases = [c.tensors for c in random_cases(load_model(path), 2)]
+    assert cases[0][0].tolist() == [1, 8, 10, 4]
+    ours, theirs = run_on_host(path, cases, tmp_path / "host"), reference_outputs(path, cases)
+    assert [o[0].tobytes() for o in ours] == [t[0].tobytes() for t in theirs]

@@ -103,8 +103,21 @@ def _float_input_range(model: Model, index: int) -> tuple[float, float]:
     return -1.0, 1.0
 
 
+def _declared_output_shape(model: Model, index: int) -> list[int] | None:
+    """The shape a TRANSPOSE_CONV's output-shape input must hold, when model input ``index`` is one: the
+    firmware is built for the output tensor's declared shape (as TFLM is), so test vectors give TFLite that
+    shape rather than random sizes."""
+    for op in model.operators:
+        if op.opcode == "TRANSPOSE_CONV" and op.inputs and op.inputs[0] == index:
+            return list(model.tensors[op.outputs[0]].shape)
+    return None
+
+
 def _random_tensor(rng: np.random.Generator, model: Model, index: int) -> np.ndarray:
     t = model.tensors[index]
+    shape = _declared_output_shape(model, index)
+    if shape is not None:
+        return np.array(shape, dtype=t.dtype).reshape(t.shape)
     if t.type == "FLOAT32":
         low, high = _float_input_range(model, index)
         return rng.uniform(low, high, size=t.shape).astype(np.float32)

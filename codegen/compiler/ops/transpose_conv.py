@@ -2,7 +2,8 @@
 reference walk, gathered per output value instead of TFLite's scatter into a scratch image.
 
 The inputs are (output shape, filter, data, optional bias), in that order. As transpose_conv.cc's Prepare
-and Eval do: the output shape is a constant int32 vector of 4 that gives the output tensor its shape; the
+and Eval do: the output shape is an int32 vector of 4 that gives the output tensor its shape (a constant; or a
+model input, which must then hold the output's declared shape: the firmware, like TFLM, is built for it); the
 filter is [out_c, k_h, k_w, in_c] with in_c the data's depth; padding comes from ComputePaddingHeightWidth
 run on the *output* size (dilation 1); the multipliers are PopulateConvolutionQuantizationParams'
 (per channel on axis 0), so they are CONV_2D's. 16x8 has zero points 0, an int64 (or int32) bias, and
@@ -40,9 +41,11 @@ def check(model: Model, op: Operator) -> None:
             raise unsupported(op, f"tensor '{t.name}' has no quantization parameters")
         if t.type == "INT16" and t.zero_point != 0:
             raise unsupported(op, f"tensor '{t.name}' must have zero point 0 (16x8 quantization)")
-    if not shape.is_constant or shape.type != "INT32" or list(shape.shape) != [4]:
-        raise unsupported(op, "the output shape must be a constant int32 tensor of 4 values; a computed "
-                              "output shape is not supported")
+    if shape.type != "INT32" or list(shape.shape) != [4]:
+        raise unsupported(op, "the output shape must be an int32 tensor of 4 values")
+    if not shape.is_constant and op.inputs[0] not in model.inputs:
+        raise unsupported(op, "the output shape is computed by another operator; a constant, or a model input "
+                              "holding the output's declared shape, is supported")
     if not weights.is_constant or weights.type != "INT8" or weights.quantization is None:
         raise unsupported(op, "the filter must be constant int8 with quantization")
     if any(int(z) != 0 for z in weights.quantization.zero_point):
@@ -50,7 +53,9 @@ def check(model: Model, op: Operator) -> None:
     dims4(op, inp)
     dims4(op, weights)
     dims4(op, out)
-    want = [int(v) for v in shape.data.ravel()]
+    # A model input as the output shape (SEANet's): the firmware is built for the output tensor's declared
+    # shape, as TFLM builds it, and that input must hold it.
+    want = [int(v) for v in shape.data.ravel()] if shape.is_constant else list(out.shape)
     if list(out.shape) != want:
         raise unsupported(op, f"output shape {list(out.shape)} differs from the output-shape tensor's {want}")
     if weights.shape[3] != inp.shape[3]:
