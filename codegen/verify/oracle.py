@@ -16,6 +16,7 @@ Frames are a 4-byte little-endian length and a pickle. The worker never prints t
 from __future__ import annotations
 
 import atexit
+import threading
 import os
 import pickle
 import struct
@@ -121,8 +122,18 @@ def _same(a: list[list[np.ndarray]], b: list[list[np.ndarray]]) -> bool:
                                     for x, y in zip(a, b))
 
 
+# One worker answers one question at a time: callers on several threads (the on-device conformance tests
+# build and run two firmwares at once) take turns.
+_LOCK = threading.Lock()
+
+
 def ask(model_path, cases) -> list[list[np.ndarray]]:
     """TFLite's reference outputs for ``cases``, from the worker, with the crash rules above."""
+    with _LOCK:
+        return _ask(model_path, cases)
+
+
+def _ask(model_path, cases) -> list[list[np.ndarray]]:
     model_path = str(model_path)
     cases = [[np.asarray(v) for v in case] for case in cases]
     name = Path(model_path).name

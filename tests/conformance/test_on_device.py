@@ -10,7 +10,9 @@ compiled once per board into a library.
 """
 from __future__ import annotations
 
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -85,11 +87,38 @@ def run_case_on_device(case, board: str, kernel_library) -> list[str]:
     return functions
 
 
+# Firmware builds (gcc), the oracle (its own process) and the emulator (Unicorn, outside the GIL) overlap well,
+# so the selected runs go two at a time, one per core of a CI machine; each test then reads its result.
+PARALLEL_RUNS = max(1, min(2, os.cpu_count() or 1))
+
+
+@pytest.fixture(scope="session")
+def device_runs(request, converted, kernel_library):
+    """(case key, board) -> (bit-exact?, the run's report, the kernels it ran), for every selected run."""
+    wanted = [(item.callspec.params["case"], item.callspec.params["board"]) for item in request.session.items
+              if getattr(item, "originalname", "") == "test_bit_exact_on_device"]
+    for board in sorted({board for _, board in wanted}):
+        kernel_library(board)          # built once per board, before the runs share it
+
+    def run(case, board):
+        try:
+            return True, "", run_case_on_device(case, board, kernel_library)
+        except AssertionError as failure:
+            return False, str(failure), []
+        except Exception as error:     # a build or emulator error is this run's failure, not the session's
+            return False, f"{case.name} on {board}: {type(error).__name__}: {error}", []
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
+        futures = {(case.key(), board): pool.submit(run, case, board) for case, board in wanted}
+        return {key: future.result() for key, future in futures.items()}
+
+
 @pytest.mark.parametrize("board", BOARDS)
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bit_exact_on_device(case, board, converted, kernel_library, request):
+def test_bit_exact_on_device(case, board, device_runs, request):
     DEVICE_RESULTS[request.node.nodeid, board] = False
-    run_case_on_device(case, board, kernel_library)
+    exact, report, _ = device_runs[case.key(), board]
+    assert exact, report
     DEVICE_RESULTS[request.node.nodeid, board] = True
 
 
