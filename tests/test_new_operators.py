@@ -1,6 +1,6 @@
 """The operators added for real models (MAXIMUM, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX, SPACE_TO_DEPTH, TRANSPOSE_CONV,
 ABS, EXP, RSQRT, SQUARED_DIFFERENCE, PRELU, RESIZE_BILINEAR,
-ARG_MAX, ARG_MIN, GATHER):
+ARG_MAX, ARG_MIN, GATHER, BATCH_MATMUL):
 their conformance cases live in tests/conformance/; here are the files TFLite would not run, or that these
 kernels do not cover, each refused with one line naming the operator and the reason."""
 from __future__ import annotations
@@ -260,3 +260,9 @@ def test_transpose_conv_takes_its_output_shape_as_a_model_input(tmp_path):
     assert cases[0][0].tolist() == [1, 8, 10, 4]
     ours, theirs = run_on_host(path, cases, tmp_path / "host"), reference_outputs(path, cases)
     assert [o[0].tobytes() for o in ours] == [t[0].tobytes() for t in theirs]
+
+
+def test_batch_matmul_needs_a_shared_summed_dimension(tmp_path):
+    assert _why(tmp_path, [q8("a", (1, 3, 4)), q8("b", (1, 5, 6)), q8("y", (1, 3, 6))],
+                [Op("BATCH_MATMUL", [0, 1], [2])], [0, 1], [2]) == \
+        "lhs [1, 3, 4] and rhs [1, 5, 6] do not share the summed dimension"

@@ -460,6 +460,17 @@ typedef struct {
 
 void gather(const tf_gather_slices_params *params, const int8_t *input, const int32_t *indices, int8_t *output);
 
+/* BATCH_MATMUL, int8: three broadcast batch dimensions (step 0 repeats an operand), lhs rows x depth times rhs
+ * depth x cols (adj_x / adj_y: stored transposed), offsets applied, rescaled to the output. */
+typedef struct {
+    int32_t batch[3], lhs_step[3], rhs_step[3];
+    int32_t rows, cols, depth, adj_x, adj_y;
+    int32_t lhs_offset, rhs_offset, output_offset;
+    int32_t multiplier, shift;
+} tf_batch_matmul_params;
+
+void batch_matmul_s8(const tf_batch_matmul_params *params, const int8_t *lhs, const int8_t *rhs, int8_t *output);
+
 /* SPACE_TO_DEPTH: NHWC, block b; the input's batches, height and width, and run_bytes, one input pixel
  * (channels times the element size). */
 typedef struct {
