@@ -266,3 +266,8 @@ def test_batch_matmul_needs_a_shared_summed_dimension(tmp_path):
     assert _why(tmp_path, [q8("a", (1, 3, 4)), q8("b", (1, 5, 6)), q8("y", (1, 3, 6))],
                 [Op("BATCH_MATMUL", [0, 1], [2])], [0, 1], [2]) == \
         "lhs [1, 3, 4] and rhs [1, 5, 6] do not share the summed dimension"
+
+
+def test_int16_softmax_output_is_in_steps_of_1_over_32768(tmp_path):
+    assert _why(tmp_path, [q16("x", (1, 8)), T("y", (1, 8), "INT16", 1 / 256, 0)], [Op("SOFTMAX", [0], [1])],
+                [0], [1]) == "int16 softmax output must have scale 1/32768, has 0.00390625"

@@ -180,3 +180,38 @@ def inv_sqrt_quantized_multiplier_exp(value: int, reverse_shift: int) -> tuple[i
         x = _wrap32(x << -shift)
         shift = 0
     return x, shift * reverse_shift
+
+
+def lut_populate_int16(input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int,
+                       transform) -> list[int]:
+    """tflite::LUTPopulate<int16_t> (LUTPopulateInt16<float>, kernels/internal/common.h): 512 segments over the
+    input's int16 range, each start value nudged by half the error its linear interpolation makes at the
+    segment's midpoint, plus the end value; float32 arithmetic throughout, ``transform`` on a float32."""
+    f = np.float32
+    input_min = f(f(input_scale) * f(INT16_MIN - input_zero_point))
+    input_max = f(f(input_scale) * f(INT16_MAX - input_zero_point))
+    output_min = f(f(output_scale) * f(INT16_MIN - output_zero_point))
+    output_max = f(f(output_scale) * f(INT16_MAX - output_zero_point))
+    steps = 512
+    step = f(f(input_max - input_min) / f(steps))
+    half_step = f(step / f(2))
+    scaling_inv = f(f(INT16_MAX - INT16_MIN + 1) / f(output_max - output_min))
+
+    def rnd(x) -> np.float32:
+        return f(round_half_away(float(x)))
+
+    def clamp(x) -> int:
+        return int(min(max(float(x), float(INT16_MIN)), float(INT16_MAX)))
+
+    lut = []
+    for i in range(steps):
+        val = f(transform(f(input_min + f(f(i) * step))))
+        val_mid = f(transform(f(f(input_min + f(f(i) * step)) + half_step)))
+        val_next = f(transform(f(input_min + f(f(i + 1) * step))))
+        sample = rnd(f(val * scaling_inv))
+        mid_interp = rnd(f(f(f(val_next * scaling_inv) + rnd(f(val * scaling_inv))) / f(2)))
+        mid = rnd(f(val_mid * scaling_inv))
+        bias = rnd(f(f(mid_interp - mid) / f(2)))
+        lut.append(clamp(f(sample - bias)))
+    lut.append(clamp(rnd(f(f(transform(input_max)) * scaling_inv))))
+    return lut

@@ -38,3 +38,15 @@ CASES = [
       for s, a, k in [([4, 5, 6], [1, 2], True), ([3, 8], [1], False), ([4, 4, 3], [1], False)]],
     *[Case(kind.upper(), "relu", dict(kind=kind, shape=[3, 8]), quantization=Q) for kind in ("relu", "relu6")],
 ]
+
+
+def softmax(shape, beta_scale):
+    import keras
+    x = keras.Input(tuple(shape), batch_size=1)
+    y = keras.layers.Dense(shape[-1], bias_initializer="random_uniform")(x)
+    y = keras.layers.Lambda(lambda t: t * beta_scale)(y)
+    return keras.Model(x, keras.layers.Softmax()(y))
+
+
+CASES += [Case("SOFTMAX", "softmax", dict(shape=s, beta_scale=b), quantization=Q)
+          for s, b in [([10], 1.0), ([3, 16], 4.0), ([2, 5], 0.25)]]

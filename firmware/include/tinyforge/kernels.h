@@ -471,6 +471,16 @@ typedef struct {
 
 void batch_matmul_s8(const tf_batch_matmul_params *params, const int8_t *lhs, const int8_t *rhs, int8_t *output);
 
+/* SOFTMAX, 16x8: the input rescale (input scale * beta / (10 / 65535)) and TFLite's two 513-entry tables. */
+typedef struct {
+    int32_t input_multiplier, input_left_shift;
+    const int16_t *exp_lut;
+    const int16_t *reciprocal_lut;
+} tf_softmax_s16_params;
+
+void softmax_s16(const tf_softmax_s16_params *params, int32_t rows, int32_t depth, const int16_t *input,
+                 int16_t *output);
+
 /* SPACE_TO_DEPTH: NHWC, block b; the input's batches, height and width, and run_bytes, one input pixel
  * (channels times the element size). */
 typedef struct {
