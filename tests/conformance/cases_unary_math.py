@@ -23,3 +23,16 @@ def unary(op, shape, dense):
 CASES = [Case(op.upper(), "unary", dict(op=op, shape=shape, dense=dense), representative_range=r)
          for op in ("abs", "exp", "rsqrt")
          for shape, dense, r in (([3, 7], False, 1.0), ([5, 6], True, 2.0))]
+
+
+def unary_s16(op, shape):
+    import keras
+    import tensorflow as tf
+    x = keras.Input(tuple(shape), batch_size=1)
+    y = keras.layers.Dense(shape[-1], bias_initializer="random_uniform")(x)
+    fn = {"abs": tf.abs, "exp": tf.exp, "rsqrt": lambda t: tf.math.rsqrt(t * t + 0.25)}[op]
+    return keras.Model(x, keras.layers.Lambda(fn)(y))
+
+
+CASES += [Case(op.upper(), "unary_s16", dict(op=op, shape=[4, 6]), quantization="16x8")
+          for op in ("abs", "exp", "rsqrt")]

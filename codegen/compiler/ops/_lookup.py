@@ -51,3 +51,25 @@ def lower_table(model: Model, op: Operator, layer: Layer, table: list[int], how:
     layer.consts = [ConstArray(f"{layer.symbol}_table", "int8_t", table,
                                f"output for input -128..127: {how}")]
     layer.params = dict(count=inp.size)
+
+
+def check_elementwise_s16(model: Model, op: Operator) -> None:
+    """16x8 elementwise: int16 in and out, zero points 0 (elementwise.cc / exp.cc Prepare)."""
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    for t in (inp, out):
+        if t.type != "INT16" or t.quantization is None or t.zero_point != 0:
+            raise unsupported(op, f"tensor '{t.name}' must be int16 with zero point 0 (16x8 quantization)")
+    if inp.size != out.size:
+        raise unsupported(op, f"{inp.size} values in, {out.size} out")
+
+
+def lower_table_s16(model: Model, op: Operator, layer: Layer, transform, how: str) -> None:
+    """TFLite's LUTPopulate<int16_t> of ``transform`` (float32 in and out) and LUTLookup on the device."""
+    from codegen.compiler.fixedpoint import lut_populate_int16
+    inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
+    table = lut_populate_int16(np.float32(inp.scale), inp.zero_point, np.float32(out.scale), out.zero_point,
+                               transform)
+    layer.consts = [ConstArray(f"{layer.symbol}_table", "int16_t", table, f"513 points of {how}")]
+    layer.template = "lookup_s16"
+    layer.function = "lookup_s16"
+    layer.params = dict(count=inp.size)

@@ -481,6 +481,16 @@ typedef struct {
 void softmax_s16(const tf_softmax_s16_params *params, int32_t rows, int32_t depth, const int16_t *input,
                  int16_t *output);
 
+/* EXP, RSQRT, 16x8: TFLite's 513-entry int16 table, interpolated in 512 segments. */
+void lookup_s16(const int16_t table[513], int32_t count, const int16_t *input, int16_t *output);
+
+/* ABS, 16x8: |x|, rescaled (input scale / output scale) only when the scales differ. */
+typedef struct {
+    int32_t rescale, multiplier, shift;
+} tf_abs_s16_params;
+
+void abs_s16(const tf_abs_s16_params *params, int32_t count, const int16_t *input, int16_t *output);
+
 /* SPACE_TO_DEPTH: NHWC, block b; the input's batches, height and width, and run_bytes, one input pixel
  * (channels times the element size). */
 typedef struct {
