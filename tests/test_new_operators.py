@@ -151,8 +151,8 @@ def test_transpose_conv_activations_are_int8_or_int16(tmp_path):
 
 
 @pytest.mark.parametrize("opcode", ["ABS", "EXP", "RSQRT"])
-def test_unary_16x8_keeps_zero_points_at_0(tmp_path, opcode):
-    assert _why(tmp_path, [q16("x", (1, 4)), T("y", (1, 4), "INT16", 0.1, 3)], [Op(opcode, [0], [1])], [0], [1]) == \
+def test_unary_16x8_is_int16_throughout(tmp_path, opcode):
+    assert _why(tmp_path, [q16("x", (1, 4)), q8("y", (1, 4))], [Op(opcode, [0], [1])], [0], [1]) == \
         "tensor 'y' must be int16 with zero point 0 (16x8 quantization)"
     assert _why(tmp_path, [T("x", (1, 4), "INT32", 0.1, 0), T("y", (1, 4), "INT32", 0.1, 0)], [Op(opcode, [0], [1])],
                 [0], [1]) == "tensor 'x' is INT32, only int8 activations are implemented for it"
