@@ -273,3 +273,9 @@ def test_batch_matmul_needs_a_shared_summed_dimension(tmp_path):
 def test_int16_softmax_output_is_in_steps_of_1_over_32768(tmp_path):
     assert _why(tmp_path, [q16("x", (1, 8)), T("y", (1, 8), "INT16", 1 / 256, 0)], [Op("SOFTMAX", [0], [1])],
                 [0], [1]) == "int16 softmax output must have scale 1/32768, has 0.00390625"
+
+
+def test_int16_arg_max_is_refused_as_tflite_refuses_it(tmp_path):
+    axis = T("axis", (1,), "INT32", data=np.array([1], np.int32))
+    assert _why(tmp_path, [q16("x", (3, 7)), axis, T("y", (3,), "INT64")], [Op("ARG_MAX", [0, 1], [2])], [0], [2]) \
+        == "input 'x' is INT16; TFLite's ARG_MAX/ARG_MIN take no int16 input"

@@ -1,5 +1,5 @@
 /*
- * ARG_MAX and ARG_MIN for int8, int16 and float32: TFLite's ArgMinMax. Along
+ * ARG_MAX and ARG_MIN for int8 and float32 (TFLite takes no int16 input): TFLite's ArgMinMax. Along
  * the axis, the first value is the best so far and a later one replaces it
  * only when strictly greater (smaller), so ties keep the first index. The
  * input is seen as [outer][axis_size][inner]; each index is written as int32
@@ -35,7 +35,5 @@ static void store_index(void *output, int32_t at, int32_t bytes, int32_t index)
 
 void arg_max_s8(const tf_arg_params *params, const int8_t *input, void *output) { TF_ARG_WALK(>); }
 void arg_min_s8(const tf_arg_params *params, const int8_t *input, void *output) { TF_ARG_WALK(<); }
-void arg_max_s16(const tf_arg_params *params, const int16_t *input, void *output) { TF_ARG_WALK(>); }
-void arg_min_s16(const tf_arg_params *params, const int16_t *input, void *output) { TF_ARG_WALK(<); }
 void arg_max_f32(const tf_arg_params *params, const float *input, void *output) { TF_ARG_WALK(>); }
 void arg_min_f32(const tf_arg_params *params, const float *input, void *output) { TF_ARG_WALK(<); }

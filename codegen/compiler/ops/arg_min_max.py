@@ -1,5 +1,5 @@
 """ARG_MAX, ARG_MIN -> arg_max_min (firmware/kernels/arg_max_min.c): the index of the largest (smallest) value
-along one axis, for int8, int16 and float32 inputs, written as int32 or int64 (the operator's output_type).
+along one axis, for int8 and float32 inputs (TFLite's arg_min_max.cc refuses int16), written as int32 or int64 (the operator's output_type).
 
 TFLite's ArgMinMax compares the stored values (no quantization is read) and keeps the first index on ties:
 a later value replaces the best only when strictly greater (smaller). The axis is a constant int32 or int64
@@ -14,7 +14,7 @@ from codegen.compiler.ops._shapes import constant_ints
 from codegen.model.tflite_model import Model, Operator
 
 OPCODES = ("ARG_MAX", "ARG_MIN")
-INPUT_KINDS = {"INT8": "s8", "INT16": "s16", "FLOAT32": "f32"}
+INPUT_KINDS = {"INT8": "s8", "FLOAT32": "f32"}
 OUTPUT_BYTES = {"INT32": 4, "INT64": 8}
 
 
@@ -34,7 +34,9 @@ def check(model: Model, op: Operator) -> None:
         raise unsupported(op, f"{len(op.inputs)} inputs, expected an input and an axis")
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     if inp.type not in INPUT_KINDS:
-        raise unsupported(op, f"input '{inp.name}' is {inp.type}; int8, int16 and float32 are implemented")
+        why = "TFLite's ARG_MAX/ARG_MIN take no int16 input" if inp.type == "INT16" else \
+            "int8 and float32 are implemented"
+        raise unsupported(op, f"input '{inp.name}' is {inp.type}; {why}")
     if out.type not in OUTPUT_BYTES:
         raise unsupported(op, f"output '{out.name}' is {out.type}; TFLite writes int32 or int64 indices")
     if inp.size == 0:
@@ -52,7 +54,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     layer.function = f"{op.opcode.lower()}_{kind}"
     layer.params = dict(outer=prod(inp.shape[:axis]), axis_size=inp.shape[axis], inner=prod(inp.shape[axis + 1:]),
                         index_bytes=OUTPUT_BYTES[out.type],
-                        ctype={"s8": "int8_t", "s16": "int16_t", "f32": "float"}[kind])
+                        ctype={"s8": "int8_t", "f32": "float"}[kind])
     layer.macs = inp.size
 
 

@@ -448,8 +448,6 @@ typedef struct {
 
 void arg_max_s8(const tf_arg_params *params, const int8_t *input, void *output);
 void arg_min_s8(const tf_arg_params *params, const int8_t *input, void *output);
-void arg_max_s16(const tf_arg_params *params, const int16_t *input, void *output);
-void arg_min_s16(const tf_arg_params *params, const int16_t *input, void *output);
 void arg_max_f32(const tf_arg_params *params, const float *input, void *output);
 void arg_min_f32(const tf_arg_params *params, const float *input, void *output);
 
