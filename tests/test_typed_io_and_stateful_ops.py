@@ -252,7 +252,7 @@ def test_svdf_state_persists_between_invokes_and_model_reset_clears_it(tmp_path)
     driver.write_text("#include <stdlib.h>\n" + HOST_SEQUENCE_DRIVER)
     exe = tmp_path / "sequence"
     subprocess.run(["gcc", "-std=c99", "-O1", f"-I{gen}", f"-I{INCLUDE_DIR}", str(gen / "model.c"), str(driver),
-                    *map(str, sorted(KERNEL_DIR.glob("*.c"))), "-o", str(exe)], check=True)
+                    *map(str, sorted(KERNEL_DIR.glob("*.c"))), "-o", str(exe), "-lm"], check=True)
     rng = np.random.default_rng(7)
     frames = rng.integers(-128, 128, (20, 1, 8)).astype(np.int8)
     (tmp_path / "in.bin").write_bytes(frames.tobytes())
