@@ -81,8 +81,8 @@ def quantization_advice(model: Model) -> str | None:
                 f"operators, and for int8 speed and size, reconvert it with {FULL_INTEGER_SETTINGS}")
     if any(t.dynamic for t in model.tensors):
         return ("this model has tensors whose shape TFLite computes when it allocates (a -1 in their shape "
-                "signature, e.g. a dynamic batch), so the shapes in the file are placeholders; convert it with "
-                "fixed shapes (e.g. keras.Input(..., batch_size=1))")
+                "signature beyond the batch), so the shapes in the file are placeholders; convert it with fixed "
+                "shapes (e.g. keras.Input(..., batch_size=1))")
     return None
 
 

@@ -98,8 +98,9 @@ class Tensor:
     quantization: Quantization | None
     data: np.ndarray | None     # constant tensors only, already shaped
     is_variable: bool = False
-    # The file's shape signature has a -1 (a dynamic batch, say): TFLite sizes the tensor when it allocates, so
-    # the shape written in the file may be a placeholder.
+    # The file's shape signature has a -1 beyond the batch dimension: TFLite sizes the tensor when it
+    # allocates, so the shape written in the file may be a placeholder. (A dynamic batch alone is the usual
+    # Keras export; the file's shapes then hold batch 1 and are right.)
     dynamic: bool = False
 
     @property
@@ -412,7 +413,7 @@ def _parse(path: Path, buf: bytes) -> Model:
         tensor = Tensor(index=i, name=name, shape=shape, type=type_name,
                         quantization=_read_quantization(t, path, i, name, shape, i in bias_only, fixes), data=data,
                         is_variable=t.IsVariable(),
-                        dynamic=bool(t.ShapeSignatureLength()) and bool((t.ShapeSignatureAsNumpy() < 0).any()))
+                        dynamic=bool(t.ShapeSignatureLength() > 1) and bool((t.ShapeSignatureAsNumpy()[1:] < 0).any()))
         _check_zero_points(tensor, path, type_name == "INT16" and i in softmax_int16)
         tensors.append(tensor)
 
