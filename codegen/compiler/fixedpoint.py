@@ -18,7 +18,7 @@ INT16_MIN, INT16_MAX = -(1 << 15), (1 << 15) - 1
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 
-def _trunc_div(a: int, b: int) -> int:
+def trunc_div(a: int, b: int) -> int:
     """C integer division: truncates toward zero."""
     q = abs(a) // abs(b)
     return q if (a >= 0) == (b >= 0) else -q
@@ -30,7 +30,7 @@ def srdhm32(a: int, b: int) -> int:
         return INT32_MAX
     ab = a * b
     nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
-    return _trunc_div(ab + nudge, 1 << 31)
+    return trunc_div(ab + nudge, 1 << 31)
 
 
 def srdhm16(a: int, b: int) -> int:
@@ -39,14 +39,14 @@ def srdhm16(a: int, b: int) -> int:
         return INT16_MAX
     ab = a * b
     nudge = (1 << 14) if ab >= 0 else 1 - (1 << 14)
-    return _trunc_div(ab + nudge, 1 << 15)
+    return trunc_div(ab + nudge, 1 << 15)
 
 
 def sdhm16(a: int, b: int) -> int:
     """tflite::reference_ops::SaturatingDoublingHighMul (int16, truncating; hard_swish.h)."""
     if a == b == INT16_MIN:
         return INT16_MAX
-    return _trunc_div(a * b, 1 << 15)
+    return trunc_div(a * b, 1 << 15)
 
 
 def rounding_divide_by_pot(x: int, exponent: int) -> int:
@@ -163,7 +163,7 @@ def inv_sqrt_quantized_multiplier_exp(value: int, reverse_shift: int) -> tuple[i
         return INT32_MAX, 0
     shift = 11
     while value >= (1 << 29):
-        value = _trunc_div(value, 4)
+        value = trunc_div(value, 4)
         shift += 1
     pairs = ((32 - value.bit_length()) - 1) // 2 - 1        # (CountLeadingZeros - 1) / 2 - 1
     shift -= pairs

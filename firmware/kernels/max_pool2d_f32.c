@@ -8,6 +8,7 @@
 #include "tinyforge/kernels.h"
 
 #include "float_clamp.h"
+#include "pool_window.h"
 
 void max_pool2d_f32(const tf_pool_f32_params *params, const tf_dims *input_dims, const float *input,
                     const tf_dims *output_dims, float *output)
@@ -18,12 +19,12 @@ void max_pool2d_f32(const tf_pool_f32_params *params, const tf_dims *input_dims,
     for (b = 0; b < input_dims->n; ++b) {
         for (oy = 0; oy < output_dims->h; ++oy) {
             const int32_t y0 = oy * params->stride_h - params->pad_h;
-            const int32_t y_start = y0 < 0 ? -y0 : 0;
-            const int32_t y_end = params->filter_h < in_h - y0 ? params->filter_h : in_h - y0;
+            int32_t y_start, y_end;
+            tf_pool_window(y0, params->filter_h, in_h, &y_start, &y_end);
             for (ox = 0; ox < output_dims->w; ++ox) {
                 const int32_t x0 = ox * params->stride_w - params->pad_w;
-                const int32_t x_start = x0 < 0 ? -x0 : 0;
-                const int32_t x_end = params->filter_w < in_w - x0 ? params->filter_w : in_w - x0;
+                int32_t x_start, x_end;
+                tf_pool_window(x0, params->filter_w, in_w, &x_start, &x_end);
                 for (c = 0; c < c_n; ++c) {
                     float largest = -FLT_MAX;
                     for (y = y_start; y < y_end; ++y) {

@@ -5,6 +5,7 @@ centres shift by half a step and half a pixel); the kernel blends the four pixel
 rounds the 20-bit fraction half away from zero. The values are not requantized, as in TFLite."""
 from __future__ import annotations
 
+from codegen.compiler.fixedpoint import trunc_div
 from codegen.compiler.layer import ConstArray, Layer
 from codegen.compiler.ops import OperatorSpec, unsupported
 from codegen.compiler.ops.resize_nearest_neighbor import ELEMENT_BYTES, _size
@@ -12,11 +13,6 @@ from codegen.model.tflite_model import Model, Operator
 
 OPCODES = ("RESIZE_BILINEAR",)
 ONE = 1 << 10
-
-
-def _trunc_div(a: int, b: int) -> int:
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b >= 0) else -q
 
 
 def interpolation(input_size: int, output_size: int, align_corners: bool, half_pixel_centers: bool) -> list[int]:
@@ -27,8 +23,8 @@ def interpolation(input_size: int, output_size: int, align_corners: bool, half_p
     table = []
     for v in range(output_size):
         scaled = v * scale + scale // 2 - (1 << 9) if half_pixel_centers else v * scale
-        low = max(_trunc_div(scaled, ONE), 0)
-        high = min(_trunc_div(scaled + ONE - 1, ONE), input_size - 1)
+        low = max(trunc_div(scaled, ONE), 0)
+        high = min(trunc_div(scaled + ONE - 1, ONE), input_size - 1)
         table += [low, high, scaled - ONE * low]
     return table
 
