@@ -334,7 +334,15 @@ def firmware(env, args: dict):
     if not S.GetOption("silent") and S.ARGUMENTS.get("verbose") != "1":
         cross["CCCOMSTR"] = "cc: $SOURCE"
     firmware_sources = toolchain.firmware_sources(board, args["app"], args["frontend"])
-    objects = [cross.Object(str(build_dir / "obj" / src.relative_to(ROOT / "firmware").with_suffix(".o")), str(src))
+    # The kernels and the runtime include only checked-in headers, so their objects depend on the compile
+    # flags alone: every model built with the same flags links the same objects from build/objects/<flags>/
+    # instead of compiling some 70 files again (the test suite builds a hundred firmwares).
+    shared = cross.Clone(CPPPATH=[str(d) for d in toolchain.INCLUDE_DIRS])
+    shared_dir = build_root() / "objects" / toolchain.flags_key(shared.subst("$CCFLAGS $_CCCOMCOM"))
+    shareable = {*toolchain.kernel_sources(), *toolchain.runtime_sources()}
+    objects = [(shared if src in shareable else cross).Object(
+                   str((shared_dir if src in shareable else build_dir / "obj")
+                       / src.relative_to(ROOT / "firmware").with_suffix(".o")), str(src))
                for src in firmware_sources]
     for name in [n for n in generated_names if n.endswith(".c")]:
         objects.append(cross.Object(str(build_dir / "obj" / "gen" / name.replace(".c", ".o")), str(gen_dir / name)))

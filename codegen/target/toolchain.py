@@ -6,6 +6,7 @@ as a product build does.
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from codegen.paths import FIRMWARE_DIR
@@ -67,6 +68,13 @@ def app_sources(app: str = "test", frontend: str = "host") -> list[Path]:
     if app == "evaluate":
         sources.append(FIRMWARE_DIR / "audio" / "stream_input.c")
     return sources
+
+
+def flags_key(command_flags: str) -> str:
+    """A folder name for objects compiled with ``command_flags``: the core's name and a hash of the flags, so
+    builds with the same flags share the objects and a change of flag or board core compiles afresh."""
+    core = next((f.split("=", 1)[1] for f in command_flags.split() if f.startswith("-mcpu=")), "host")
+    return f"{core}-{hashlib.sha256(command_flags.encode()).hexdigest()[:12]}"
 
 
 def firmware_sources(board, app: str = "test", frontend: str = "host") -> list[Path]:
