@@ -56,12 +56,44 @@ def test_reduce_max_keeps_the_quantization(tmp_path):
         "input and output quantization differ; the maximum is taken of the stored values"
 
 
-def test_space_to_depth_is_int8_with_whole_blocks(tmp_path):
+def test_space_to_depth_takes_tflites_types_and_whole_blocks(tmp_path):
     options = ("SpaceToDepthOptions", {"BlockSize": 2})
     assert _why(tmp_path, [q16("x", (1, 4, 4, 1)), q16("y", (1, 2, 2, 4))], [Op("SPACE_TO_DEPTH", [0], [1], options)],
-                [0], [1]) == "tensor 'x' is INT16, output INT16; only int8 is implemented"
+                [0], [1]) == "tensor 'x' is INT16; TFLite's SPACE_TO_DEPTH takes float32, uint8, int8, int32 and int64"
     assert _why(tmp_path, [q8("x", (1, 4, 5, 1)), q8("y", (1, 2, 2, 4))], [Op("SPACE_TO_DEPTH", [0], [1], options)],
                 [0], [1]) == "height 4 and width 5 must be divisible by the block size 2"
+
+
+def test_depth_to_space_needs_whole_blocks_of_channels(tmp_path):
+    options = ("DepthToSpaceOptions", {"BlockSize": 2})
+    assert _why(tmp_path, [q8("x", (1, 2, 2, 6)), q8("y", (1, 4, 4, 1))], [Op("DEPTH_TO_SPACE", [0], [1], options)],
+                [0], [1]) == "6 channels must be divisible by the block size squared (4)"
+    assert _why(tmp_path, [q8("x", (1, 2, 2, 8)), q8("y", (1, 4, 2, 2))], [Op("DEPTH_TO_SPACE", [0], [1], options)],
+                [0], [1]) == "output shape [1, 4, 2, 2], expected [1, 4, 4, 2]"
+    assert _why(tmp_path, [q8("x", (1, 2, 2, 4)), T("y", (1, 4, 4, 1), "INT32")],
+                [Op("DEPTH_TO_SPACE", [0], [1], options)], [0], [1]) == \
+        "input 'x' is INT8, output INT32; TFLite needs one type"
+
+
+@pytest.mark.parametrize("opcode", ["DEPTH_TO_SPACE", "SPACE_TO_DEPTH"])
+@pytest.mark.parametrize("type_name", ["INT8", "INT32", "FLOAT32"])
+def test_space_depth_rearrangements_are_bit_exact_for_every_type(tmp_path, opcode, type_name):
+    """Bytes are moved whole: one kernel per operator serves int8, int32 and float32, as TFLite's do."""
+    from codegen.verify.hostrun import run_on_host
+    from codegen.verify.reference import reference_outputs
+    deep, wide = (2, 3, 3, 3 * 3 * 2), (2, 9, 9, 2)     # block 3, 2 batches, 2 channels per output pixel
+    shapes = (deep, wide) if opcode == "DEPTH_TO_SPACE" else (wide, deep)
+    quantization = () if type_name != "INT8" else (0.1, -3)
+    path = tmp_path / "m.tflite"
+    path.write_bytes(build([T("x", shapes[0], type_name, *quantization),
+                            T("y", shapes[1], type_name, *quantization)],
+                           [Op(opcode, [0], [1], (opcode.title().replace("_", "") + "Options", {"BlockSize": 3}))],
+                           [0], [1]))
+    rng = np.random.default_rng(3)
+    dtype = {"INT8": np.int8, "INT32": np.int32, "FLOAT32": np.float32}[type_name]
+    cases = [[(rng.standard_normal(shapes[0]) * 1000).astype(dtype)] for _ in range(2)]
+    ours, theirs = run_on_host(path, cases, tmp_path / "host"), reference_outputs(path, cases)
+    assert [o[0].tobytes() for o in ours] == [t[0].tobytes() for t in theirs]
 
 
 def test_a_vela_model_is_told_it_needs_the_npu(tmp_path):

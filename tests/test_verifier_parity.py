@@ -32,8 +32,8 @@ def conv_model(tmp_path, bias_scales, bias_axis: int = 0, weight_scale_count: in
     return path
 
 
-def bit_exact(path, tmp_path):
-    cases = [[np.random.default_rng(seed).integers(-128, 128, (1, 6, 6, 3), dtype=np.int8)] for seed in (1, 2)]
+def bit_exact(path, tmp_path, shape=(1, 6, 6, 3)):
+    cases = [[np.random.default_rng(seed).integers(-128, 128, shape, dtype=np.int8)] for seed in (1, 2)]
     ours = run_on_host(path, cases, tmp_path / "host")
     theirs = reference_outputs(path, cases)
     assert [[o.tobytes() for o in c] for c in ours] == [[o.tobytes() for o in c] for c in theirs]
@@ -115,3 +115,23 @@ def test_an_int16_zero_point_elsewhere_is_still_refused(tmp_path):
         load_model(path)
     assert str(error.value) == (f"{path}: not a valid TFLite model: tensor 0 ('x') is INT16 with zero point -32768, "
                                 "outside [0, 0]")
+
+
+def test_an_operator_version_the_reference_resolver_lacks_runs_on_a_copy_saying_the_version_it_has(tmp_path):
+    """The converter writes int8 DEPTH_TO_SPACE as version 2; TFLite's reference resolver registers version 1
+    only, and that reference kernel computes int8. The model is accepted, and the oracle's copy says version 1."""
+    import tensorflow as tf
+    path = tmp_path / "d2s.tflite"
+    path.write_bytes(build([T("x", (1, 2, 3, 8), "INT8", 0.1, 4), T("y", (1, 4, 6, 2), "INT8", 0.1, 4)],
+                           [Op("DEPTH_TO_SPACE", [0], [1], ("DepthToSpaceOptions", {"BlockSize": 2}), version=2)],
+                           [0], [1]))
+    with pytest.raises(Exception, match="version '2'"):    # the property is real
+        tf.lite.Interpreter(model_path=str(path), experimental_op_resolver_type=
+                            tf.lite.experimental.OpResolverType.BUILTIN_REF).allocate_tensors()
+    model = load_model(path)
+    assert oracle_note(model) == ("note: TFLite's reference resolver registers DEPTH_TO_SPACE at version 1 only, "
+                                  "and its reference kernel computes version 2 too; the oracle runs TFLite on a "
+                                  "copy that says version 1")
+    copy = oracle_copy(model)
+    assert copy != path and [op.version for op in load_model(copy).operators] == [1]
+    bit_exact(path, tmp_path, (1, 2, 3, 8))

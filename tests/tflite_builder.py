@@ -33,6 +33,7 @@ class Op:
     outputs: list[int]
     options: tuple[str, dict] | None = None    # ("SVDFOptions", {"Rank": 1, ...})
     intermediates: list[int] = field(default_factory=list)
+    version: int = 1                           # the OperatorCode's version (the converter writes 2 for some int8)
 
 
 def _vector(b, start, values, add):
@@ -80,9 +81,9 @@ def build(tensors: list[T], ops: list[Op], inputs: list[int], outputs: list[int]
             tflite.TensorAddQuantization(b, quant)
         tflite.TensorAddIsVariable(b, t.variable)
         tensor_offsets.append(tflite.TensorEnd(b))
-    codes = sorted({op.opcode for op in ops})
+    codes = sorted({(op.opcode, op.version) for op in ops})
     code_offsets = []
-    for code in codes:
+    for code, version in codes:
         # "CUSTOM:<name>" is a custom operator with that custom code (e.g. Vela's "ethos-u")
         builtin, _, custom = code.partition(":")
         value = getattr(BuiltinOperator, builtin)
@@ -92,7 +93,7 @@ def build(tensors: list[T], ops: list[Op], inputs: list[int], outputs: list[int]
         tflite.OperatorCodeAddBuiltinCode(b, value)
         if custom_offset is not None:
             tflite.OperatorCodeAddCustomCode(b, custom_offset)
-        tflite.OperatorCodeAddVersion(b, 1)
+        tflite.OperatorCodeAddVersion(b, version)
         code_offsets.append(tflite.OperatorCodeEnd(b))
     op_offsets = []
     for op in ops:
@@ -107,7 +108,7 @@ def build(tensors: list[T], ops: list[Op], inputs: list[int], outputs: list[int]
         outs = _vector(b, tflite.OperatorStartOutputsVector, op.outputs, b.PrependInt32)
         inter = _vector(b, tflite.OperatorStartIntermediatesVector, op.intermediates, b.PrependInt32)
         tflite.OperatorStart(b)
-        tflite.OperatorAddOpcodeIndex(b, codes.index(op.opcode))
+        tflite.OperatorAddOpcodeIndex(b, codes.index((op.opcode, op.version)))
         tflite.OperatorAddInputs(b, ins)
         tflite.OperatorAddOutputs(b, outs)
         tflite.OperatorAddIntermediates(b, inter)

@@ -489,13 +489,15 @@ typedef struct {
 
 void abs_s16(const tf_abs_s16_params *params, int32_t count, const int16_t *input, int16_t *output);
 
-/* SPACE_TO_DEPTH: NHWC, block b; the input's batches, height and width, and run_bytes, one input pixel
- * (channels times the element size). */
+/* SPACE_TO_DEPTH and DEPTH_TO_SPACE: NHWC, block b; the input's batches, height and width, and run_bytes,
+ * the pixel of the shallower side (its channels times the element size): the input's for SPACE_TO_DEPTH, the
+ * output's for DEPTH_TO_SPACE. Bytes are moved, so one kernel serves every element type. */
 typedef struct {
     int32_t batches, input_height, input_width, block, run_bytes;
 } tf_space_depth_params;
 
 void space_to_depth(const tf_space_depth_params *params, const int8_t *input, int8_t *output);
+void depth_to_space(const tf_space_depth_params *params, const int8_t *input, int8_t *output);
 
 /* LEAKY_RELU, int16: the identity and alpha rescales (in_scale / out_scale, in_scale * alpha / out_scale). */
 typedef struct {
