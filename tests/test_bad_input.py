@@ -205,7 +205,7 @@ def _unsupported_models(tmp_path: Path) -> dict[str, tuple[Path, str]]:
             [Op("FULLY_CONNECTED", [0, 1, -1], [2]), Op("MAXIMUM", [2, 2], [3])], [0], [3])),
             "1 operator is not supported:\n"
             "  operator 1 (MAXIMUM): tensor 'h' is FLOAT32; int8 and int16 are implemented\n"
-            "this is a float32 model: its ADD, ARG_MAX, ARG_MIN, AVERAGE_POOL_2D, CONCATENATION, CONV_2D, "
+            "this is a float32 model: its ADD, ARG_MAX, ARG_MIN, AVERAGE_POOL_2D, CAST, CONCATENATION, CONV_2D, "
             "DEPTH_TO_SPACE, DEPTHWISE_CONV_2D, DIV, FULLY_CONNECTED, GATHER, LOGISTIC, MAX_POOL_2D, MUL, RELU, "
             "RELU6, RELU_N1_TO_1, RESHAPE, SOFTMAX, SPACE_TO_DEPTH, SUB, TANH layers run as "
             "float32; for the other "

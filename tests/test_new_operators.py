@@ -311,3 +311,56 @@ def test_int16_arg_max_is_refused_as_tflite_refuses_it(tmp_path):
     axis = T("axis", (1,), "INT32", data=np.array([1], np.int32))
     assert _why(tmp_path, [q16("x", (3, 7)), axis, T("y", (3,), "INT64")], [Op("ARG_MAX", [0, 1], [2])], [0], [2]) \
         == "input 'x' is INT16; TFLite's ARG_MAX/ARG_MIN take no int16 input"
+
+
+CAST_TYPES = {"INT8": np.int8, "INT16": np.int16, "INT32": np.int32, "FLOAT32": np.float32}
+
+
+def _cast_inputs(type_name, target, rng):
+    if type_name != "FLOAT32":
+        info = np.iinfo(CAST_TYPES[type_name])
+        return rng.integers(info.min, info.max, 64, endpoint=True).astype(CAST_TYPES[type_name])
+    # Fractions of both signs up to the target's edges, where TFLite's static_cast truncates toward zero. For
+    # int32, also values beyond its range, infinities and NaN: TFLite saturates those wherever they sit.
+    top = 2.0 ** 31 if target in ("INT32", "FLOAT32") else float(np.iinfo(CAST_TYPES[target]).max) + 1
+    edges = [0.5, -0.5, -1.75, top - 0.75 if top < 2 ** 24 else top - 128, -top - 0.5 if top < 2 ** 24 else -top]
+    if target in ("INT32", "FLOAT32"):
+        edges += [2.0 ** 31, 3e9, -3e9, 1e20, np.inf, -np.inf, np.nan]
+    return np.array(edges + list(rng.uniform(-top, top, 64 - len(edges))), np.float32)
+
+
+def test_cast_is_bit_exact_between_every_pair_of_types(tmp_path):
+    """Activations cast at run time, all 16 pairs in one model: integers wrap, floats truncate, int32 saturates
+    as TFLite does."""
+    from codegen.verify.hostrun import run_on_host
+    from codegen.verify.reference import reference_outputs
+    pairs = [(source, target) for source in CAST_TYPES for target in CAST_TYPES]
+    tensors = ([T(f"x_{source}_{target}", (64,), source) for source, target in pairs]
+               + [T(f"y_{source}_{target}", (64,), target) for source, target in pairs])
+    path = tmp_path / "cast.tflite"
+    path.write_bytes(build(tensors, [Op("CAST", [k], [len(pairs) + k]) for k in range(len(pairs))],
+                           list(range(len(pairs))), list(range(len(pairs), 2 * len(pairs)))))
+    rng = np.random.default_rng(11)
+    cases = [[_cast_inputs(source, target, rng) for source, target in pairs] for _ in range(2)]
+    ours, theirs = run_on_host(path, cases, tmp_path / "host"), reference_outputs(path, cases)
+    for case_ours, case_theirs in zip(ours, theirs):
+        for (source, target), mine, tflite in zip(pairs, case_ours, case_theirs):
+            assert mine.tobytes() == tflite.tobytes(), f"{source} -> {target}"
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("INT8", [127, -128, 127, -128, 127, -128, 0, 100]),
+    ("INT16", [32767, -32768, 32767, -32768, 32767, -32768, 0, 100])])
+def test_cast_saturates_floats_beyond_a_narrow_type_wherever_they_sit(tmp_path, target, expected):
+    """C++ leaves these undefined, and TFLite's results depend on the element's place (its vectorized loop
+    saturates, its scalar remainder keeps low bits): the kernel saturates them all, NaN gives 0."""
+    from codegen.verify.hostrun import run_on_host
+    path = tmp_path / "cast.tflite"
+    path.write_bytes(build([T("x", (8,), "FLOAT32"), T("y", (8,), target)], [Op("CAST", [0], [1])], [0], [1]))
+    values = np.array([40000.5, -40000.5, 3e9, -3e9, np.inf, -np.inf, np.nan, 100.9], np.float32)
+    assert run_on_host(path, [[values]], tmp_path / "host")[0][0].tolist() == expected
+
+
+def test_cast_takes_the_types_it_implements(tmp_path):
+    assert _why(tmp_path, [T("x", (4,), "INT8"), T("y", (4,), "INT64")], [Op("CAST", [0], [1])], [0], [1]) == \
+        "tensor 'y' is INT64; int8, int16, int32 and float32 are implemented"

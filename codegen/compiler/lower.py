@@ -58,7 +58,7 @@ FULL_INTEGER_SETTINGS = ("converter.optimizations = [tf.lite.Optimize.DEFAULT], 
 
 
 # Operators with float32 kernels (codegen/compiler/ops/_float.py).
-FLOAT32_OPS = ("ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTH_TO_SPACE",
+FLOAT32_OPS = ("ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "CAST", "CONCATENATION", "CONV_2D", "DEPTH_TO_SPACE",
                "DEPTHWISE_CONV_2D", "DIV", "FULLY_CONNECTED", "GATHER", "LOGISTIC", "MAX_POOL_2D", "MUL", "RELU",
                "RELU6", "RELU_N1_TO_1", "RESHAPE", "SOFTMAX", "SPACE_TO_DEPTH", "SUB", "TANH")
 

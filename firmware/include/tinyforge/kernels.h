@@ -489,6 +489,16 @@ typedef struct {
 
 void abs_s16(const tf_abs_s16_params *params, int32_t count, const int16_t *input, int16_t *output);
 
+/* CAST: count elements from one type to another (TFLite's static_cast; cast.c says how floats leave). */
+typedef enum { TF_ELEMENT_INT8, TF_ELEMENT_INT16, TF_ELEMENT_INT32, TF_ELEMENT_FLOAT32 } tf_element_type;
+
+typedef struct {
+    int32_t count;
+    tf_element_type from, to;
+} tf_cast_params;
+
+void cast(const tf_cast_params *params, const void *input, void *output);
+
 /* SPACE_TO_DEPTH and DEPTH_TO_SPACE: NHWC, block b; the input's batches, height and width, and run_bytes,
  * the pixel of the shallower side (its channels times the element size): the input's for SPACE_TO_DEPTH, the
  * output's for DEPTH_TO_SPACE. Bytes are moved, so one kernel serves every element type. */
