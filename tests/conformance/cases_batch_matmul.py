@@ -1,4 +1,4 @@
-"""BATCH_MATMUL, int8: attention-style products of two activations (q x k^T, then the scores x v), batch
+"""BATCH_MATMUL, int8 and 16x8: attention-style products of two activations (q x k^T, then the scores x v), batch
 broadcasting, and a constant operand."""
 from __future__ import annotations
 
@@ -26,3 +26,8 @@ CASES = [Case("BATCH_MATMUL", "batch_matmul", dict(shape1=s1, shape2=s2, transpo
                                    ([2, 4, 6], [2, 6, 3], False, False, False),
                                    ([5, 4], [5, 3], True, False, False),
                                    ([2, 3, 4, 5], [1, 1, 5, 6], False, False, False)]]
+CASES += [Case("BATCH_MATMUL", "batch_matmul", dict(shape1=s1, shape2=s2, transpose_a=ta, transpose_b=tb, constant=c),
+               quantization="16x8")
+          for s1, s2, ta, tb, c in [([3, 4, 5], [3, 6, 5], False, True, False),
+                                    ([2, 3, 4, 5], [1, 1, 5, 6], False, False, False),
+                                    ([5, 4], [5, 3], True, False, False)]]

@@ -1,5 +1,6 @@
-"""BATCH_MATMUL -> batch_matmul_s8 (firmware/kernels/batch_matmul_s8.c), int8: out[b] = lhs[b] x rhs[b] with
-TFLite's batch broadcasting (up to 3 batch dimensions, a dimension of 1 repeated) and adj_x / adj_y.
+"""BATCH_MATMUL -> batch_matmul_s8 (firmware/kernels/batch_matmul_s8.c), int8, or batch_matmul_s16, 16x8 (int16
+operands with zero points 0, summed in int64): out[b] = lhs[b] x rhs[b] with TFLite's batch broadcasting (up to
+3 batch dimensions, a dimension of 1 repeated) and adj_x / adj_y.
 
 batch_matmul.cc: each operand is offset by its zero point, the products sum in int32 (integer sums do not
 depend on the order, so the transposes TFLite makes first change nothing here), the sum is rescaled by
@@ -51,9 +52,14 @@ def check(model: Model, op: Operator) -> None:
         raise unsupported(op, f"{len(op.inputs)} inputs, expected 2")
     lhs, rhs = model.op_inputs(op)
     out = model.op_outputs(op)[0]
+    kind = lhs.type if lhs.type in ("INT8", "INT16") else "INT8"
     for t in (lhs, rhs, out):
-        if t.type != "INT8" or t.quantization is None or t.quantization.per_channel:
-            raise unsupported(op, f"tensor '{t.name}' is {t.type}; per-tensor int8 is implemented")
+        if t.type != kind or t.quantization is None or t.quantization.per_channel:
+            # batch_matmul.cc's Prepare: both operands of one type (besides its float x int8 hybrid)
+            raise unsupported(op, f"tensor '{t.name}' is {t.type}; per-tensor int8, or int16 throughout, is "
+                                  "implemented")
+        if kind == "INT16" and t.zero_point != 0:
+            raise unsupported(op, f"int16 tensor '{t.name}' has zero point {t.zero_point}; TFLite requires 0")
     if lhs.is_constant and rhs.is_constant:
         raise unsupported(op, "both inputs are constants (the converter folds these)")
     g = _geometry(model, op)
@@ -69,10 +75,12 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     offsets = activation_offsets(model, op, layer)
     multiplier, shift = quant.quantize_multiplier(float(np.float32(lhs.scale) * np.float32(rhs.scale) /
                                                         np.float32(out.scale)))
+    ctype = "int16_t" if lhs.type == "INT16" else "int8_t"
+    layer.function = "batch_matmul_s16" if lhs.type == "INT16" else "batch_matmul_s8"
     layer.params = dict(g, lhs_offset=-lhs.zero_point, rhs_offset=-rhs.zero_point, output_offset=out.zero_point,
-                        multiplier=multiplier, shift=shift,
-                        operand1=operand(model, op, 0, offsets, layer.consts, layer.symbol),
-                        operand2=operand(model, op, 1, offsets, layer.consts, layer.symbol))
+                        multiplier=multiplier, shift=shift, ctype=ctype,
+                        operand1=operand(model, op, 0, offsets, layer.consts, layer.symbol, ctype),
+                        operand2=operand(model, op, 1, offsets, layer.consts, layer.symbol, ctype))
     layer.macs = int(np.prod(g["batch"])) * g["rows"] * g["cols"] * g["depth"]
 
 

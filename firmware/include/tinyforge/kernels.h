@@ -468,6 +468,8 @@ typedef struct {
 } tf_batch_matmul_params;
 
 void batch_matmul_s8(const tf_batch_matmul_params *params, const int8_t *lhs, const int8_t *rhs, int8_t *output);
+void batch_matmul_s16(const tf_batch_matmul_params *params, const int16_t *lhs, const int16_t *rhs,
+                      int16_t *output);
 
 /* SOFTMAX, 16x8: the input rescale (input scale * beta / (10 / 65535)) and TFLite's two 513-entry tables. */
 typedef struct {
