@@ -58,8 +58,6 @@ def check(model: Model, op: Operator) -> None:
             # batch_matmul.cc's Prepare: both operands of one type (besides its float x int8 hybrid)
             raise unsupported(op, f"tensor '{t.name}' is {t.type}; per-tensor int8, or int16 throughout, is "
                                   "implemented")
-        if kind == "INT16" and t.zero_point != 0:
-            raise unsupported(op, f"int16 tensor '{t.name}' has zero point {t.zero_point}; TFLite requires 0")
     if lhs.is_constant and rhs.is_constant:
         raise unsupported(op, "both inputs are constants (the converter folds these)")
     g = _geometry(model, op)
