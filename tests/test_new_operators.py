@@ -201,7 +201,7 @@ def test_rsqrt_below_the_zero_point_holds_the_largest_output():
 def test_squared_difference_is_int8_and_broadcasts_over_four_dimensions(tmp_path):
     assert _why(tmp_path, [q16("a", (1, 4)), q16("b", (1, 4)), q16("y", (1, 4))],
                 [Op("SQUARED_DIFFERENCE", [0, 1], [2])], [0, 1], [2]) == \
-        "tensor 'a' is INT16; only quantized int8 is implemented"
+        "tensor 'a' is INT16; TFLite's SQUARED_DIFFERENCE runs float32, int32 and int8 only"
     assert _why(tmp_path, [q8("a", (1, 2, 3, 4, 5)), q8("b", (1, 5)), q8("y", (1, 2, 3, 4, 5))],
                 [Op("SQUARED_DIFFERENCE", [0, 1], [2])], [0, 1], [2]) == \
         "broadcasting over 5 dimensions; TFLite broadcasts this operator over at most 4"
@@ -371,3 +371,13 @@ def test_batch_matmul_16x8_is_int16_throughout(tmp_path):
     weights = T("w", (1, 4, 3), "INT8", 0.01, 0, data=np.ones((1, 4, 3), np.int8))
     assert _why(tmp_path, [q16("a", (1, 2, 4)), weights, q16("y", (1, 2, 3))], [Op("BATCH_MATMUL", [0, 1], [2])],
                 [0], [2]) == "tensor 'w' is INT8; per-tensor int8, or int16 throughout, is implemented"
+
+
+def test_int16_prelu_and_squared_difference_say_why_they_are_int8_only(tmp_path):
+    alpha = T("alpha", (4,), "INT16", 0.01, 0, data=np.arange(4, dtype=np.int16))
+    assert _why(tmp_path, [q16("x", (1, 4)), alpha, q16("y", (1, 4))], [Op("PRELU", [0, 1], [2])], [0], [2]) == \
+        ("tensor 'x' is INT16; TFLite's converter makes no 16x8 PRELU (\"Quantization to 16x8-bit not yet supported "
+         "for op: 'PRELU'\"), so only int8 is implemented")
+    assert _why(tmp_path, [q16("a", (1, 4)), q16("b", (1, 4)), q16("y", (1, 4))],
+                [Op("SQUARED_DIFFERENCE", [0, 1], [2])], [0, 1], [2]) == \
+        "tensor 'a' is INT16; TFLite's SQUARED_DIFFERENCE runs float32, int32 and int8 only"

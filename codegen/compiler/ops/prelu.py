@@ -23,6 +23,9 @@ def check(model: Model, op: Operator) -> None:
     inp, alpha = model.op_inputs(op)
     out = model.op_outputs(op)[0]
     for t in (inp, alpha, out):
+        if t.type == "INT16":
+            raise unsupported(op, f"tensor '{t.name}' is INT16; TFLite's converter makes no 16x8 PRELU (\"Quantization "
+                                  "to 16x8-bit not yet supported for op: 'PRELU'\"), so only int8 is implemented")
         if t.type != "INT8" or t.quantization is None:
             raise unsupported(op, f"tensor '{t.name}' is {t.type}{'' if t.quantization else ' without quantization'}"
                                   "; only quantized int8 is implemented")

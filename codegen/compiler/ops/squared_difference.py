@@ -25,6 +25,10 @@ def check(model: Model, op: Operator) -> None:
         raise unsupported(op, f"{len(op.inputs)} inputs, expected 2")
     ins, out = model.op_inputs(op), model.op_outputs(op)[0]
     for t in [*ins, out]:
+        if t.type == "INT16":
+            # squared_difference.cc's Eval: "SquaredDifference only supports FLOAT32 and INT32 now" (and int8)
+            raise unsupported(op, f"tensor '{t.name}' is INT16; TFLite's SQUARED_DIFFERENCE runs float32, int32 and "
+                                  "int8 only")
         if t.type != "INT8" or t.quantization is None:
             raise unsupported(op, f"tensor '{t.name}' is {t.type}{'' if t.quantization else ' without quantization'}"
                                   "; only quantized int8 is implemented")
