@@ -122,7 +122,7 @@ def test_int16_pad_and_slice_keep_one_type(tmp_path):
                           for n, v in (("b", [0, 1]), ("e", [1, 3]), ("s", [1, 1])))
     assert _why(tmp_path, [q16("x", (1, 4)), begin, end, stride, q8("y", (1, 2))],
                 [Op("STRIDED_SLICE", [0, 1, 2, 3], [4])], [0], [4]) == \
-        "tensor 'y' is INT8, only int8 or int16 activations (one type throughout) are implemented for it"
+        "tensor 'y' is INT8, only int8, int16 or float32 (one type throughout) are implemented for it"
 
 
 def test_int16_leaky_relu_is_int16_throughout(tmp_path):

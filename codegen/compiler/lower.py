@@ -59,8 +59,9 @@ FULL_INTEGER_SETTINGS = ("converter.optimizations = [tf.lite.Optimize.DEFAULT], 
 
 # Operators with float32 kernels (codegen/compiler/ops/_float.py).
 FLOAT32_OPS = ("ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "CAST", "CONCATENATION", "CONV_2D", "DEPTH_TO_SPACE",
-               "DEPTHWISE_CONV_2D", "DIV", "FULLY_CONNECTED", "GATHER", "LOGISTIC", "MAX_POOL_2D", "MUL", "RELU",
-               "RELU6", "RELU_N1_TO_1", "RESHAPE", "SOFTMAX", "SPACE_TO_DEPTH", "SUB", "TANH")
+               "DEPTHWISE_CONV_2D", "DIV", "FULLY_CONNECTED", "GATHER", "LOGISTIC", "MAX_POOL_2D", "MUL", "PAD",
+               "PADV2", "RELU", "RELU6", "RELU_N1_TO_1", "RESHAPE", "SOFTMAX", "SPACE_TO_DEPTH", "STRIDED_SLICE",
+               "SUB", "TANH", "TRANSPOSE")
 
 
 def quantization_advice(model: Model) -> str | None:

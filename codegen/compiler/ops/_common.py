@@ -42,6 +42,25 @@ def require_int8_or_int16_activations(model: Model, op: Operator, quantized: boo
     return kind
 
 
+# Operators that move elements without arithmetic (TRANSPOSE, STRIDED_SLICE, PAD) run float32 too: their kernels
+# copy whole elements, so the bits are TFLite's.
+MOVED_CTYPES = {"INT8": "int8_t", "INT16": "int16_t", "FLOAT32": "float"}
+MOVED_SUFFIXES = {"INT8": "s8", "INT16": "s16", "FLOAT32": "f32"}
+
+
+def require_moved_activations(model: Model, op: Operator) -> str:
+    """The first input and every output are int8, int16 or float32, one type throughout; returns that type."""
+    tensors = [model.tensor(op.inputs[0]) if op.inputs else None, *model.op_outputs(op)]
+    kind = tensors[0].type if tensors[0] is not None else None
+    for t in tensors:
+        if t is None or t.type not in MOVED_CTYPES or t.type != kind:
+            raise unsupported(op, f"tensor '{t.name if t else '?'}' is {t.type if t else 'missing'}, "
+                                  "only int8, int16 or float32 (one type throughout) are implemented for it")
+        if t.size == 0:
+            raise unsupported(op, f"tensor '{t.name}' has shape {list(t.shape)}")
+    return kind
+
+
 def require_weights(model: Model, op: Operator) -> None:
     """Constant int8 weights with quantization, optional constant int32 bias, a fused activation we clamp."""
     inputs = model.op_inputs(op)

@@ -27,7 +27,14 @@ def is_float(model: Model, op: Operator, position: int = 0) -> bool:
 
 
 def c_float(value: float) -> str:
-    return f"{float(np.float32(value))!r}f"
+    """A C float literal of ``value`` rounded to float32; infinities and NaN as GCC's builtins (a PADV2 before a
+    max pool pads with -inf)."""
+    value = float(np.float32(value))
+    if np.isnan(value):
+        return "__builtin_nanf(\"\")"
+    if np.isinf(value):
+        return "__builtin_inff()" if value > 0 else "(-__builtin_inff())"
+    return f"{value!r}f"
 
 
 def float_range(op: Operator, activation: str | None = None) -> dict:

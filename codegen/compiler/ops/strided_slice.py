@@ -1,4 +1,4 @@
-"""STRIDED_SLICE -> strided_slice_s8 / strided_slice_s16 (firmware/kernels/strided_slice_s8.c), int8 and int16.
+"""STRIDED_SLICE -> strided_slice_s8 / _s16 / _f32 (firmware/kernels/strided_slice.c), int8, int16, float32.
 
 Begin/end/strides and the masks are resolved here as TFLite's strided_slice_logic.h StartForAxis and
 StopForAxis do, so the kernel only walks start + i * step per output dimension.
@@ -8,7 +8,7 @@ from __future__ import annotations
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
-from codegen.compiler.ops._common import ACTIVATION_CTYPES, require_int8_or_int16_activations
+from codegen.compiler.ops._common import MOVED_CTYPES, MOVED_SUFFIXES, require_moved_activations
 from codegen.compiler.ops._shapes import constant_ints, padded, require_dims, same_quantization, strides
 from codegen.compiler.ops import OperatorSpec
 
@@ -61,7 +61,7 @@ def resolve(model: Model, op: Operator) -> list[tuple[int, int, int, bool]]:
 
 
 def check(model: Model, op: Operator) -> None:
-    require_int8_or_int16_activations(model, op, quantized=False)
+    require_moved_activations(model, op)
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     require_dims(op, inp)
     if inp.quantization is not None and out.quantization is not None and not same_quantization(inp, out):
@@ -76,11 +76,11 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     inp = model.op_inputs(op)[0]
     axes = resolve(model, op)
     in_strides = strides(inp.shape)
-    layer.function = "strided_slice_s16" if inp.type == "INT16" else "strided_slice_s8"
+    layer.function = f"strided_slice_{MOVED_SUFFIXES[inp.type]}"
     layer.params = dict(shape=padded([count for _, _, count, _ in axes]),
                         step=padded([step * s for (_, step, _, _), s in zip(axes, in_strides)], fill=0),
                         start=sum(start * s for (start, _, _, _), s in zip(axes, in_strides)),
-                        ctype=ACTIVATION_CTYPES[inp.type])
+                        ctype=MOVED_CTYPES[inp.type])
 
 
 SPEC = OperatorSpec(opcodes=OPCODES, template="transpose", name=KIND, function='strided_slice_s8', check=check, lower=lower)

@@ -1,11 +1,11 @@
-"""TRANSPOSE -> transpose_s8 / transpose_s16 (firmware/kernels/transpose_s8.c): a walk over the output whose steps are the
+"""TRANSPOSE -> transpose_s8 / _s16 / _f32 (firmware/kernels/transpose.c): a walk over the output whose steps are the
 input strides of the permuted axes."""
 from __future__ import annotations
 
 from codegen.compiler.layer import Layer
 from codegen.model.tflite_model import Model, Operator
 from codegen.compiler.ops import unsupported
-from codegen.compiler.ops._common import ACTIVATION_CTYPES, require_int8_or_int16_activations
+from codegen.compiler.ops._common import MOVED_CTYPES, MOVED_SUFFIXES, require_moved_activations
 from codegen.compiler.ops._shapes import constant_ints, padded, require_dims, same_quantization, strides
 from codegen.compiler.ops import OperatorSpec
 
@@ -22,7 +22,7 @@ def _perm(model: Model, op: Operator) -> list[int]:
 
 
 def check(model: Model, op: Operator) -> None:
-    require_int8_or_int16_activations(model, op, quantized=False)
+    require_moved_activations(model, op)
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     require_dims(op, inp)
     if inp.quantization is not None and out.quantization is not None and not same_quantization(inp, out):
@@ -36,9 +36,9 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     inp, out = model.op_inputs(op)[0], model.op_outputs(op)[0]
     perm = _perm(model, op)
     in_strides = strides(inp.shape)
-    layer.function = "transpose_s16" if inp.type == "INT16" else "transpose_s8"
+    layer.function = f"transpose_{MOVED_SUFFIXES[inp.type]}"
     layer.params = dict(shape=padded(out.shape), step=padded([in_strides[p] for p in perm], fill=0), start=0,
-                        perm=perm, ctype=ACTIVATION_CTYPES[inp.type])
+                        perm=perm, ctype=MOVED_CTYPES[inp.type])
 
 
 SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='transpose_s8', check=check, lower=lower)

@@ -312,7 +312,8 @@ typedef struct {
     int32_t input_shape[TF_MAX_DIMS];
     int32_t output_shape[TF_MAX_DIMS];
     int32_t before[TF_MAX_DIMS];   /* padding before each dimension */
-    int32_t pad_value;
+    int32_t pad_value;             /* int8 and int16 */
+    float pad_value_f32;           /* float32 */
 } tf_pad_params;
 
 /* A strided walk over the input: output element (i0..i5) is
@@ -534,14 +535,17 @@ void concatenation_s8(int32_t input_count, const int8_t *const *inputs, const in
                       int32_t outer, int8_t *output);
 void pad_s8(const tf_pad_params *params, const int8_t *input, int8_t *output);
 void pad_s16(const tf_pad_params *params, const int16_t *input, int16_t *output);
+void pad_f32(const tf_pad_params *params, const float *input, float *output);
 void mean_s8(const tf_mean_params *params, const int8_t *input, int8_t *output);
 /* REDUCE_MAX: the walk of MEAN (count, shapes and steps; the rescaling fields unused). */
 void reduce_max_s8(const tf_mean_params *params, const int8_t *input, int8_t *output);
 void reduce_max_s16(const tf_mean_params *params, const int16_t *input, int16_t *output);
 void strided_slice_s8(const tf_gather_params *params, const int8_t *input, int8_t *output);
 void strided_slice_s16(const tf_gather_params *params, const int16_t *input, int16_t *output);
+void strided_slice_f32(const tf_gather_params *params, const float *input, float *output);
 void transpose_s8(const tf_gather_params *params, const int8_t *input, int8_t *output);
 void transpose_s16(const tf_gather_params *params, const int16_t *input, int16_t *output);
+void transpose_f32(const tf_gather_params *params, const float *input, float *output);
 
 typedef struct {
     double scale;                      /* quantize_f32: output scale; dequantize_f32: input scale */

@@ -1,5 +1,5 @@
 /*
- * PAD and PADV2, int8 and int16, up to TF_MAX_DIMS dimensions.
+ * PAD and PADV2, int8, int16 and float32, up to TF_MAX_DIMS dimensions.
  *
  * Mirrors tflite::reference_ops::Pad (internal/reference/pad.h): every
  * output element inside [before, before + input size) on all dimensions is
@@ -11,8 +11,8 @@
 
 #include "broadcast.h"
 
-/* One walk for both types: `inside` elements come from the input in its own order. */
-#define TF_PAD_WALK(type)                                                              \
+/* One walk for every type: `inside` elements come from the input in its own order. */
+#define TF_PAD_WALK(type, pad)                                                         \
     do {                                                                               \
         const int32_t total = tf_shape_size(params->output_shape);                     \
         int32_t idx[TF_MAX_DIMS] = {0};                                                \
@@ -28,7 +28,7 @@
                     break;                                                             \
                 }                                                                      \
             }                                                                          \
-            output[i] = inside ? input[in_pos++] : (type)params->pad_value;            \
+            output[i] = inside ? input[in_pos++] : (type)(pad);                        \
             for (d = TF_MAX_DIMS - 1; d >= 0; --d) {                                   \
                 if (++idx[d] < params->output_shape[d]) {                              \
                     break;                                                             \
@@ -40,10 +40,15 @@
 
 void pad_s8(const tf_pad_params *params, const int8_t *input, int8_t *output)
 {
-    TF_PAD_WALK(int8_t);
+    TF_PAD_WALK(int8_t, params->pad_value);
 }
 
 void pad_s16(const tf_pad_params *params, const int16_t *input, int16_t *output)
 {
-    TF_PAD_WALK(int16_t);
+    TF_PAD_WALK(int16_t, params->pad_value);
+}
+
+void pad_f32(const tf_pad_params *params, const float *input, float *output)
+{
+    TF_PAD_WALK(float, params->pad_value_f32);
 }

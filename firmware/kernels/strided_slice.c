@@ -1,5 +1,5 @@
 /*
- * STRIDED_SLICE, int8 and int16 (the output keeps the input's quantization).
+ * STRIDED_SLICE, int8, int16 and float32 (the output keeps the input's quantization).
  *
  * tflite::reference_ops::StridedSlice walks start, start + stride, ...
  * for each axis after resolving masks and negative indices with
@@ -17,6 +17,11 @@ void strided_slice_s8(const tf_gather_params *params, const int8_t *input, int8_
 }
 
 void strided_slice_s16(const tf_gather_params *params, const int16_t *input, int16_t *output)
+{
+    TF_GATHER_WALK(params, input, output);
+}
+
+void strided_slice_f32(const tf_gather_params *params, const float *input, float *output)
 {
     TF_GATHER_WALK(params, input, output);
 }
