@@ -1,5 +1,11 @@
-"""The conformance session: convert every case missing from build/conformance/ (one converter process per
-core, many cases each), then let the tests run them; report the case count at the end."""
+"""The conformance session: convert every case missing from the conversion cache, then let the tests run
+them; report the case count at the end.
+
+Converting is the slow part (about a thousand Keras models through TFLite's converter), and it needs no test to
+have run. So when a session also runs other tests, one converter process starts as soon as the tests are
+collected and works through the cases on the core the rest of the suite leaves idle (its tests run one at a
+time), while the conformance tests are moved to the end of the run (tests/conftest.py). When they start, a second
+process takes the cases left from the other end of the list, and both finish what remains."""
 from __future__ import annotations
 
 import json
@@ -16,53 +22,70 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cases import CACHE, CONVERT_SCRIPT, DEVICE_RESULTS, KERNEL_RUNS, RESULTS, Case, load_cases  # noqa: E402
 
 CONVERTER_PROCESSES = max(1, min(2, os.cpu_count() or 1))
+_LOGS = Path(tempfile.mkdtemp(prefix="tinyforge-conversion-"))
+_RUNNING: list[tuple[subprocess.Popen, Path]] = []     # converter processes and their logs
 
 
 def _done(case) -> bool:
     return case.model_path.is_file() or case.model_path.with_suffix(".error").is_file()
 
 
+def _start_converter(cases, name: str) -> None:
+    """One converter process over ``cases`` in that order; it skips any case another process finished first."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    jobs = _LOGS / f"{name}.json"
+    jobs.write_text(json.dumps([dict(source=c.source, builder=c.builder, params=c.params,
+                                     range=c.representative_range, quantization=c.quantization,
+                                     out=str(c.model_path)) for c in cases]))
+    log = _LOGS / f"{name}.log"
+    with open(log, "w") as out:
+        _RUNNING.append((subprocess.Popen([sys.executable, str(CONVERT_SCRIPT), str(jobs)], stdout=out,
+                                          stderr=subprocess.STDOUT), log))
+
+
 def convert_missing(cases, progress: bool = True) -> None:
-    """Convert the cases not in the cache yet; a bar (on a terminal, and not under pytest -q) counts them."""
+    """Convert the cases not in the cache yet, joining a converter started in the background if there is one;
+    a bar (on a terminal, and not under pytest -q) counts them."""
     from tqdm import tqdm
     missing = [c for c in cases if not _done(c)]
-    if not missing:
-        return
-    CACHE.mkdir(parents=True, exist_ok=True)
-    batches = [missing[i::CONVERTER_PROCESSES] for i in range(CONVERTER_PROCESSES)]
-    processes = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for number, batch in enumerate(b for b in batches if b):
-            jobs = Path(tmp) / f"jobs{number}.json"
-            jobs.write_text(json.dumps([dict(source=c.source, builder=c.builder, params=c.params,
-                                             range=c.representative_range, quantization=c.quantization,
-                                             out=str(c.model_path)) for c in batch]))
-            log = open(Path(tmp) / f"log{number}.txt", "w")
-            processes.append((subprocess.Popen([sys.executable, str(CONVERT_SCRIPT), str(jobs)],
-                                               stdout=log, stderr=subprocess.STDOUT), log))
+    if missing:
+        if not any(process.poll() is None for process, _ in _RUNNING):
+            _start_converter(missing, "forward")
+        if CONVERTER_PROCESSES > 1:
+            _start_converter(missing[::-1], "backward")
         # pytest captures sys.stderr during fixtures; the bar goes to the terminal itself
         bar = tqdm(total=len(missing), desc="converting conformance cases", unit="model", file=sys.__stderr__,
                    disable=None if progress else True, delay=2)
-        while any(process.poll() is None for process, _ in processes):
+        while any(process.poll() is None for process, _ in _RUNNING):
             bar.update(sum(map(_done, missing)) - bar.n)
             time.sleep(0.5)
         bar.update(sum(map(_done, missing)) - bar.n)
         bar.close()
-        for process, log in processes:
-            process.wait()
-            log.close()
-            if process.returncode != 0:
-                raise RuntimeError(f"converter failed:\n{Path(log.name).read_text()[-3000:]}")
+    failed = [(process, log) for process, log in _RUNNING if process.returncode not in (0, None)]
+    _RUNNING.clear()
+    if failed:
+        raise RuntimeError(f"converter failed:\n{failed[0][1].read_text()[-3000:]}")
 
 
 SELECTED = []
 
 
 def pytest_collection_finish(session):
-    """Convert only what this session runs, after ``-k`` deselection (a few operators convert quickly)."""
+    """Convert only what this session runs, after ``-k`` deselection (a few operators convert quickly); start
+    converting now when other tests run first."""
     # Other test files (tests/test_kernels.py) parametrize a "case" too: take only conformance Cases.
     SELECTED.extend(item.callspec.params["case"] for item in session.items
                     if hasattr(item, "callspec") and isinstance(item.callspec.params.get("case"), Case))
+    others = any("conformance" not in item.path.parts for item in session.items)
+    missing = [c for c in SELECTED if not _done(c)]
+    if others and missing and not session.config.option.collectonly:
+        _start_converter(missing, "forward")
+
+
+def pytest_unconfigure(config):
+    for process, _ in _RUNNING:      # a session that stopped early leaves no converter behind
+        if process.poll() is None:
+            process.kill()
 
 
 @pytest.fixture(scope="session")

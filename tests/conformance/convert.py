@@ -1,7 +1,8 @@
 """Convert conformance cases to full-int8 .tflite files: ``python convert.py JOBS.json``.
 
 JOBS.json lists ``{"source", "builder", "params", "range", "quantization", "out"}``. One process converts many cases so
-TensorFlow is imported once per batch; the test session runs one such process per core.
+TensorFlow is imported once per batch; the test session runs one such process per core, over the same list from
+either end, and each skips the cases already made.
 """
 from __future__ import annotations
 
@@ -52,11 +53,13 @@ def main(jobs_file: str) -> int:
 
     modules = {}
     for job in json.loads(Path(jobs_file).read_text()):
+        out = Path(job["out"])
+        if out.is_file() or out.with_suffix(".error").is_file():
+            continue            # another converter process (working from the other end) made it
         module = modules.setdefault(job["source"], load_module(Path(job["source"])))
         # Weights are seeded from the case so a reconversion gives the same model.
         seed = zlib.crc32(json.dumps([job["builder"], job["params"]], sort_keys=True).encode())
         keras.utils.set_random_seed(seed)
-        out = Path(job["out"])
         try:
             data = convert(getattr(module, job["builder"])(**job["params"]), seed, job["range"],
                            job.get("quantization", "int8"))
