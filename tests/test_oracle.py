@@ -59,7 +59,8 @@ def stand_in(tmp_path, monkeypatch):
 CASES = [[np.zeros((1, 49, 40, 1), np.int8)]]
 
 
-def test_the_worker_answers_as_tflite_does_in_process():
+def test_the_worker_answers_as_tflite_does_in_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYFORGE_ORACLE_CACHE", str(tmp_path / "answers"))     # ask the worker, not the cache
     cases = [[np.full((1, 49, 40, 1), v, np.int8)] for v in (-128, 0, 37)]
     ours = reference_outputs(MODEL, cases)
     theirs = run_reference(MODEL, cases)
@@ -105,3 +106,27 @@ def test_no_crash_means_one_run(stand_in):
     assert reference_outputs("m.tflite", CASES)[0][0].tolist() == [[3, 3, 3, 3]]
     assert reference_outputs("m.tflite", CASES)[0][0].tolist() == [[3, 3, 3, 3]]
     assert starts.read_text() == "1"
+
+
+def test_a_clean_answer_is_kept_and_the_same_question_starts_no_worker(stand_in, tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYFORGE_ORACLE_CACHE", str(tmp_path / "answers"))
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"a model")
+    starts = stand_in("answer 3")
+    assert reference_outputs(model, CASES)[0][0].tolist() == [[3, 3, 3, 3]]
+    oracle._shutdown()
+    oracle._WORKER = None
+    assert reference_outputs(model, CASES)[0][0].tolist() == [[3, 3, 3, 3]]
+    assert starts.read_text() == "1" and oracle._WORKER is None          # answered from the cache
+    model.write_bytes(b"another model")                                  # other bytes: asked again
+    reference_outputs(model, CASES)
+    assert starts.read_text() == "2"
+
+
+def test_an_answer_after_a_crash_is_not_kept(stand_in, tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYFORGE_ORACLE_CACHE", str(tmp_path / "answers"))
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"a model")
+    stand_in("crash", "answer 5", "answer 5")
+    reference_outputs(model, CASES)
+    assert not list((tmp_path / "answers").glob("*.pickle"))

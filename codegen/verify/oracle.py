@@ -12,12 +12,16 @@ and answers requests over its stdin/stdout:
   failed on it.
 
 Frames are a 4-byte little-endian length and a pickle. The worker never prints to stdout otherwise.
+
+Clean answers are kept in a cache (``~/.cache/tinyforge/oracle``, or ``$TINYFORGE_ORACLE_CACHE``), keyed by
+everything they depend on, so a rebuild, or the same model on another board, starts no TensorFlow at all.
 """
 from __future__ import annotations
 
 import atexit
-import threading
+import hashlib
 import os
+import threading
 import pickle
 import struct
 import subprocess
@@ -128,17 +132,62 @@ _LOCK = threading.Lock()
 
 
 def ask(model_path, cases) -> list[list[np.ndarray]]:
-    """TFLite's reference outputs for ``cases``, from the worker, with the crash rules above."""
+    """TFLite's reference outputs for ``cases``, from the answer cache or the worker, with the crash rules
+    above."""
     with _LOCK:
-        return _ask(model_path, cases)
+        cases = [[np.asarray(v) for v in case] for case in cases]
+        entry = _cache_entry(model_path, cases)
+        try:
+            with open(entry, "rb") as cached:
+                return pickle.load(cached)
+        except (OSError, EOFError, pickle.UnpicklingError, TypeError):
+            pass
+        answer, clean = _ask(model_path, cases)
+        if not clean or entry is None:
+            return answer
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            partial = entry.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+            partial.replace(entry)
+        except OSError:
+            pass        # a read-only cache only costs the next run a TensorFlow start
+        return answer
 
 
-def _ask(model_path, cases) -> list[list[np.ndarray]]:
+def _cache_entry(model_path, cases) -> Path | None:
+    """Where the answer for this question is kept. Starting TensorFlow takes seconds, and a build asks the
+    same question again on every board and every rebuild; the answer depends only on what the key holds: the
+    model's bytes, the inputs' types, shapes and bytes, the TensorFlow release, the code that runs it
+    (reference.py) and the worker's command. Only answers from a first, clean run are kept."""
+    from importlib.metadata import PackageNotFoundError, version
+    digest = hashlib.sha256()
+    try:
+        digest.update(version("tensorflow").encode())
+    except PackageNotFoundError:
+        digest.update(b"no tensorflow")
+    digest.update((Path(__file__).parent / "reference.py").read_bytes())
+    digest.update(" ".join(Worker.command).encode())
+    try:
+        digest.update(Path(model_path).read_bytes())
+    except OSError:
+        return None     # the worker says what is wrong with the path
+    for case in cases:
+        for value in case:
+            digest.update(f"|{value.dtype.str}{value.shape}|".encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+    root = Path(os.environ.get("TINYFORGE_ORACLE_CACHE")
+                or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tinyforge" / "oracle")
+    return root / f"{digest.hexdigest()[:32]}.pickle"
+
+
+def _ask(model_path, cases) -> tuple[list[list[np.ndarray]], bool]:
+    """The answer, and whether it came from a first run that did not crash."""
     model_path = str(model_path)
     cases = [[np.asarray(v) for v in case] for case in cases]
     name = Path(model_path).name
     try:
-        return _worker().run(model_path, cases)
+        return _worker().run(model_path, cases), True
     except WorkerDied as first:
         crash = first.reason
     try:
@@ -154,7 +203,7 @@ def _ask(model_path, cases) -> list[list[np.ndarray]]:
     if not _same(second, third):
         raise TinyforgeError(f"TFLite itself failed on {name}: its reference interpreter crashed once ({crash}) "
                              f"and then gave two different answers, so there is no oracle to check against")
-    return second
+    return second, False
 
 
 def serve() -> int:
