@@ -381,3 +381,11 @@ def test_int16_prelu_and_squared_difference_say_why_they_are_int8_only(tmp_path)
     assert _why(tmp_path, [q16("a", (1, 4)), q16("b", (1, 4)), q16("y", (1, 4))],
                 [Op("SQUARED_DIFFERENCE", [0, 1], [2])], [0, 1], [2]) == \
         "tensor 'a' is INT16; TFLite's SQUARED_DIFFERENCE runs float32, int32 and int8 only"
+
+
+def test_a_custom_operator_is_named_and_tflms_signal_ops_say_where_features_come_from(tmp_path):
+    assert _why(tmp_path, [q8("x", (1, 4)), q8("y", (1, 4))], [Op("CUSTOM:SignalWindow", [0], [1])], [0], [1]) == (
+        "custom operator 'SignalWindow' (TFLM's signal library: TFLite's interpreter has no kernel for it either; "
+        "compute these features on the host, or with tinyforge's frontend=device)")
+    assert _why(tmp_path, [q8("x", (1, 4)), q8("y", (1, 4))], [Op("CUSTOM:MyOp", [0], [1])], [0], [1]) == \
+        "custom operator 'MyOp'"

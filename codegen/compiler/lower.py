@@ -36,6 +36,11 @@ def check_supported(model: Model, op: Operator) -> None:
         called = sorted({v for k, v in op.options.items() if k.endswith("subgraph_index")})
         raise unsupported(op, f"control flow into subgraph(s) {', '.join(map(str, called)) or '?'}; "
                               "only single-subgraph models compile (unroll loops, e.g. Keras RNNs with unroll=True)")
+    if spec is None and op.opcode == "CUSTOM":
+        code = op.custom_code or "?"
+        where = (" (TFLM's signal library: TFLite's interpreter has no kernel for it either; compute these "
+                 "features on the host, or with tinyforge's frontend=device)" if code.startswith("Signal") else "")
+        raise unsupported(op, f"custom operator '{code}'{where}")
     if spec is None:
         raise unsupported(op, "no kernel for this operator")
     if len(op.outputs) != 1 and not spec.multiple_outputs:
