@@ -37,3 +37,16 @@ def test_agreement_is_exact_without_a_tolerance_and_bounded_with_one():
     far[0] += np.float32(BOUND_ULPS + 1) * np.spacing(np.float32(0.5))
     assert not agrees(far, want, tol)
     assert not agrees(np.array([np.nan, 0.5, 0.125], np.float32), want, tol)
+
+
+def test_a_float_lstm_widens_the_bound_for_its_recurrence():
+    from codegen.verify.float_bound import RECURRENT_BOUND_ULPS, bound_ulps, ulps_of
+    want = np.array([0.25, 0.5, 0.125], np.float32)
+    assert bound_ulps(_Compiled("fully_connected_f32")) == 0
+    assert bound_ulps(_Compiled("softmax_f32")) == BOUND_ULPS
+    lstm = _Compiled("unidirectional_sequence_lstm_f32", "softmax_f32")
+    assert bound_ulps(lstm) == RECURRENT_BOUND_ULPS
+    assert ulps_of(tolerance(lstm, want), want) == RECURRENT_BOUND_ULPS
+    near = want.copy()
+    near[2] += np.float32(RECURRENT_BOUND_ULPS - 1) * np.spacing(np.float32(0.5))
+    assert agrees(near, want, tolerance(lstm, want)) and not agrees(near, want, tolerance(_Compiled("tanh_f32"), want))

@@ -389,3 +389,38 @@ def test_a_custom_operator_is_named_and_tflms_signal_ops_say_where_features_come
         "compute these features on the host, or with tinyforge's frontend=device)")
     assert _why(tmp_path, [q8("x", (1, 4)), q8("y", (1, 4))], [Op("CUSTOM:MyOp", [0], [1])], [0], [1]) == \
         "custom operator 'MyOp'"
+
+
+def _float_lstm(state_size=3, cell_clip=0.0):
+    n = 3
+    tensors = [T("x", (1, 2, 2), "FLOAT32")]
+    tensors += [T(f"w{g}", (n, 2), "FLOAT32", data=np.ones((n, 2), np.float32)) for g in range(4)]
+    tensors += [T(f"r{g}", (n, n), "FLOAT32", data=np.ones((n, n), np.float32)) for g in range(4)]
+    tensors += [T(f"b{g}", (n,), "FLOAT32", data=np.zeros(n, np.float32)) for g in range(4)]
+    tensors += [T("h", (1, state_size), "FLOAT32", variable=True), T("c", (1, n), "FLOAT32", variable=True),
+                T("y", (1, 2, n), "FLOAT32")]
+    inputs = [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -1, -1, 9, 10, 11, 12, -1, -1, 13, 14, -1, -1, -1, -1]
+    options = ("UnidirectionalSequenceLSTMOptions", {"FusedActivationFunction": 4, "CellClip": cell_clip})
+    return tensors, [Op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, [15], options)], [0], [15]
+
+
+def test_a_float_lstm_needs_a_state_row_per_batch(tmp_path):
+    path = tmp_path / "lstm.tflite"
+    path.write_bytes(build(*_float_lstm(state_size=4)))
+    with pytest.raises(TinyforgeError) as info:
+        compile_model(load_model(path))
+    assert str(info.value).splitlines()[1] == ("  operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): output state must be a "
+                                               "float32 variable tensor of 3 values")
+
+
+def test_a_float_lstm_with_a_cell_clip_is_within_the_stated_bound_on_the_host(tmp_path):
+    from codegen.pipeline import compile_model as compile_
+    from codegen.verify.float_bound import agrees, tolerance
+    from codegen.verify.hostrun import run_on_host
+    from codegen.verify.reference import reference_outputs
+    path = tmp_path / "lstm.tflite"
+    path.write_bytes(build(*_float_lstm(cell_clip=0.5)))
+    cases = [[np.random.default_rng(s).uniform(-2, 2, (1, 2, 2)).astype(np.float32)] for s in (1, 2)]
+    ours, theirs = run_on_host(path, cases, tmp_path / "host"), reference_outputs(path, cases)
+    compiled = compile_(load_model(path))
+    assert all(agrees(o[0], t[0], tolerance(compiled, t[0])) for o, t in zip(ours, theirs))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codegen.verify.float_bound import BOUND_ULPS, agrees
+from codegen.verify.float_bound import agrees, ulps_of
 from codegen.emit.board_support import stack_reserve
 from codegen.target.boards import Board
 from codegen.verify.emulator import run_firmware
@@ -176,7 +176,7 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
                      f"({'missing' if i not in device_features else sum(a != b for a, b in zip(device_features[i], host_features))} values)")
         results.append(CaseResult(case["name"], label, output, want, instructions, passed))
         verdict = "MISMATCH" if not passed else "ok" if output == want else \
-            f"ok (within {BOUND_ULPS} ulp)"
+            f"ok (within {max(ulps_of(t, w) for t, w in zip(tolerances, want))} ulp)"
         echo(f"  {case['name']:<24} {label:<10} {_scores(output[0], labels, manifest['outputs'][0]):<48} "
              f"{instructions if instructions is not None else '?':>10} instr "
              f"{'~%.2f ms' % estimated_ms if estimated_ms is not None else '':>11}  {verdict}")

@@ -8,12 +8,13 @@ import shutil
 import numpy as np
 import pytest
 
-from cases import KERNEL_RUNS, RESULTS, load_cases
+from cases import KERNEL_RUNS, RESULTS, WITHIN_BOUND, load_cases
 from codegen.compiler.select import Target
 from codegen.paths import build_root
 from codegen.compiler.ops import REGISTRY
 from codegen.pipeline import compile_model
 from codegen.verify.hostrun import run_on_host
+from codegen.verify.float_bound import RECURRENT_BOUND_ULPS, RECURRENT_KERNELS, agrees, tolerance
 from codegen.verify.reference import reference_outputs
 from codegen.model.tflite_model import load_model
 
@@ -59,10 +60,22 @@ def test_bit_exact_with_tflite_reference(case, converted, request):
     # extension and, where the selector chooses differently for a DSP core, those layouts too.
     functions = {dsp: [layer.function for layer in compile_model(model, Target("host", dsp)).layers if layer.function]
                  for dsp in (False, True)}
+    # Bit-exact, except a float32 LSTM: TFLite's gates use Eigen's sigmoid and tanh approximations, so those
+    # outputs are judged against the stated bound (codegen/verify/float_bound.py); the host's glibc gives
+    # TFLite's own expf and tanhf, so the other float32 layers are exact here.
+    compiled = compile_model(model, Target("host", False))
+    recurrent = any(layer.function in RECURRENT_KERNELS for layer in compiled.layers)
     for dsp in (False, True) if functions[True] != functions[False] else (False,):
         ours = run_on_host(case.model_path, inputs, build_root() / "conformance-host", dsp=dsp)
         for number, (got, want) in enumerate(zip(ours, theirs)):
             for k, (g, w) in enumerate(zip(got, want)):
+                if recurrent:
+                    if g.tobytes() != w.tobytes():
+                        WITHIN_BOUND.add(request.node.nodeid)
+                    assert agrees(g, w, tolerance(compiled, w)), (
+                        f"input {number}, output {k}: {int(np.sum(g != w))} of {w.size} values differ, beyond "
+                        f"{RECURRENT_BOUND_ULPS} ulp of the largest ({float(np.max(np.abs(g - w)))})")
+                    continue
                 assert g.tobytes() == w.tobytes(), (
                     f"{'DSP' if dsp else 'plain'} layouts, input {number}, output {k}: {int(np.sum(g != w))} of "
                     f"{w.size} values differ, largest by {int(np.max(np.abs(g.astype(int) - w.astype(int))))}")

@@ -1,4 +1,5 @@
-"""UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite's integer 8x8_16 LSTM) -> unidirectional_sequence_lstm_s8.
+"""UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite's integer 8x8_16 LSTM) -> unidirectional_sequence_lstm_s8; the float32
+LSTM is in _lstm_f32.py.
 
 The numbers mirror TFLite's Prepare: lstm.cc PopulateQuantizedLstmParams8x8_16 (effective scales in
 float32, gate pre-activations in Q3.12 without layer norm, the hidden scale from intermediate 4) and
@@ -18,6 +19,7 @@ from codegen.compiler.layer import ConstArray, Layer
 from codegen.model.tflite_model import Model, Operator, Tensor
 from codegen.compiler.ops import unsupported
 from codegen.compiler.ops import OperatorSpec
+from codegen.compiler.ops import _lstm_f32
 
 OPCODES = ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
 KIND = "lstm"
@@ -43,8 +45,11 @@ def _cell_scale_log2(scale: float) -> int | None:
 def check(model: Model, op: Operator) -> None:
     inputs = [_input(model, op, i) for i in range(24)]
     out = model.op_outputs(op)[0]
+    if inputs[0] is not None and inputs[0].type == "FLOAT32":
+        return _lstm_f32.check(model, op)
     if inputs[0] is None or inputs[0].type != "INT8" or out.type != "INT8":
-        raise unsupported(op, "only the integer LSTM (int8 input and output, int16 cell state) is implemented")
+        raise unsupported(op, "the integer LSTM (int8 input and output, int16 cell state) and the float32 LSTM "
+                              "are implemented")
     for i in range(PEEPHOLE, PEEPHOLE + 3):
         if inputs[i] is not None:
             raise unsupported(op, "peephole connections")
@@ -100,6 +105,8 @@ def _row_sums(weights: Tensor) -> np.ndarray:
 
 def lower(model: Model, op: Operator, layer: Layer) -> None:
     inputs = [_input(model, op, i) for i in range(24)]
+    if inputs[0].type == "FLOAT32":
+        return _lstm_f32.lower(model, op, layer)
     inp, out = inputs[0], model.op_outputs(op)[0]
     state, cell = inputs[OUTPUT_STATE], inputs[CELL_STATE]
     time_major = bool(op.options.get("time_major", False))

@@ -262,6 +262,24 @@ void unidirectional_sequence_lstm_s8(const tf_lstm_params *params, const int8_t 
                                      int8_t *output_state, int16_t *cell_state,
                                      int16_t *scratch, int8_t *output);
 
+/* UNIDIRECTIONAL_SEQUENCE_LSTM, float32: per gate its weights ([n_cell][n_input], [n_cell][n_output]) and
+ * bias; the input gate's are NULL with CIFG. activation is the cell gate's and the output's. */
+enum { TF_LSTM_F32_TANH = 0, TF_LSTM_F32_SIGMOID = 1, TF_LSTM_F32_RELU = 2, TF_LSTM_F32_RELU6 = 3 };
+
+typedef struct {
+    const float *input_weights, *recurrent_weights, *bias;
+} tf_lstm_f32_gate;
+
+typedef struct {
+    tf_lstm_f32_gate gates[4];
+    int32_t use_cifg, n_batch, n_time, n_input, n_cell, n_output, time_major, activation;
+    float cell_clip;
+} tf_lstm_f32_params;
+
+/* scratch: 5 x n_cell floats per batch row of one step (n_batch rows when time-major, else 1). */
+void unidirectional_sequence_lstm_f32(const tf_lstm_f32_params *params, const float *input, float *output_state,
+                                      float *cell_state, float *scratch, float *output);
+
 /* ---- elementwise, pooling, reduction and data-movement operators ---- */
 
 /* Shapes are padded to TF_MAX_DIMS with leading ones by codegen (TFLite's
