@@ -66,7 +66,7 @@ FULL_INTEGER_SETTINGS = ("converter.optimizations = [tf.lite.Optimize.DEFAULT], 
 FLOAT32_OPS = ("ADD", "ARG_MAX", "ARG_MIN", "AVERAGE_POOL_2D", "CAST", "CONCATENATION", "CONV_2D", "DEPTH_TO_SPACE",
                "DEPTHWISE_CONV_2D", "DIV", "FULLY_CONNECTED", "GATHER", "LOGISTIC", "MAX_POOL_2D", "MUL", "PAD",
                "PADV2", "RELU", "RELU6", "RELU_N1_TO_1", "RESHAPE", "SOFTMAX", "SPACE_TO_DEPTH", "STRIDED_SLICE",
-               "SUB", "TANH", "TRANSPOSE")
+               "SUB", "TANH", "TRANSPOSE", "UNIDIRECTIONAL_SEQUENCE_LSTM")
 
 
 def quantization_advice(model: Model) -> str | None:
