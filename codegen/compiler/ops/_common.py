@@ -27,19 +27,24 @@ def require_int8_activations(model: Model, op: Operator, quantized: bool = True)
 ACTIVATION_CTYPES = {"INT8": "int8_t", "INT16": "int16_t"}
 
 
-def require_int8_or_int16_activations(model: Model, op: Operator, quantized: bool = True) -> str:
-    """The first input and every output are int8, or all int16 (16x8 quantization); returns that type."""
+def _require_one_type(model: Model, op: Operator, types: dict, what: str, quantized: bool) -> str:
+    """The first input and every output share one of ``types``; returns it."""
     tensors = [model.tensor(op.inputs[0]) if op.inputs else None, *model.op_outputs(op)]
     kind = tensors[0].type if tensors[0] is not None else None
     for t in tensors:
-        if t is None or t.type not in ACTIVATION_CTYPES or t.type != kind:
+        if t is None or t.type not in types or t.type != kind:
             raise unsupported(op, f"tensor '{t.name if t else '?'}' is {t.type if t else 'missing'}, "
-                                  "only int8 or int16 activations (one type throughout) are implemented for it")
+                                  f"only {what} (one type throughout) are implemented for it")
         if quantized and t.quantization is None:
             raise unsupported(op, f"tensor '{t.name}' has no quantization parameters")
         if t.size == 0:
             raise unsupported(op, f"tensor '{t.name}' has shape {list(t.shape)}")
     return kind
+
+
+def require_int8_or_int16_activations(model: Model, op: Operator, quantized: bool = True) -> str:
+    """The first input and every output are int8, or all int16 (16x8 quantization); returns that type."""
+    return _require_one_type(model, op, ACTIVATION_CTYPES, "int8 or int16 activations", quantized)
 
 
 # Operators that move elements without arithmetic (TRANSPOSE, STRIDED_SLICE, PAD) run float32 too: their kernels
@@ -50,15 +55,7 @@ MOVED_SUFFIXES = {"INT8": "s8", "INT16": "s16", "FLOAT32": "f32"}
 
 def require_moved_activations(model: Model, op: Operator) -> str:
     """The first input and every output are int8, int16 or float32, one type throughout; returns that type."""
-    tensors = [model.tensor(op.inputs[0]) if op.inputs else None, *model.op_outputs(op)]
-    kind = tensors[0].type if tensors[0] is not None else None
-    for t in tensors:
-        if t is None or t.type not in MOVED_CTYPES or t.type != kind:
-            raise unsupported(op, f"tensor '{t.name if t else '?'}' is {t.type if t else 'missing'}, "
-                                  "only int8, int16 or float32 (one type throughout) are implemented for it")
-        if t.size == 0:
-            raise unsupported(op, f"tensor '{t.name}' has shape {list(t.shape)}")
-    return kind
+    return _require_one_type(model, op, MOVED_CTYPES, "int8, int16 or float32", quantized=False)
 
 
 def require_weights(model: Model, op: Operator) -> None:

@@ -8,6 +8,7 @@ from codegen.compiler.ops import unsupported
 from codegen.compiler.ops._float import c_float
 from codegen.model.tflite_model import Model, Operator
 
+# TFLite's LSTM input positions (the integer LSTM reads them from here too)
 GATES = ("input", "forget", "cell", "output")
 INPUT_WEIGHTS, RECURRENT_WEIGHTS, PEEPHOLE, BIASES = 1, 5, 9, 12
 PROJECTION_WEIGHTS, OUTPUT_STATE, CELL_STATE, LAYER_NORM = 16, 18, 19, 20

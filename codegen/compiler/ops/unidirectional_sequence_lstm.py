@@ -24,9 +24,9 @@ from codegen.compiler.ops import _lstm_f32
 OPCODES = ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
 KIND = "lstm"
 
-GATES = ("input", "forget", "cell", "output")
-INPUT_WEIGHTS, RECURRENT_WEIGHTS, PEEPHOLE, BIASES = 1, 5, 9, 12
-PROJECTION_WEIGHTS, OUTPUT_STATE, CELL_STATE, LAYER_NORM = 16, 18, 19, 20
+# TFLite's LSTM input positions, shared with the float32 LSTM
+from codegen.compiler.ops._lstm_f32 import (BIASES, CELL_STATE, GATES, INPUT_WEIGHTS, LAYER_NORM,  # noqa: E402
+                                            OUTPUT_STATE, PEEPHOLE, PROJECTION_WEIGHTS, RECURRENT_WEIGHTS)
 GATE_SCALE = np.float32(2.0 ** -12)      # Q3.12, TFLite's intermediate scale without layer norm
 HIDDEN_INTERMEDIATE = 4
 
