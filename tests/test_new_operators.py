@@ -424,3 +424,15 @@ def test_a_float_lstm_with_a_cell_clip_is_within_the_stated_bound_on_the_host(tm
     ours, theirs = run_on_host(path, cases, tmp_path / "host"), reference_outputs(path, cases)
     compiled = compile_(load_model(path))
     assert all(agrees(o[0], t[0], tolerance(compiled, t[0])) for o, t in zip(ours, theirs))
+
+
+def test_int8_svdf_time_weights_are_refused_as_tflite_cannot_check_them(tmp_path):
+    """TFLM's keyword_scrambled_8bit.tflite: TFLite's SVDF reads its int8 time weights as int16."""
+    rng = np.random.default_rng(1)
+    tensors = [q8("input", (1, 8)), T("weights_feature", (4, 8), "INT8", 0.01, 0, rng.integers(-9, 9, (4, 8)).astype(np.int8)),
+               T("weights_time", (4, 5), "INT8", 0.01, 0, rng.integers(-9, 9, (4, 5)).astype(np.int8)),
+               T("state", (1, 20), "INT16", 0.01, 0, None, True), q8("output", (1, 4))]
+    assert _why(tmp_path, tensors, [Op("SVDF", [0, 1, 2, -1, 3], [4], ("SVDFOptions", {"Rank": 1}))], [0], [4]) == (
+        "time weights 'weights_time' are int8 (TFLM's variant); TFLite's integer SVDF takes int16 time weights and "
+        "fails on int8 ones, so there is nothing to check it against: quantize the time weights to int16, as "
+        "TFLite's converter does")

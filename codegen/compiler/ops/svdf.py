@@ -29,6 +29,12 @@ def check(model: Model, op: Operator) -> None:
         raise unsupported(op, "only the integer SVDF (int8 input and output) is implemented")
     if feature is None or not feature.is_constant or feature.type != "INT8" or feature.quantization is None:
         raise unsupported(op, "feature weights must be constant int8")
+    if time is not None and time.type == "INT8":
+        # TFLM's own variant (its keyword_scrambled_8bit.tflite): TFLite's integer SVDF reads the time weights as
+        # int16 without checking, so it reads past them and corrupts its heap: there is no oracle for it.
+        raise unsupported(op, f"time weights '{time.name}' are int8 (TFLM's variant); TFLite's integer SVDF takes "
+                              "int16 time weights and fails on int8 ones, so there is nothing to check it against: "
+                              "quantize the time weights to int16, as TFLite's converter does")
     if time is None or not time.is_constant or time.type != "INT16" or time.quantization is None:
         raise unsupported(op, "time weights must be constant int16")
     if bias is not None and (not bias.is_constant or bias.type != "INT32"):
