@@ -95,12 +95,34 @@ def converted(pytestconfig):
     return True
 
 
+MODES = ("int8", "16x8", "float32")
+
+
+def _by_operator(results: dict[str, bool]) -> list[str]:
+    """One line per operator: passed/run per quantization mode, from the test ids (``OP[16x8:builder:...]``)."""
+    counts: dict[str, dict[str, list[int]]] = {}
+    for node, ok in results.items():
+        name = node.split("[", 1)[1] if "[" in node else node
+        operator, _, rest = name.partition("[")
+        mode = next((m for m in MODES[1:] if rest.startswith(m + ":")), "int8")
+        tally = counts.setdefault(operator, {}).setdefault(mode, [0, 0])
+        tally[0] += bool(ok)
+        tally[1] += 1
+    width = max(map(len, counts), default=0)
+    return [f"{operator:<{width}}  " + "  ".join(f"{m} {'/'.join(map(str, modes[m])) if m in modes else '-':>7}"
+                                                 for m in MODES)
+            for operator, modes in sorted(counts.items())]
+
+
 def pytest_terminal_summary(terminalreporter):
     if RESULTS:
         bounded = sum(1 for node, ok in RESULTS.items() if ok and node in WITHIN_BOUND)
         exact = sum(RESULTS.values()) - bounded
         terminalreporter.write_line(f"conformance: {len(RESULTS)} cases, {exact} bit-exact"
                                     + (f", {bounded} within the float LSTM's stated bound" if bounded else ""))
+        terminalreporter.write_line("  by operator (passed/cases; int8, 16x8, float32):")
+        for line in _by_operator(RESULTS):
+            terminalreporter.write_line("    " + line)
     if DEVICE_RESULTS:
         boards = sorted({board for _, board in DEVICE_RESULTS})
         cases = len(DEVICE_RESULTS) // max(1, len(boards))
