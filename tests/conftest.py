@@ -49,6 +49,8 @@ SLOW_FILES = {"test_end_to_end.py", "test_build_reproducible.py", "test_stream.p
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        item.add_marker(pytest.mark.slow if item.path.name in SLOW_FILES else pytest.mark.fast)
+        # a test marked slow itself (a host build in a file of quick checks) stays out of the fast subset
+        slow = item.path.name in SLOW_FILES or item.get_closest_marker("slow") is not None
+        item.add_marker(pytest.mark.slow if slow else pytest.mark.fast)
     # The conformance suite runs last: its models convert in the background meanwhile (tests/conformance/conftest.py).
     items.sort(key=lambda item: "conformance" in item.path.parts)
