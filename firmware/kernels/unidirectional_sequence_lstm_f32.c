@@ -44,39 +44,37 @@ static int all_zero(const float *v, int32_t n)
     return 1;
 }
 
-/* One gate for `rows` batch rows: bias, + W x, + R h, then the activation (TFLite's CalculateLstmGateFloat). */
-static void gate_f32(const tf_lstm_f32_gate *g, const tf_lstm_f32_params *p, int32_t rows, const float *x,
-                     int input_is_zero, const float *h, int32_t activation, float *out)
+/* out[b][r] += (sum over k of w[r][k] * v[b][k], from 0.0f): TFLite's MatrixBatchVectorMultiplyAccumulate. */
+static void add_products(const float *w, const float *v, int32_t rows, int32_t n_cell, int32_t n, float *out)
 {
     int32_t b, r, k;
 
     for (b = 0; b < rows; ++b) {
-        for (r = 0; r < p->n_cell; ++r) {
-            out[b * p->n_cell + r] = g->bias[r];
+        for (r = 0; r < n_cell; ++r) {
+            float dot = 0.0f;
+            for (k = 0; k < n; ++k) {
+                dot += w[r * n + k] * v[b * n + k];
+            }
+            out[b * n_cell + r] += dot;
+        }
+    }
+}
+
+/* One gate for `rows` batch rows: bias, + W x, + R h, then the activation (TFLite's CalculateLstmGateFloat). */
+static void gate_f32(const tf_lstm_f32_gate *g, const tf_lstm_f32_params *p, int32_t rows, const float *x,
+                     int input_is_zero, const float *h, int32_t activation, float *out)
+{
+    int32_t b, k;
+
+    for (b = 0; b < rows; ++b) {
+        for (k = 0; k < p->n_cell; ++k) {
+            out[b * p->n_cell + k] = g->bias[k];
         }
     }
     if (!input_is_zero) {
-        for (b = 0; b < rows; ++b) {
-            for (r = 0; r < p->n_cell; ++r) {
-                const float *w = g->input_weights + r * p->n_input;
-                float dot = 0.0f;
-                for (k = 0; k < p->n_input; ++k) {
-                    dot += w[k] * x[b * p->n_input + k];
-                }
-                out[b * p->n_cell + r] += dot;
-            }
-        }
+        add_products(g->input_weights, x, rows, p->n_cell, p->n_input, out);
     }
-    for (b = 0; b < rows; ++b) {
-        for (r = 0; r < p->n_cell; ++r) {
-            const float *w = g->recurrent_weights + r * p->n_output;
-            float dot = 0.0f;
-            for (k = 0; k < p->n_output; ++k) {
-                dot += w[k] * h[b * p->n_output + k];
-            }
-            out[b * p->n_cell + r] += dot;
-        }
-    }
+    add_products(g->recurrent_weights, h, rows, p->n_cell, p->n_output, out);
     for (k = 0; k < rows * p->n_cell; ++k) {
         out[k] = activate(activation, out[k]);
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,6 +87,8 @@ def pytest_unconfigure(config):
     for process, _ in _RUNNING:      # a session that stopped early leaves no converter behind
         if process.poll() is None:
             process.kill()
+            process.wait()
+    shutil.rmtree(_LOGS, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
