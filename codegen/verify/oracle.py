@@ -159,14 +159,17 @@ def _cache_entry(model_path, cases) -> Path | None:
     """Where the answer for this question is kept. Starting TensorFlow takes seconds, and a build asks the
     same question again on every board and every rebuild; the answer depends only on what the key holds: the
     model's bytes, the inputs' types, shapes and bytes, the TensorFlow release, the code that runs it
-    (reference.py) and the worker's command. Only answers from a first, clean run are kept."""
+    and corrects the file (reference.py, tflite_model.py) and the worker's command. Only answers from a first,
+    clean run are kept."""
     from importlib.metadata import PackageNotFoundError, version
     digest = hashlib.sha256()
     try:
         digest.update(version("tensorflow").encode())
     except PackageNotFoundError:
         digest.update(b"no tensorflow")
-    digest.update((Path(__file__).parent / "reference.py").read_bytes())
+    # reference.py runs TFLite and makes the corrected copy; the loader decides which fields it corrects
+    for source in (Path(__file__).parent / "reference.py", Path(__file__).parents[1] / "model" / "tflite_model.py"):
+        digest.update(source.read_bytes())
     digest.update(" ".join(Worker.command).encode())
     try:
         digest.update(Path(model_path).read_bytes())
