@@ -4,8 +4,11 @@ A plain module rather than part of conftest.py: test modules import it by name, 
 ``import conftest`` would find whichever conftest.py (tests/ or tests/conformance/) came first."""
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ TEST_FIRMWARE = Path(__file__).resolve().parent / "firmware"
 # The product build's flags and source lists (codegen.target.toolchain): a test image is compiled as
 # `scons` compiles firmware.
 from codegen.target import toolchain  # noqa: E402
+from codegen.paths import build_root  # noqa: E402
 
 
 class BuildError(Exception):
@@ -70,10 +74,41 @@ def compile_firmware(sources, out_dir, board="bluepill", name="firmware", extra_
     elf = out_dir / f"{name}.elf"
     cmd = ["arm-none-eabi-gcc", *toolchain.target_flags(b), *toolchain.LINK_FLAGS, *extra_flags,
            f"-I{out_dir}", f"-I{FIRMWARE / 'include'}",
-           *[str(s) for s in sources], *map(str, toolchain.runtime_sources()),
-           *map(str, toolchain.board_sources(b)),
+           *[str(s) for s in sources], *map(str, support_objects(b, tuple(extra_flags), out_dir / "board.h")),
            f"-T{out_dir / 'linker.ld'}", f"-Wl,-Map={out_dir / (name + '.map')}", "-o", str(elf), "-lm"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise BuildError(proc.stderr)
     return elf
+
+
+_support_lock = threading.Lock()
+
+
+def support_objects(board, extra_flags: tuple, board_header: Path) -> list[Path]:
+    """The runtime, startup and console driver compiled for ``board``, once for every image that shares them.
+
+    They read only ``board.h`` and ``firmware/include``, so the objects are kept under a hash of those, their
+    sources and the flags: hundreds of conformance images per board link the same ones instead of compiling
+    them again (about half of each image's compile time)."""
+    sources = [*toolchain.runtime_sources(), *toolchain.board_sources(board)]
+    flags = [*toolchain.target_flags(board), *extra_flags]
+    digest = hashlib.sha256("\0".join(flags).encode())
+    for path in [board_header, *sources, *sorted((FIRMWARE / "include").rglob("*.h"))]:
+        digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
+    out_dir = build_root() / "test-objects" / f"{board.name}-{digest.hexdigest()[:16]}"
+    objects = [out_dir / f"{s.stem}.o" for s in sources]
+    with _support_lock:
+        if all(o.is_file() for o in objects):
+            return objects
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=out_dir.name + ".", dir=out_dir.parent))
+        shutil.copyfile(board_header, work / "board.h")
+        proc = subprocess.run(["arm-none-eabi-gcc", *flags, f"-I{work}", f"-I{FIRMWARE / 'include'}", "-c",
+                               *map(str, sources)], cwd=work, capture_output=True, text=True)
+        if proc.returncode != 0:
+            shutil.rmtree(work, ignore_errors=True)
+            raise BuildError(proc.stderr)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        work.replace(out_dir)
+    return objects

@@ -27,6 +27,7 @@ Example::
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -148,6 +149,13 @@ def make_banner(generator: str, inputs, style: str = "c") -> str:
     return "\n".join(["/*", *(f" * {line}".rstrip() for line in lines), " */"])
 
 
+@functools.lru_cache(maxsize=None)
+def _places_banner(template_name: str, source: str) -> bool:
+    """Whether the template puts ``banner`` itself; keyed by its text, so an edited template is parsed again.
+    (Parsing a template for this costs as much as rendering it, and every build renders each one.)"""
+    return "banner" in jinja2.meta.find_undeclared_variables(environment().parse(source))
+
+
 def render_text(template_name: str, generator: str, inputs, style: str = "c", **context) -> str:
     """Render to a string (banner included); see :func:`render`."""
     env = environment()
@@ -158,7 +166,7 @@ def render_text(template_name: str, generator: str, inputs, style: str = "c", **
         raise TinyforgeError(f"template '{template_name}' not found in {TEMPLATES_DIR}") from None
     template_path = TEMPLATES_DIR / template_name
     banner = make_banner(generator, [*inputs, template_path], style)
-    wants_banner = "banner" in jinja2.meta.find_undeclared_variables(env.parse(source))
+    wants_banner = _places_banner(template_name, source)
     try:
         body = template.render(banner=banner, **context) if wants_banner else template.render(**context)
     except jinja2.UndefinedError as exc:

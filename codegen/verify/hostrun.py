@@ -8,7 +8,8 @@ with ``firmware/kernels/*.c`` and runs it once for all cases.
 
 Executables are cached under ``work_dir`` keyed by the model's SHA-256 and a digest of everything the
 generated program depends on (kernels, headers, templates, codegen), so a re-run with an unchanged tree
-runs nothing but the executable, and an edited kernel is never tested through a stale build.
+runs nothing but the executable, and an edited kernel is never tested through a stale build. The kernel
+objects are shared by every work folder, under ``build/objects/host-<digest of kernels, headers, flags>``.
 """
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from codegen.errors import TinyforgeError
+from codegen.paths import build_root
 from codegen.emit.generate import generate_model_sources
 from codegen.compiler.select import Target
 from codegen.pipeline import compile_model
@@ -39,15 +43,26 @@ HOST_CFLAGS = toolchain.C_FLAGS
 
 def _tree_digest() -> str:
     """SHA-256 over the sources that shape the host program, so a changed kernel or template rebuilds."""
-    digest = hashlib.sha256()
     roots = [(KERNEL_DIR, "*"), (INCLUDE_DIR, "**/*.h"), (REPO_ROOT / "templates", "**/*.j2"),
              (REPO_ROOT / "codegen", "**/*.py")]
-    for root, pattern in roots:
-        for path in sorted(root.glob(pattern)):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return _files_digest([path for root, pattern in roots for path in sorted(root.glob(pattern))
+                          if path.is_file() and "__pycache__" not in path.parts])
+
+
+_digests: dict[tuple, str] = {}
+
+
+def _files_digest(paths: list[Path], salt: str = "") -> str:
+    """SHA-256 over the files' names and contents. A suite asks this for every model it builds, so the answer
+    is kept per process for as long as no file's size or modification time changes."""
+    stats = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    key = (salt, stats)
+    if key not in _digests:
+        digest = hashlib.sha256(salt.encode())
+        for path in paths:
+            digest.update(path.relative_to(REPO_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+        _digests[key] = digest.hexdigest()
+    return _digests[key]
 
 
 def _run_compiler(cmd: list[str], what: str) -> None:
@@ -58,22 +73,27 @@ def _run_compiler(cmd: list[str], what: str) -> None:
         raise TinyforgeError(f"host build of {what} failed: {proc.stderr.strip()}")
 
 
-def _kernel_objects(work_dir: Path, tree: str) -> list[Path]:
-    """The kernels compiled once per source tree, shared by every model's executable."""
-    out_dir = work_dir / f"kernels-{tree[:16]}"
+def _kernel_objects() -> list[Path]:
+    """The kernels compiled once per kernel source tree, compiler and flags, shared by every model's executable
+    in every work folder (the objects live under ``build/objects/``, as the firmware build's do)."""
     sources = toolchain.kernel_sources()
+    digest = _files_digest([*sources, *sorted(INCLUDE_DIR.rglob("*.h"))], "\0".join([HOST_CC, *HOST_CFLAGS]))
+    out_dir = build_root() / "objects" / f"host-{digest[:16]}"
     objects = [out_dir / (s.stem + ".o") for s in sources]
-    if all(o.is_file() for o in objects):
+    missing = [(source, obj) for source, obj in zip(sources, objects) if not obj.is_file()]
+    if not missing:
         return objects
     out_dir.mkdir(parents=True, exist_ok=True)
-    for source, obj in zip(sources, objects):
-        if obj.is_file():
-            continue
+
+    def compile_one(pair):
+        source, obj = pair
         # Compile beside the final name and rename, so parallel runs never link a half-written object.
-        tmp = obj.with_name(f"{obj.stem}.{os.getpid()}.o")
+        tmp = obj.with_name(f"{obj.stem}.{os.getpid()}.{threading.get_ident()}.o")
         _run_compiler([HOST_CC, *HOST_CFLAGS, f"-I{INCLUDE_DIR}", "-c", str(source), "-o", str(tmp)],
                       source.name)
         tmp.replace(obj)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(compile_one, missing))
     return objects
 
 
@@ -91,7 +111,7 @@ def build_host_executable(model_path: str | Path, work_dir: str | Path, dsp: boo
     exe = build_dir / "model_host"
     if exe.is_file():
         return exe
-    kernels = _kernel_objects(work_dir, tree)
+    kernels = _kernel_objects()
     work_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=build_dir.name + ".", dir=work_dir))
     try:
