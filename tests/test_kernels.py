@@ -550,6 +550,32 @@ def run_fc(kernels, ref: RefModel, op: dict, x: np.ndarray, activation: str) -> 
     return out
 
 
+@pytest.mark.parametrize("per_channel", [False, True], ids=["per_tensor", "per_channel"])
+def test_tuned_fully_connected_requantizes_as_the_reference_across_its_short_forms_limits(kernels, per_channel):
+    """fully_connected_fast_s8 rescales a sum in [-2^30, 2^30) by a multiplier below 1 with one SMLAL and takes
+    the general single-rounding form otherwise: sums just inside and outside that range, and shifts from a
+    multiplier above 1 down to TFLite's smallest, must all give fully_connected_s8's bytes (under UBSan)."""
+    rng = np.random.default_rng(2026)
+    in_depth, out_depth = 3, 12
+    w = rng.integers(-128, 128, (out_depth, in_depth), dtype=np.int8)
+    x = rng.integers(-128, 128, (1, in_depth), dtype=np.int8)
+    params = FcParams(0, 0, 3, -128, 127)
+    for shift in (2, 1, 0, -1, -7, -31, -32):
+        for base in (0, 2**30 - 300, 2**30 + 300, -2**30 + 300, -2**30 - 300, 2**31 - 10**5, -2**31 + 10**5):
+            bias = (base + rng.integers(-200, 200, out_depth)).astype(np.int32)
+            count = out_depth if per_channel else 1
+            multipliers = rng.integers(1 << 30, (1 << 31) - 1, count)
+            shifts = rng.choice([shift, shift, min(shift + 1, 2), max(shift - 1, -32)], count) if per_channel \
+                else [shift]
+            requant, _keep = make_requant(multipliers, shifts)
+            expected, fast = np.zeros((1, out_depth), np.int8), np.zeros((1, out_depth), np.int8)
+            kernels.fully_connected_s8(ctypes.byref(params), ctypes.byref(requant), 1, in_depth, _i8(x), out_depth,
+                                       _i8(w), _i32(bias), _i8(expected))
+            kernels.fully_connected_fast_s8(ctypes.byref(params), ctypes.byref(requant), 1, in_depth, _i8(x),
+                                            out_depth, _i8(w), _i32(bias), _i8(fast))
+            assert fast.tobytes() == expected.tobytes(), f"shift {shift}, sums near {base}"
+
+
 def test_every_tuned_conv_kernel_ran(request):
     """The conv and depthwise cases above reach every tuned kernel: a kernel whose predicates no case meets
     fails here instead of going untested."""

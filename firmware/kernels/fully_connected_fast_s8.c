@@ -24,15 +24,90 @@
 #endif
 
 
-static inline int8_t finish(const tf_fc_params *params, const tf_requant *requant, int32_t o,
-                            int32_t acc, const int32_t *bias)
+/* The output stage: requantization, zero point and clamp, its constants worked out once per layer (per
+ * output with per-channel weights). Bit-exact with fully_connected_s8 for every sum and shift
+ * (tests/test_kernels.py checks both sides of each limit below).
+ *
+ * tf_mbqm_single for a multiplier below 1 (shift = -s, s in 0..31) and a sum x with |x| < 2^30, which is
+ * nearly every FULLY_CONNECTED layer: round(x * m / 2^(31 + s)) = floor((2x * m + 2^(31 + s)) / 2^(32 + s)),
+ * and with 2x still an int32 that is one multiply-accumulate into a preset 64-bit pair (SMLAL) and a shift of
+ * its high word; the rounding term 2^(31 + s) is (hi 2^(s-1), lo 0) for s >= 1 and (hi 0, lo 2^31) for
+ * s = 0. Other sums and multipliers take the general form, whose variable 64-bit shift costs several times
+ * that. */
+typedef struct {
+    uint32_t round_lo;
+    int32_t round_hi;
+    int32_t multiplier, right_shift;   /* right_shift -1: the short form does not apply to this multiplier */
+    int32_t shift;                     /* TFLite's, for the general form */
+} fc_rescale;
+
+static inline void fc_rescale_for(fc_rescale *r, int32_t multiplier, int32_t shift)
 {
-    const int32_t q = requant->per_channel ? o : 0;
-    if (bias != 0) {
-        acc += bias[o];
+    const int32_t s = -shift;
+    r->multiplier = multiplier;
+    r->shift = shift;
+    r->right_shift = (s >= 0 && s <= 31) ? s : -1;
+    r->round_lo = s == 0 ? 0x80000000u : 0u;
+    r->round_hi = (s >= 1 && s <= 31) ? (int32_t)1 << (s - 1) : 0;
+}
+
+#if defined(__GNUC__)
+__attribute__((noinline))   /* apart, so GCC does not compute it ahead of the short form's branch */
+#endif
+static int32_t rescale_general(int32_t x, const fc_rescale *r)
+{
+    return tf_mbqm_single(x, r->multiplier, r->shift);
+}
+
+static inline int32_t rescale(int32_t x, const fc_rescale *r)
+{
+    /* x in [-2^30, 2^30): one unsigned compare checks both ends */
+    if (r->right_shift >= 0 && (uint32_t)x + 0x40000000u < 0x80000000u) {
+        const int64_t preset = (int64_t)(((uint64_t)(uint32_t)r->round_hi << 32) | r->round_lo);
+        const int64_t sum = preset + (int64_t)(x * 2) * r->multiplier;
+        /* the high word, floored portably (see tf_asr); GCC takes it straight from SMLAL's register pair */
+        return tf_asr((int32_t)(sum < 0 ? ~(~sum >> 32) : sum >> 32), r->right_shift);
     }
-    acc = tf_mbqm_single(acc, requant->multiplier[q], requant->shift[q]);
-    return tf_offset_clamp(acc, params->output_offset, params->act_min, params->act_max);
+    return rescale_general(x, r);
+}
+
+/* `rows` (1 to 4) outputs from their sums. Out of line, as is the blocked dot product below: each then has
+ * the registers to itself, where one function holding both spilled nearly every value to the stack. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void store_rows(const int32_t *acc, int32_t rows, fc_rescale *rescale_of, const tf_requant *requant,
+                       int32_t first, const tf_fc_params *params, int8_t *out)
+{
+    const int32_t out_off = params->output_offset, act_min = params->act_min, act_max = params->act_max;
+    int32_t k;
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 1
+#endif
+    for (k = 0; k < rows; ++k) {
+        int32_t v;
+        if (requant->per_channel) {
+            fc_rescale_for(rescale_of, requant->multiplier[first + k], requant->shift[first + k]);
+        }
+        v = rescale(acc[k], rescale_of) + out_off;
+        v = v < act_min ? act_min : v;
+        v = v > act_max ? act_max : v;
+        out[k] = (int8_t)v;
+    }
+}
+
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void dot_rows(const int8_t *x, int32_t x_offset, const int8_t *w, int32_t n, int32_t rows,
+                     const int32_t *bias, int32_t acc[4])
+{
+    int32_t k;
+    for (k = 0; k < 4; ++k) {
+        acc[k] = (bias != 0 && k < rows) ? bias[k] : 0;
+    }
+    tf_dot_rows_s8(x, x_offset, w, n, rows, n, acc);
 }
 
 void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requant,
@@ -40,19 +115,19 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
                              int32_t output_depth, const int8_t *filter,
                              const int32_t *bias, int8_t *output)
 {
-    const int32_t in_off = params->input_offset;
-    int32_t b, o, k;
+    fc_rescale rescale_of;
+    int32_t b, o;
 
+    fc_rescale_for(&rescale_of, requant->multiplier[0], requant->shift[0]);
     for (b = 0; b < batches; ++b) {
         const int8_t *in_row = input + b * input_depth;
         int8_t *out_row = output + b * output_depth;
         for (o = 0; o < output_depth; o += 4) {
             const int32_t rows = output_depth - o < 4 ? output_depth - o : 4;
-            int32_t acc[4] = {0, 0, 0, 0};
-            tf_dot_rows_s8(in_row, in_off, filter + o * input_depth, input_depth, rows, input_depth, acc);
-            for (k = 0; k < rows; ++k) {
-                out_row[o + k] = finish(params, requant, o + k, acc[k], bias);
-            }
+            int32_t acc[4];
+            dot_rows(in_row, params->input_offset, filter + o * input_depth, input_depth, rows,
+                     bias != 0 ? bias + o : 0, acc);
+            store_rows(acc, rows, &rescale_of, requant, o, params, out_row + o);
         }
     }
 }
