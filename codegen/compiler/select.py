@@ -218,6 +218,25 @@ def select_add(activation_type: str, same_shapes: bool, table_sums_fit: bool, el
     return KernelChoice("add_s8", "add", "-", reason="broadcast" if not same_shapes else "reference")
 
 
+def select_lstm(target: Target, n_time: int, step_batch: int, n_input: int) -> KernelChoice:
+    """The int8 LSTM: on a DSP core, a sequence of two steps or more takes its input-to-gate products two steps
+    at a time, each widened weight word then serving both (unidirectional_sequence_lstm_s8.c). It needs one
+    sequence per step. (Its gates live in a static buffer beside the layer's state, not in the arena:
+    lstm_scratch_count sizes it.)"""
+    if target.dsp and n_time >= 2 and step_batch == 1 and n_input >= 4:
+        return KernelChoice("unidirectional_sequence_lstm_paired_s8", "lstm", "int8 [cell, input]",
+                            reason="DSP, input products of two steps at once")
+    return KernelChoice("unidirectional_sequence_lstm_s8", "lstm", "int8 [cell, input]", reason="reference")
+
+
+def lstm_scratch_count(choice: KernelChoice, step_batch: int, n_input: int, n_cell: int) -> int:
+    """int16 elements of the LSTM's gate buffer: one step's four gates, or for the paired kernel two steps'
+    gates and their widened inputs (8 int16 per four inputs), plus 2 to align those to a word."""
+    if choice.function == "unidirectional_sequence_lstm_paired_s8":
+        return 8 * n_cell + 8 * (n_input // 4) + 2
+    return 4 * step_batch * n_cell
+
+
 def select_fully_connected(activation_type: str, weight_zero_point: int) -> KernelChoice:
     if activation_type == "INT16":
         return KernelChoice("fully_connected_s16", "fully_connected_s16", "int8 [out, in]", reason="int16 activations")

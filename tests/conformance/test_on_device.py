@@ -152,7 +152,7 @@ NOT_REACHED_BY_CONVERTED_MODELS = {
     "softmax_s8_s16": "int8 SOFTMAX with an int16 output, which Keras models do not convert to; "
                       "tests/test_verifier_parity.py",
 }
-DSP_ONLY = {"conv2d_tap_pairs_s8", "depthwise_conv2d_3x3_s8"}
+DSP_ONLY = {"conv2d_tap_pairs_s8", "depthwise_conv2d_3x3_s8", "unidirectional_sequence_lstm_paired_s8"}
 
 
 def kernel_functions() -> list[str]:

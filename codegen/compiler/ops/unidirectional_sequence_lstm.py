@@ -15,6 +15,7 @@ import numpy as np
 
 from codegen.compiler import quant
 from codegen.compiler.fixedpoint import exp_quarter_table
+from codegen.compiler.select import lstm_scratch_count, select_lstm
 from codegen.compiler.layer import ConstArray, Layer
 from codegen.model.tflite_model import Model, Operator, Tensor
 from codegen.compiler.ops import unsupported
@@ -152,6 +153,8 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     quantized_clip = int(min(max(np.float32(cell_clip) / np.float32(cell.scale), -32768.0), 32767.0)) \
         if cell_clip > 0 else 0
     step_batch = n_batch if time_major else 1
+    choice = select_lstm(layer.target, n_time, step_batch, n_input)
+    layer.apply(choice)
     # exp's Taylor part as tables (tf_exp_negative16): logistic of the Q3.12 gates, tanh of the cell gate
     # (exp of Q4.11), and tanh of the cell state in Q(tanh_bits), when TFLite computes it (0..6 integer bits:
     # 2^(12 - tanh_bits) entries, 128 to 4096).
@@ -169,7 +172,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         n_output=n_output, time_major=int(time_major), cell_scale_log2=_cell_scale_log2(cell.scale),
         cell_clip=quantized_clip, hidden_multiplier=hidden_multiplier, hidden_shift=hidden_shift,
         hidden_zero_point=int(hidden.zero_point), state_count=n_batch * n_output, cell_count=n_batch * n_cell,
-        state_zero_point=state.zero_point, scratch_count=4 * step_batch * n_cell,
+        state_zero_point=state.zero_point, scratch_count=lstm_scratch_count(choice, step_batch, n_input, n_cell),
         state_name=state.name, cell_name=cell.name, exp_tables=list(exp_tables))
 
 

@@ -262,6 +262,13 @@ void unidirectional_sequence_lstm_s8(const tf_lstm_params *params, const int8_t 
                                      int8_t *output_state, int16_t *cell_state,
                                      int16_t *scratch, int8_t *output);
 
+/* The same LSTM with two time steps' input products computed at once (cores with the DSP extension; one
+ * sequence per step: batch-major, or time-major with n_batch 1). scratch holds 8 x n_cell int16, then
+ * 8 x (n_input / 4) int16 of widened inputs and 2 int16 to align them. */
+void unidirectional_sequence_lstm_paired_s8(const tf_lstm_params *params, const int8_t *input,
+                                            int8_t *output_state, int16_t *cell_state,
+                                            int16_t *scratch, int8_t *output);
+
 /* UNIDIRECTIONAL_SEQUENCE_LSTM, float32: per gate its weights ([n_cell][n_input], [n_cell][n_output]) and
  * bias; the input gate's are NULL with CIFG. activation is the cell gate's and the output's. */
 enum { TF_LSTM_F32_TANH = 0, TF_LSTM_F32_SIGMOID = 1, TF_LSTM_F32_RELU = 2, TF_LSTM_F32_RELU6 = 3 };
