@@ -550,6 +550,20 @@ def run_fc(kernels, ref: RefModel, op: dict, x: np.ndarray, activation: str) -> 
     return out
 
 
+def test_fast_requantization_forms_equal_tflites_on_every_shift(tmp_path):
+    """requantize.h's tf_mbqm_fast_form (the LSTM's gate requantization) against tf_mbqm, TFLite's double
+    rounding, for shifts -31..30, sums on both sides of 2^30 and the int32 ends, and a pseudo-random sweep."""
+    if shutil.which("gcc") is None:
+        pytest.skip("host gcc not installed")
+    exe = tmp_path / "requant_forms"
+    subprocess.run(["gcc", "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsanitize=undefined",
+                    "-fno-sanitize-recover=all", f"-I{INCLUDE_DIR}", f"-I{INCLUDE_DIR.parent / 'kernels'}",
+                    str(Path(__file__).parent / "firmware" / "requant_forms.c"), "-o", str(exe)], check=True)
+    proc = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == f"{62 * 7 * (21 + 2000) * 2} agree"
+
+
 @pytest.mark.parametrize("per_channel", [False, True], ids=["per_tensor", "per_channel"])
 def test_tuned_fully_connected_requantizes_as_the_reference_across_its_short_forms_limits(kernels, per_channel):
     """fully_connected_fast_s8 rescales a sum in [-2^30, 2^30) by a multiplier below 1 with one SMLAL and takes

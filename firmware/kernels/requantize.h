@@ -129,6 +129,29 @@ static inline int32_t tf_mbqm(int32_t x, int32_t multiplier, int32_t shift)
     return tf_rdbpot(tf_srdhm(shifted, multiplier), right_shift);
 }
 
+/* tf_mbqm as a call: a fast form's fallback, kept out of line so the compiler does not compute it ahead of
+ * the fast form's branch on every element. */
+#if defined(__GNUC__)
+__attribute__((noinline, unused))
+#endif
+static int32_t tf_mbqm_out_of_line(int32_t x, int32_t multiplier, int32_t shift)
+{
+    return tf_mbqm(x, multiplier, shift);
+}
+
+/*
+ * tf_mbqm for a multiplier >= 0 (codegen's always are), in fewer instructions where it can:
+ *  - A left shift (an effective scale of 1 or more, as an LSTM's input weights often have) leaves no second
+ *    rounding, and SaturatingRoundingDoublingHighMul of the wrapped shifted value a is
+ *    floor((a * m + 2^30) / 2^31) (see tf_mbqm_fast_halves below), which cannot saturate with m >= 0: one
+ *    64-bit multiply-accumulate and a shift.
+ *  - A right shift of 1..31 with x in [-2^30, 2^30) takes tf_mbqm_fast_halves and the final halving.
+ * Everything else, and everything on ARMv6-M (no SMULL), takes tf_mbqm. tests/test_kernels.py compares the two on every shift and on both sides of
+ * each limit.
+ */
+static inline int32_t tf_mbqm_fast_form(int32_t x, int32_t multiplier, int32_t shift);
+
+
 /*
  * Single-rounding MultiplyByQuantizedMultiplier: round(x * multiplier /
  * 2^(31 - shift)) with ties toward +infinity, computed exactly in 64 bits.
@@ -183,6 +206,26 @@ static inline int32_t tf_mbqm_fast_halves(int32_t acc, int32_t multiplier, int32
     const int32_t high = (int32_t)((uint64_t)product >> 32) + (int32_t)((uint32_t)product >> 31);
 #endif
     return tf_asr(high + tf_asr(high, 31), shift_less_one);
+}
+
+static inline int32_t tf_mbqm_fast_form(int32_t x, int32_t multiplier, int32_t shift)
+{
+#if TF_KERNELS_ARMV6M
+    /* Without SMULL both forms cost more than tf_mbqm's own (tf_smull_armv6m serves them all). */
+    return tf_mbqm(x, multiplier, shift);
+#else
+    if (multiplier >= 0) {
+        if (shift >= 0 && shift <= 31) {
+            const int32_t shifted = (int32_t)((uint32_t)x << shift);
+            const int64_t rounded = (int64_t)shifted * multiplier + ((int64_t)1 << 30);
+            return (int32_t)(rounded < 0 ? ~(~rounded >> 31) : rounded >> 31);
+        }
+        if (shift <= -1 && shift >= -31 && (uint32_t)x + 0x40000000u < 0x80000000u) {
+            return tf_asr(tf_mbqm_fast_halves(x, multiplier, -shift - 1) + 1, 1);
+        }
+    }
+    return tf_mbqm_out_of_line(x, multiplier, shift);
+#endif
 }
 
 /* The constant a kernel adds to tf_mbqm_fast_halves before halving: the rounding's +1 and twice the

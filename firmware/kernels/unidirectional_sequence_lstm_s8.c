@@ -58,7 +58,7 @@ static void accumulate_gate(const int8_t *input, int32_t n_batch, int32_t n_inpu
             const int8_t *w = weights + row * n_input;
             tf_dot_4rows_s8(x, 0, w, w + n_input, w + 2 * n_input, w + 3 * n_input, n_input, acc);
             for (k = 0; k < 4; ++k) {
-                gate_row[row + k] = tf_sat16(tf_mbqm(acc[k], multiplier, shift) + gate_row[row + k]);
+                gate_row[row + k] = tf_sat16(tf_mbqm_fast_form(acc[k], multiplier, shift) + gate_row[row + k]);
             }
         }
         if (row < n_cell) {
@@ -67,7 +67,7 @@ static void accumulate_gate(const int8_t *input, int32_t n_batch, int32_t n_inpu
             int32_t acc[4] = {bias[row], left > 1 ? bias[row + 1] : 0, left > 2 ? bias[row + 2] : 0, 0};
             tf_dot_rows_s8(x, 0, weights + row * n_input, n_input, left, n_input, acc);
             for (k = 0; k < left; ++k) {
-                gate_row[row + k] = tf_sat16(tf_mbqm(acc[k], multiplier, shift) + gate_row[row + k]);
+                gate_row[row + k] = tf_sat16(tf_mbqm_fast_form(acc[k], multiplier, shift) + gate_row[row + k]);
             }
         }
     }
@@ -290,10 +290,10 @@ static void input_products_2steps(const tf_lstm_params *p, const int8_t *x_a, co
                 acc[2] += (int32_t)w0[k] * x_b[k];
                 acc[3] += (int32_t)w1[k] * x_b[k];
             }
-            out_a[r0] = tf_sat16(tf_mbqm(acc[0], gate->input_multiplier, gate->input_shift));
-            out_a[r1] = tf_sat16(tf_mbqm(acc[1], gate->input_multiplier, gate->input_shift));
-            out_b[r0] = tf_sat16(tf_mbqm(acc[2], gate->input_multiplier, gate->input_shift));
-            out_b[r1] = tf_sat16(tf_mbqm(acc[3], gate->input_multiplier, gate->input_shift));
+            out_a[r0] = tf_sat16(tf_mbqm_fast_form(acc[0], gate->input_multiplier, gate->input_shift));
+            out_a[r1] = tf_sat16(tf_mbqm_fast_form(acc[1], gate->input_multiplier, gate->input_shift));
+            out_b[r0] = tf_sat16(tf_mbqm_fast_form(acc[2], gate->input_multiplier, gate->input_shift));
+            out_b[r1] = tf_sat16(tf_mbqm_fast_form(acc[3], gate->input_multiplier, gate->input_shift));
         }
     }
 }
