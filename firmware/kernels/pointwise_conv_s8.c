@@ -120,46 +120,64 @@ TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf
                                       int32_t both, const int output_stage)
 {
     const int32_t out_c = params->out_c;
+    /* Locals, so the asm's "memory" clobber does not make GCC reload and recompute them for every store. */
+    const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
+    const int32_t act_min = params->act_min, act_max = params->act_max;
     int32_t oc;
     for (oc = 0; oc < out_c; oc += 2) {
         /* Channel pair oc, oc+1 is the first or second half of its group's 16-byte quads. */
         const int8_t *w = filter + (oc >> 2) * quads * 16 + (oc & 2) * 4;
         const int32_t *x = scratch;
         int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;   /* a<channel><pixel> */
-        /* Per quad: two LDRD of int16 pairs, two weight words, four SXTB16 and eight SMLAD, plus the
-         * counter: 18 instructions for 16 products (GCC 12 spilled the counter of the same loop in C). */
+        /* Per quad: two LDRD of int16 pairs, two weight words, four SXTB16 and eight SMLAD; two quads per
+         * pass, so the counter costs one instruction per quad: 17 instructions for 16 products (GCC 12
+         * spilled the counter of the same loop in C). */
+#define TF_PW_QUAD(first_load, second_load)                     \
+        "ldrd   %[xa], %[xb], [%[x]], #8\n\t"                    \
+        "ldr    %[k], " first_load "\n\t"                         \
+        "sxtb16 %[c], %[k]\n\t"                                   \
+        "smlad  %[a00], %[xa], %[c], %[a00]\n\t"                  \
+        "smlad  %[a01], %[xb], %[c], %[a01]\n\t"                  \
+        "sxtb16 %[c], %[k], ror #8\n\t"                           \
+        "smlad  %[a10], %[xa], %[c], %[a10]\n\t"                  \
+        "smlad  %[a11], %[xb], %[c], %[a11]\n\t"                  \
+        "ldrd   %[xa], %[xb], [%[x]], #8\n\t"                    \
+        "ldr    %[k], " second_load "\n\t"                        \
+        "sxtb16 %[c], %[k]\n\t"                                   \
+        "smlad  %[a00], %[xa], %[c], %[a00]\n\t"                  \
+        "smlad  %[a01], %[xb], %[c], %[a01]\n\t"                  \
+        "sxtb16 %[c], %[k], ror #8\n\t"                           \
+        "smlad  %[a10], %[xa], %[c], %[a10]\n\t"                  \
+        "smlad  %[a11], %[xb], %[c], %[a11]\n\t"
         {
-            int32_t n = quads, xa, xb, k, c;
-            __asm__ volatile(
-                "1:\n\t"
-                "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
-                "ldr    %[k], [%[w]], #16\n\t"
-                "sxtb16 %[c], %[k]\n\t"
-                "smlad  %[a00], %[xa], %[c], %[a00]\n\t"
-                "smlad  %[a01], %[xb], %[c], %[a01]\n\t"
-                "sxtb16 %[c], %[k], ror #8\n\t"
-                "smlad  %[a10], %[xa], %[c], %[a10]\n\t"
-                "smlad  %[a11], %[xb], %[c], %[a11]\n\t"
-                "ldrd   %[xa], %[xb], [%[x]], #8\n\t"
-                "ldr    %[k], [%[w], #-12]\n\t"
-                "sxtb16 %[c], %[k]\n\t"
-                "smlad  %[a00], %[xa], %[c], %[a00]\n\t"
-                "smlad  %[a01], %[xb], %[c], %[a01]\n\t"
-                "sxtb16 %[c], %[k], ror #8\n\t"
-                "smlad  %[a10], %[xa], %[c], %[a10]\n\t"
-                "smlad  %[a11], %[xb], %[c], %[a11]\n\t"
-                "subs   %[n], %[n], #1\n\t"
-                "bne    1b\n\t"
-                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
-                  [w] "+r"(w), [n] "+r"(n), [xa] "=&r"(xa), [xb] "=&r"(xb), [k] "=&r"(k), [c] "=&r"(c)
-                :
-                : "cc", "memory");
+            int32_t n = quads >> 1, xa, xb, k, c;
+            if (n > 0) {
+                __asm__ volatile(
+                    "1:\n\t"
+                    TF_PW_QUAD("[%[w]], #32", "[%[w], #-28]")
+                    TF_PW_QUAD("[%[w], #-16]", "[%[w], #-12]")
+                    "subs   %[n], %[n], #1\n\t"
+                    "bne    1b\n\t"
+                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
+                      [w] "+r"(w), [n] "+r"(n), [xa] "=&r"(xa), [xb] "=&r"(xb), [k] "=&r"(k), [c] "=&r"(c)
+                    :
+                    : "cc", "memory");
+            }
+            if (quads & 1) {
+                __asm__ volatile(
+                    TF_PW_QUAD("[%[w]], #16", "[%[w], #-12]")
+                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x),
+                      [w] "+r"(w), [xa] "=&r"(xa), [xb] "=&r"(xb), [k] "=&r"(k), [c] "=&r"(c)
+                    :
+                    : "memory");
+            }
         }
-        store_channel(out0, out_c, oc, both, a00, a01, &channels[oc], tf_rounding_offset(params->output_offset),
-                      params->act_min, params->act_max, output_stage);
+#undef TF_PW_QUAD
+        store_channel(out0, out_c, oc, both, a00, a01, &channels[oc], rounding_offset, act_min, act_max,
+                      output_stage);
         if (oc + 1 < out_c) {
-            store_channel(out0, out_c, oc + 1, both, a10, a11, &channels[oc + 1],
-                          tf_rounding_offset(params->output_offset), params->act_min, params->act_max, output_stage);
+            store_channel(out0, out_c, oc + 1, both, a10, a11, &channels[oc + 1], rounding_offset, act_min, act_max,
+                          output_stage);
         }
     }
 }
