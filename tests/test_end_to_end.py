@@ -104,7 +104,9 @@ def test_build_outputs_exist(default_demo):
 ])
 def test_shared_model_on_shared_clips_is_bit_exact(model, want_labels, expected, board):
     clips = " ".join(str(SHARED / "audio" / f"{c}.wav") for c in SHARED_CLIPS)
-    run = scons(f"board={board}", "test", f"model={SHARED / 'models' / (model + '.tflite')}", f"inputs={clips}")
+    # Judged by features, outputs and labels; the demo (default_demo) and the benchmarks count instructions.
+    run = scons(f"board={board}", "test", f"model={SHARED / 'models' / (model + '.tflite')}", f"inputs={clips}",
+                "count=no")
     assert run.returncode == 0, run.stdout + run.stderr
     assert summary_line(run.stdout) == "4 passed, 0 failed"
     cases = results(board, model)["cases"]
@@ -115,7 +117,6 @@ def test_shared_model_on_shared_clips_is_bit_exact(model, want_labels, expected,
         assert case["input"] == sample["features_int8"], f"{case['name']}: features differ"
         assert case["output"] == sample["outputs"][model + ".tflite"], f"{case['name']}: output differs"
         assert case["output"] == case["reference"]
-        assert case["instructions"] > 0
 
 
 @pytest.mark.parametrize("board", BOARDS)
@@ -126,7 +127,8 @@ def test_shared_model_on_shared_clips_is_bit_exact(model, want_labels, expected,
     pytest.param(ROOT / "models" / "kws_yes_no.tflite", id="default"),
 ])
 def test_random_vectors_bit_exact(model, board):
-    run = scons(f"board={board}", "test", f"model={model}", "vectors=5")
+    # Judged by outputs only: uncounted runs are several times faster (the counts are the benchmarks' business).
+    run = scons(f"board={board}", "test", f"model={model}", "vectors=5", "count=no")
     assert run.returncode == 0, run.stdout + run.stderr
     assert summary_line(run.stdout) == "5 passed, 0 failed"
     cases = results(board, model.stem)["cases"]
@@ -137,7 +139,8 @@ def test_random_vectors_bit_exact(model, board):
 @pytest.mark.parametrize("board", ["efr32mg12"])
 def test_lstm_model_bit_exact(board):
     # 124 KB of weights: needs a board with more flash than bluepill's 64 KB.
-    run = scons(f"board={board}", "test", f"model={SHARED / 'models' / 'micro_speech_lstm.tflite'}", "vectors=5")
+    run = scons(f"board={board}", "test", f"model={SHARED / 'models' / 'micro_speech_lstm.tflite'}", "vectors=5",
+                "count=no")
     assert run.returncode == 0, run.stdout + run.stderr
     assert summary_line(run.stdout) == "5 passed, 0 failed"
     cases = results(board, "micro_speech_lstm")["cases"]
