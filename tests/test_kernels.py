@@ -602,7 +602,7 @@ def test_every_tuned_conv_kernel_ran(request):
 def _dense_cases():
     cases = []
     for i, (batch, in_depth, units, act) in enumerate(
-            itertools.product((1, 3), (5, 16, 33), (1, 10), (None, "relu"))):
+            itertools.product((1, 3), (3, 5, 16, 33), (1, 10), (None, "relu"))):
         cases.append(pytest.param(
             dict(batch=batch, in_depth=in_depth, units=units, activation=act,
                  bias=i % 3 != 2, seed=900 + i),

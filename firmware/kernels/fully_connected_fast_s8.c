@@ -110,6 +110,38 @@ static void dot_rows(const int8_t *x, int32_t x_offset, const int8_t *w, int32_t
     tf_dot_rows_s8(x, x_offset, w, n, rows, n, acc);
 }
 
+/* Rows of one to three inputs (hello_world's first layer has one): too short for the blocked loop, whose
+ * setup and four-row output stage would cost several times their products. One row at a time. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void short_rows(const tf_fc_params *params, const tf_requant *requant, int32_t batches, int32_t input_depth,
+                       const int8_t *input, int32_t output_depth, const int8_t *filter, const int32_t *bias,
+                       int8_t *output, fc_rescale *rescale_of)
+{
+    const int32_t in_off = params->input_offset, out_off = params->output_offset;
+    const int32_t act_min = params->act_min, act_max = params->act_max;
+    int32_t b, o, k;
+
+    for (b = 0; b < batches; ++b) {
+        const int8_t *x = input + b * input_depth;
+        const int8_t *w = filter;
+        for (o = 0; o < output_depth; ++o) {
+            int32_t acc = bias != 0 ? bias[o] : 0, v;
+            for (k = 0; k < input_depth; ++k) {
+                acc += (int32_t)*w++ * ((int32_t)x[k] + in_off);
+            }
+            if (requant->per_channel) {
+                fc_rescale_for(rescale_of, requant->multiplier[o], requant->shift[o]);
+            }
+            v = rescale(acc, rescale_of) + out_off;
+            v = v < act_min ? act_min : v;
+            v = v > act_max ? act_max : v;
+            *output++ = (int8_t)v;
+        }
+    }
+}
+
 void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requant,
                              int32_t batches, int32_t input_depth, const int8_t *input,
                              int32_t output_depth, const int8_t *filter,
@@ -119,6 +151,10 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
     int32_t b, o;
 
     fc_rescale_for(&rescale_of, requant->multiplier[0], requant->shift[0]);
+    if (input_depth < 4) {
+        short_rows(params, requant, batches, input_depth, input, output_depth, filter, bias, output, &rescale_of);
+        return;
+    }
     for (b = 0; b < batches; ++b) {
         const int8_t *in_row = input + b * input_depth;
         int8_t *out_row = output + b * output_depth;
