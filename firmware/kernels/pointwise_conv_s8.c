@@ -366,7 +366,17 @@ TF_PW_INLINE void pointwise_pairs(const tf_pointwise_params *params, const tf_ch
         const int32_t both = params->pixels - p >= 2;
         /* The pair's input is in scratch before any of its outputs is written (in place). */
         load_pixel_pair(scratch, input + p * in_c, in_c, quads, both);
+#if TF_KERNELS_DSP && TF_KERNELS_THUMB2_ASM
+        /* both as a constant in the common case: its test leaves every channel pair's stores (DS-CNN's
+         * pointwise layers 3 % faster, for about 2 KB of code) */
+        if (both) {
+            pixel_pair_outputs(params, channels, filter, scratch, quads, output + p * params->out_c, 1, output_stage);
+        } else {
+            pixel_pair_outputs(params, channels, filter, scratch, quads, output + p * params->out_c, 0, output_stage);
+        }
+#else
         pixel_pair_outputs(params, channels, filter, scratch, quads, output + p * params->out_c, both, output_stage);
+#endif
     }
 }
 
