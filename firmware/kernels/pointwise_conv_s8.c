@@ -268,6 +268,9 @@ TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf
                                       int32_t both, const int output_stage)
 {
     const int32_t out_c = params->out_c;
+    /* Locals, so the asm's "memory" clobber does not make GCC reload and recompute them for every store. */
+    const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
+    const int32_t act_min = params->act_min, act_max = params->act_max;
     const int8_t *w = filter;
     int32_t oc, j;
     for (oc = 0; oc < out_c; oc += 4) {
@@ -347,7 +350,7 @@ TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf
             for (j = 0; j < count; ++j) {
                 const int32_t lo = low_lane(lanes[j]);
                 store_channel(out0, out_c, oc + j, both, lo, high_lane(lanes[j], lo), &channels[oc + j],
-                              tf_rounding_offset(params->output_offset), params->act_min, params->act_max, output_stage);
+                              rounding_offset, act_min, act_max, output_stage);
             }
         }
     }
@@ -366,9 +369,9 @@ TF_PW_INLINE void pointwise_pairs(const tf_pointwise_params *params, const tf_ch
         const int32_t both = params->pixels - p >= 2;
         /* The pair's input is in scratch before any of its outputs is written (in place). */
         load_pixel_pair(scratch, input + p * in_c, in_c, quads, both);
-#if TF_KERNELS_DSP && TF_KERNELS_THUMB2_ASM
-        /* both as a constant in the common case: its test leaves every channel pair's stores (DS-CNN's
-         * pointwise layers 3 % faster, for about 2 KB of code) */
+#if TF_KERNELS_THUMB2_ASM
+        /* both as a constant in the common case: its test leaves every output's store (DS-CNN's pointwise
+         * layers 3 % faster, for about 2 KB of code) */
         if (both) {
             pixel_pair_outputs(params, channels, filter, scratch, quads, output + p * params->out_c, 1, output_stage);
         } else {

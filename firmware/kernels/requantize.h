@@ -191,6 +191,11 @@ static inline int32_t tf_mbqm_single(int32_t x, int32_t multiplier, int32_t shif
  *    one constant (tf_rounding_offset) and, on ARM, rides on SSAT's shifted
  *    operand.
  */
+/* Forced inline: five instructions, and GCC 12 made it a call in pointwise_conv_s8's M3 loops, where the call
+ * cost as much as the arithmetic. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline int32_t tf_mbqm_fast_halves(int32_t acc, int32_t multiplier, int32_t shift_less_one)
 {
     const int32_t doubled = (int32_t)((uint32_t)acc << 1);
