@@ -75,10 +75,43 @@ static inline void accumulate_window(const int8_t *const *rows, int32_t x_offset
     acc[3] = acc3;
 }
 
-void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_requant *channels,
-                              const tf_dims *input_dims, const int8_t *input,
-                              const tf_dims *filter_dims, const int8_t *filter,
-                              const tf_dims *output_dims, int8_t *output, int8_t *ring)
+/* A 3x3 window's four sums: out of line with the three row pointers as arguments, so the nine taps address
+ * [row + kx * ch] from registers. Inlined into the pixel loop, GCC 12 kept nine tap pointers in stack slots
+ * and stepped each of them through memory for every group of four channels (about 20 instructions). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void accumulate_3x3(const int8_t *x0, const int8_t *x1, const int8_t *x2, const int8_t *w, int32_t ch,
+                           int32_t *acc)
+{
+    const int8_t *const rows[3] = {x0, x1, x2};
+    accumulate_window(rows, 0, w, ch, 3, 3, acc);
+}
+
+/* One output: the requantized sum, clamped. With an upper bound of 127 (no activation, RELU), one SSAT
+ * with a shifted operand does the last halving and the upper clamp (tf_biased_output_full_range), and only the
+ * lower bound is compared. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int8_t channel_output(int32_t sum, const tf_channel_requant *chan, int32_t rounding_offset,
+                                    int32_t act_min, int32_t act_max, const int upper_is_127)
+{
+    if (upper_is_127) {
+        const int32_t out = tf_biased_output_full_range(sum + chan->bias, chan, rounding_offset);
+        return (int8_t)(out < act_min ? act_min : out);
+    }
+    return tf_channel_output(sum, chan, rounding_offset, act_min, act_max);
+}
+
+/* The layer, for one kind of clamp: inlined twice, so the choice leaves the loops. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void depthwise_layer(const tf_conv_params *params, const tf_channel_requant *channels,
+                                   const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
+                                   const int8_t *filter, const tf_dims *output_dims, int8_t *output, int8_t *ring,
+                                   const int upper_is_127)
 {
     const int32_t ch = input_dims->c;
     const int32_t k_h = filter_dims->h;
@@ -105,15 +138,28 @@ void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_req
                     int32_t acc[4] = {0, 0, 0, 0};
                     if (k_h == 3 && k_w == 3) {
                         /* DS-CNN's and MobileNet's 3x3: constant trip counts, fully unrolled. */
-                        accumulate_window(rows, ox * step + c, filter + c, ch, 3, 3, acc);
+                        const int32_t at = ox * step + c;
+                        accumulate_3x3(rows[0] + at, rows[1] + at, rows[2] + at, filter + c, ch, acc);
                     } else {
                         accumulate_window(rows, ox * step + c, filter + c, ch, k_h, k_w, acc);
                     }
                     for (j = 0; j < 4; ++j, ++chan) {
-                        out_px[c + j] = tf_channel_output(acc[j], chan, rounding_offset, act_min, act_max);
+                        out_px[c + j] = channel_output(acc[j], chan, rounding_offset, act_min, act_max, upper_is_127);
                     }
                 }
             }
         }
+    }
+}
+
+void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_requant *channels,
+                              const tf_dims *input_dims, const int8_t *input,
+                              const tf_dims *filter_dims, const int8_t *filter,
+                              const tf_dims *output_dims, int8_t *output, int8_t *ring)
+{
+    if (params->act_max == 127) {
+        depthwise_layer(params, channels, input_dims, input, filter_dims, filter, output_dims, output, ring, 1);
+    } else {
+        depthwise_layer(params, channels, input_dims, input, filter_dims, filter, output_dims, output, ring, 0);
     }
 }
