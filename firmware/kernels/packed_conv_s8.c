@@ -248,7 +248,7 @@ void packed_conv_s8(const tf_packed_params *params, const tf_requant *requant,
                             if (bias != 0) {
                                 sum += bias[oc];
                             }
-                            sum = tf_mbqm(sum, requant->multiplier[q], requant->shift[q]);
+                            sum = tf_mbqm_fast_form(sum, requant->multiplier[q], requant->shift[q]);
                             out_px[oc] = tf_offset_clamp(sum, output_offset, act_min, act_max);
                         }
                     }

@@ -56,7 +56,7 @@ enum { OUTPUT_CLAMPED = 0, OUTPUT_FULL_RANGE = 1, OUTPUT_GENERAL = 2 };
 static inline int8_t general_output(int32_t sum, const tf_channel_requant *ch, int32_t output_offset,
                                     int32_t act_min, int32_t act_max)
 {
-    return tf_offset_clamp(tf_mbqm(sum + ch->bias, ch->multiplier, -1 - ch->shift_less_one), output_offset,
+    return tf_offset_clamp(tf_mbqm_fast_form(sum + ch->bias, ch->multiplier, -1 - ch->shift_less_one), output_offset,
                            act_min, act_max);
 }
 
