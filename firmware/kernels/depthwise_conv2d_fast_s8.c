@@ -78,6 +78,7 @@ static inline void accumulate_window(const int8_t *const *rows, int32_t x_offset
 /* A 3x3 window's four sums: out of line with the three row pointers as arguments, so the nine taps address
  * [row + kx * ch] from registers. Inlined into the pixel loop, GCC 12 kept nine tap pointers in stack slots
  * and stepped each of them through memory for every group of four channels (about 20 instructions). */
+#if !TF_KERNELS_ARMV6M
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -87,6 +88,7 @@ static void accumulate_3x3(const int8_t *x0, const int8_t *x1, const int8_t *x2,
     const int8_t *const rows[3] = {x0, x1, x2};
     accumulate_window(rows, 0, w, ch, 3, 3, acc);
 }
+#endif
 
 /* One output: the requantized sum, clamped. With an upper bound of 127 (no activation, RELU), one SSAT
  * with a shifted operand does the last halving and the upper clamp (tf_biased_output_full_range), and only the
@@ -138,8 +140,12 @@ static inline void depthwise_layer(const tf_conv_params *params, const tf_channe
                     int32_t acc[4] = {0, 0, 0, 0};
                     if (k_h == 3 && k_w == 3) {
                         /* DS-CNN's and MobileNet's 3x3: constant trip counts, fully unrolled. */
+#if TF_KERNELS_ARMV6M   /* its byte loads keep few values live: inlined, GCC does better there */
+                        accumulate_window(rows, ox * step + c, filter + c, ch, 3, 3, acc);
+#else
                         const int32_t at = ox * step + c;
                         accumulate_3x3(rows[0] + at, rows[1] + at, rows[2] + at, filter + c, ch, acc);
+#endif
                     } else {
                         accumulate_window(rows, ox * step + c, filter + c, ch, k_h, k_w, acc);
                     }
@@ -157,9 +163,11 @@ void depthwise_conv2d_fast_s8(const tf_conv_params *params, const tf_channel_req
                               const tf_dims *filter_dims, const int8_t *filter,
                               const tf_dims *output_dims, int8_t *output, int8_t *ring)
 {
+#if defined(__ARM_FEATURE_SAT)   /* without SSAT the short clamp is no shorter */
     if (params->act_max == 127) {
         depthwise_layer(params, channels, input_dims, input, filter_dims, filter, output_dims, output, ring, 1);
-    } else {
-        depthwise_layer(params, channels, input_dims, input, filter_dims, filter, output_dims, output, ring, 0);
+        return;
     }
+#endif
+    depthwise_layer(params, channels, input_dims, input, filter_dims, filter, output_dims, output, ring, 0);
 }
