@@ -75,7 +75,6 @@ def test_depth_to_space_needs_whole_blocks_of_channels(tmp_path):
         "input 'x' is INT8, output INT32; TFLite needs one type"
 
 
-@pytest.mark.slow   # builds and runs a host program and asks TFLite
 @pytest.mark.parametrize("opcode", ["DEPTH_TO_SPACE", "SPACE_TO_DEPTH"])
 @pytest.mark.parametrize("type_name", ["INT8", "INT32", "FLOAT32"])
 def test_space_depth_rearrangements_are_bit_exact_for_every_type(tmp_path, opcode, type_name):
@@ -237,7 +236,6 @@ def test_gather_checks_constant_indices(tmp_path):
                 ("GatherOptions", {"Axis": 1}))], [0], [2]) == "index 4 outside 0..3; TFLite refuses it too"
 
 
-@pytest.mark.slow   # builds and runs a host program and asks TFLite
 def test_gather_with_indices_computed_at_run_time_is_bit_exact(tmp_path):
     """An embedding lookup: constant int8 params, int32 indices as the model input."""
     from codegen.verify.hostrun import run_on_host
@@ -259,7 +257,6 @@ def test_quantized_div_has_no_tflite_reference(tmp_path):
             "into a constant multiplier)")
 
 
-@pytest.mark.slow   # builds and runs a host program and asks TFLite
 @pytest.mark.parametrize("source, target", [("INT16", "INT32"), ("INT32", "INT16"), ("INT32", "INT8")])
 def test_quantize_to_and_from_int32_is_bit_exact(tmp_path, source, target):
     """SEANet's requantizations around int32 (TFLM's integration tests quantize0 and quantize1)."""
@@ -281,7 +278,6 @@ def test_quantize_to_int32_only_from_int16(tmp_path):
                 [0], [1]) == "float32 input to int32 output; TFLite requantizes to int32 only from int16"
 
 
-@pytest.mark.slow   # builds and runs a host program and asks TFLite
 def test_transpose_conv_takes_its_output_shape_as_a_model_input(tmp_path):
     """SEANet's form (TFLM's integration tests): the firmware is built for the declared output shape, and test
     vectors give that input the same shape, so TFLite resizes to it."""
@@ -333,7 +329,6 @@ def _cast_inputs(type_name, target, rng):
     return np.array(edges + list(rng.uniform(-top, top, 64 - len(edges))), np.float32)
 
 
-@pytest.mark.slow   # builds and runs a host program and asks TFLite
 def test_cast_is_bit_exact_between_every_pair_of_types(tmp_path):
     """Activations cast at run time, all 16 pairs in one model: integers wrap, floats truncate, int32 saturates
     as TFLite does."""
@@ -356,7 +351,6 @@ def test_cast_is_bit_exact_between_every_pair_of_types(tmp_path):
 @pytest.mark.parametrize("target, expected", [
     ("INT8", [127, -128, 127, -128, 127, -128, 0, 100]),
     ("INT16", [32767, -32768, 32767, -32768, 32767, -32768, 0, 100])])
-@pytest.mark.slow   # builds and runs a host program and asks TFLite
 def test_cast_saturates_floats_beyond_a_narrow_type_wherever_they_sit(tmp_path, target, expected):
     """C++ leaves these undefined, and TFLite's results depend on the element's place (its vectorized loop
     saturates, its scalar remainder keeps low bits): the kernel saturates them all, NaN gives 0."""
@@ -419,7 +413,6 @@ def test_a_float_lstm_needs_a_state_row_per_batch(tmp_path):
                                                "float32 variable tensor of 3 values")
 
 
-@pytest.mark.slow   # builds and runs a host program and asks TFLite
 def test_a_float_lstm_with_a_cell_clip_is_within_the_stated_bound_on_the_host(tmp_path):
     from codegen.pipeline import compile_model as compile_
     from codegen.verify.float_bound import agrees, tolerance

@@ -90,20 +90,15 @@ static void accumulate_3x3(const int8_t *x0, const int8_t *x1, const int8_t *x2,
 }
 #endif
 
-/* One output: the requantized sum, clamped. With an upper bound of 127 (no activation, RELU), one SSAT
- * with a shifted operand does the last halving and the upper clamp (tf_biased_output_full_range), and only the
- * lower bound is compared. */
+/* One output: with an upper bound of 127 the SSAT form (requantize.h), otherwise the clamping one. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
 static inline int8_t channel_output(int32_t sum, const tf_channel_requant *chan, int32_t rounding_offset,
                                     int32_t act_min, int32_t act_max, const int upper_is_127)
 {
-    if (upper_is_127) {
-        const int32_t out = tf_biased_output_full_range(sum + chan->bias, chan, rounding_offset);
-        return (int8_t)(out < act_min ? act_min : out);
-    }
-    return tf_channel_output(sum, chan, rounding_offset, act_min, act_max);
+    return upper_is_127 ? tf_channel_output_upper_127(sum, chan, rounding_offset, act_min)
+                        : tf_channel_output(sum, chan, rounding_offset, act_min, act_max);
 }
 
 /* The layer, for one kind of clamp: inlined twice, so the choice leaves the loops. */

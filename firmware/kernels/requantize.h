@@ -140,19 +140,6 @@ static int32_t tf_mbqm_out_of_line(int32_t x, int32_t multiplier, int32_t shift)
 }
 
 /*
- * tf_mbqm for a multiplier >= 0 (codegen's always are), in fewer instructions where it can:
- *  - A left shift (an effective scale of 1 or more, as an LSTM's input weights often have) leaves no second
- *    rounding, and SaturatingRoundingDoublingHighMul of the wrapped shifted value a is
- *    floor((a * m + 2^30) / 2^31) (see tf_mbqm_fast_halves below), which cannot saturate with m >= 0: one
- *    64-bit multiply-accumulate and a shift.
- *  - A right shift of 1..31 with x in [-2^30, 2^30) takes tf_mbqm_fast_halves and the final halving.
- * Everything else, and everything on ARMv6-M (no SMULL), takes tf_mbqm. tests/test_kernels.py compares the two on every shift and on both sides of
- * each limit.
- */
-static inline int32_t tf_mbqm_fast_form(int32_t x, int32_t multiplier, int32_t shift);
-
-
-/*
  * Single-rounding MultiplyByQuantizedMultiplier: round(x * multiplier /
  * 2^(31 - shift)) with ties toward +infinity, computed exactly in 64 bits.
  * This is the TFLITE_SINGLE_ROUNDING form of the function in
@@ -213,6 +200,16 @@ static inline int32_t tf_mbqm_fast_halves(int32_t acc, int32_t multiplier, int32
     return tf_asr(high + tf_asr(high, 31), shift_less_one);
 }
 
+/*
+ * tf_mbqm for a multiplier >= 0 (codegen's always are), in fewer instructions where it can:
+ *  - A left shift (an effective scale of 1 or more, as an LSTM's input weights often have) leaves no second
+ *    rounding, and SaturatingRoundingDoublingHighMul of the wrapped shifted value a is
+ *    floor((a * m + 2^30) / 2^31) (see tf_mbqm_fast_halves above), which cannot saturate with m >= 0: one
+ *    64-bit multiply-accumulate and a shift.
+ *  - A right shift of 1..31 with x in [-2^30, 2^30) takes tf_mbqm_fast_halves and the final halving.
+ * Everything else, and everything on ARMv6-M (no SMULL), takes tf_mbqm. tests/test_kernels.py compares the
+ * two on every shift and on both sides of each limit.
+ */
 static inline int32_t tf_mbqm_fast_form(int32_t x, int32_t multiplier, int32_t shift)
 {
 #if TF_KERNELS_ARMV6M
@@ -306,6 +303,15 @@ static inline int8_t tf_channel_output_full_range(int32_t sum, const tf_channel_
                                                   int32_t rounding_offset)
 {
     return tf_biased_output_full_range(sum + channel->bias, channel, rounding_offset);
+}
+
+/* tf_channel_output for a layer whose upper bound is 127 (no activation, RELU): the full-range stage's
+ * SSAT does the upper clamp, and only the lower bound is compared. */
+static inline int8_t tf_channel_output_upper_127(int32_t sum, const tf_channel_requant *channel,
+                                                 int32_t rounding_offset, int32_t act_min)
+{
+    const int32_t out = tf_biased_output_full_range(sum + channel->bias, channel, rounding_offset);
+    return (int8_t)(out < act_min ? act_min : out);
 }
 
 /* True when the _full_range output stages may stand in for the clamping ones. */
