@@ -564,13 +564,16 @@ def test_fast_requantization_forms_equal_tflites_on_every_shift(tmp_path):
     assert proc.stdout.strip() == f"{62 * 7 * (21 + 2000) * 2} agree"
 
 
+@pytest.mark.parametrize("in_depth, out_depth", [(1, 12), (3, 12), (8, 1)],
+                         ids=["one-input-rows", "short-rows", "one-output"])
 @pytest.mark.parametrize("per_channel", [False, True], ids=["per_tensor", "per_channel"])
-def test_tuned_fully_connected_requantizes_as_the_reference_across_its_short_forms_limits(kernels, per_channel):
+def test_tuned_fully_connected_requantizes_as_the_reference_across_its_short_forms_limits(kernels, per_channel,
+                                                                                         in_depth, out_depth):
     """fully_connected_fast_s8 rescales a sum in [-2^30, 2^30) by a multiplier below 1 with one SMLAL and takes
     the general single-rounding form otherwise: sums just inside and outside that range, and shifts from a
-    multiplier above 1 down to TFLite's smallest, must all give fully_connected_s8's bytes (under UBSan)."""
+    multiplier above 1 down to TFLite's smallest, must all give fully_connected_s8's bytes (under UBSan), in
+    each of its paths for small layers (rows of one input, of three, and a single output row)."""
     rng = np.random.default_rng(2026)
-    in_depth, out_depth = 3, 12
     w = rng.integers(-128, 128, (out_depth, in_depth), dtype=np.int8)
     x = rng.integers(-128, 128, (1, in_depth), dtype=np.int8)
     params = FcParams(0, 0, 3, -128, 127)
@@ -602,7 +605,7 @@ def test_every_tuned_conv_kernel_ran(request):
 def _dense_cases():
     cases = []
     for i, (batch, in_depth, units, act) in enumerate(
-            itertools.product((1, 3), (3, 5, 16, 33), (1, 10), (None, "relu"))):
+            itertools.product((1, 3), (1, 3, 5, 16, 33), (1, 10), (None, "relu"))):
         cases.append(pytest.param(
             dict(batch=batch, in_depth=in_depth, units=units, activation=act,
                  bias=i % 3 != 2, seed=900 + i),

@@ -110,6 +110,48 @@ static void dot_rows(const int8_t *x, int32_t x_offset, const int8_t *w, int32_t
     tf_dot_rows_s8(x, x_offset, w, n, rows, n, acc);
 }
 
+/* A layer of one output (hello_world's last) alone: the four-row loop would compute it four times. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32_t dot_one_row(const int8_t *x, const int8_t *w, int32_t n, int32_t sum)
+{
+#if TF_KERNELS_DSP
+    for (; n >= 4; n -= 4) {
+        const int32_t xw = tf_load_word(x), ww = tf_load_word(w);
+        sum = tf_smlad(tf_sxtb16(ww), tf_sxtb16(xw), sum);
+        sum = tf_smlad(tf_sxtb16_ror8(ww), tf_sxtb16_ror8(xw), sum);
+        x += 4;
+        w += 4;
+    }
+#endif
+    for (; n > 0; --n) {
+        sum += (int32_t)*w++ * (int32_t)*x++;
+    }
+    return sum;
+}
+
+/* Rows of one input with one multiplier for the layer (hello_world's first layer): each output is
+ * bias + w * x, then the output stage. Every constant is a local, so GCC keeps them all in registers
+ * (the general loop below reloads them from the stack for every output). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void single_input_rows(int32_t x, int32_t output_depth, const int8_t *w, const int32_t *bias,
+                              const fc_rescale *rescale_of, int32_t out_off, int32_t act_min, int32_t act_max,
+                              int8_t *out)
+{
+    const fc_rescale r = *rescale_of;
+    int32_t o;
+
+    for (o = 0; o < output_depth; ++o) {
+        int32_t v = rescale((bias != 0 ? bias[o] : 0) + (int32_t)w[o] * x, &r) + out_off;
+        v = v < act_min ? act_min : v;
+        v = v > act_max ? act_max : v;
+        out[o] = (int8_t)v;
+    }
+}
+
 /* Rows of one to three inputs (hello_world's first layer has one): too short for the blocked loop, whose
  * setup and four-row output stage would cost several times their products. One row at a time. */
 #if defined(__GNUC__)
@@ -123,6 +165,13 @@ static void short_rows(const tf_fc_params *params, const tf_requant *requant, in
     const int32_t act_min = params->act_min, act_max = params->act_max;
     int32_t b, o, k;
 
+    if (input_depth == 1 && !requant->per_channel) {
+        for (b = 0; b < batches; ++b) {
+            single_input_rows((int32_t)input[b] + in_off, output_depth, filter, bias, rescale_of, out_off,
+                              act_min, act_max, output + b * output_depth);
+        }
+        return;
+    }
     for (b = 0; b < batches; ++b) {
         const int8_t *x = input + b * input_depth;
         const int8_t *w = filter;
@@ -158,6 +207,12 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
     for (b = 0; b < batches; ++b) {
         const int8_t *in_row = input + b * input_depth;
         int8_t *out_row = output + b * output_depth;
+        if (output_depth == 1 && params->input_offset == 0) {
+            int32_t acc[1];
+            acc[0] = dot_one_row(in_row, filter, input_depth, bias != 0 ? bias[0] : 0);
+            store_rows(acc, 1, &rescale_of, requant, 0, params, out_row);
+            continue;
+        }
         for (o = 0; o < output_depth; o += 4) {
             const int32_t rows = output_depth - o < 4 ? output_depth - o : 4;
             int32_t acc[4];
