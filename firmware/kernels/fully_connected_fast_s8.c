@@ -204,15 +204,17 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
         short_rows(params, requant, batches, input_depth, input, output_depth, filter, bias, output, &rescale_of);
         return;
     }
+    if (output_depth == 1 && params->input_offset == 0) {
+        for (b = 0; b < batches; ++b) {
+            int32_t acc[1];
+            acc[0] = dot_one_row(input + b * input_depth, filter, input_depth, bias != 0 ? bias[0] : 0);
+            store_rows(acc, 1, &rescale_of, requant, 0, params, output + b);
+        }
+        return;
+    }
     for (b = 0; b < batches; ++b) {
         const int8_t *in_row = input + b * input_depth;
         int8_t *out_row = output + b * output_depth;
-        if (output_depth == 1 && params->input_offset == 0) {
-            int32_t acc[1];
-            acc[0] = dot_one_row(in_row, filter, input_depth, bias != 0 ? bias[0] : 0);
-            store_rows(acc, 1, &rescale_of, requant, 0, params, out_row);
-            continue;
-        }
         for (o = 0; o < output_depth; o += 4) {
             const int32_t rows = output_depth - o < 4 ? output_depth - o : 4;
             int32_t acc[4];
