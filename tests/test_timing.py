@@ -134,3 +134,30 @@ def test_pricing_changes_no_execution(board_name, tmp_path_factory):
     assert (timed.exit_code, timed.console, timed.instructions, timed.marker_spans) == \
         (plain.exit_code, plain.console, plain.instructions, plain.marker_spans)
     assert timed.cycles >= timed.instructions
+
+
+def test_a_hooked_run_that_ran_other_instructions_gives_neither_counts_nor_cycles(marker_loop, monkeypatch):
+    """Unicorn 2.1.4 can take another branch under the flash-read hook and still print the right outputs
+    (micro_speech_lstm on nucleo_f207zg: 0.5 % more instructions). run_firmware then keeps the unhooked run:
+    its counts, and cycles without flash reads, with ``flash_reads_priced`` False to say so."""
+    from codegen.verify.emulator import core
+    timing = core_timing(BLUEPILL)
+    assert timing.flash_read
+    agreed = run_firmware(marker_loop, BLUEPILL, timing=timing)
+    assert agreed.flash_reads_priced is True
+    honest = core.Emulator.run
+
+    def diverging(self):
+        result = honest(self)
+        if self.flash_reads:   # the hooked run: pretend it took a longer path
+            result.instructions += 7
+            result.marker_spans = [n + 7 for n in result.marker_spans]
+        return result
+
+    monkeypatch.setattr(core.Emulator, "run", diverging)
+    kept = run_firmware(marker_loop, BLUEPILL, timing=timing)
+    plain = run_firmware(marker_loop, BLUEPILL, timing=timing, flash_reads=False)
+    assert kept.flash_reads_priced is False
+    assert (kept.instructions, kept.marker_spans) == (plain.instructions, plain.marker_spans)
+    assert kept.instructions == agreed.instructions and kept.cycles == plain.cycles < agreed.cycles
+    assert run_firmware(marker_loop, BLUEPILL).flash_reads_priced is None

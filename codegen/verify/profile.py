@@ -88,16 +88,11 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
                            tolerance(compiled, want)) for got, want in zip(parsed[i][2], references[i]))
                 for i, c in enumerate(cases)]
     exact = judge(parsed)
-    if not all(exact) and timing.flash_read:
-        # As codegen.verify.testrun does: the flash-read hook can make Unicorn mis-run IT-block code; a run
-        # without it decides, and its cycles then leave data reads from flash out.
-        plain = run_firmware(elf, board, max_instructions=max_instructions, watch=[*symbols, *MARKERS],
-                             timing=timing, flash_reads=False)
-        if plain.fault is None and all(judge(parse_results(plain.console))):
-            run, parsed = plain, parse_results(plain.console)
-            exact = judge(parsed)
-            echo("note: the estimated ms leave out flash wait states on data reads (the emulator's run with "
-                 "them counted disagreed: a Unicorn fault under a memory hook)")
+    if run.flash_reads_priced is False:
+        # run_firmware ran it twice: the run pricing flash reads took another path (a Unicorn fault under a
+        # memory hook), so the counts and the estimate are the other run's
+        echo("note: the estimated ms leave out flash wait states on data reads (the emulator's run with "
+             "them counted ran other instructions: a Unicorn fault under a memory hook)")
 
     span, per_layer = layer_counts(run.watch_hits, symbols)
     cycle_span, layer_cycles = layer_counts([(name, cycles) for (name, _), cycles

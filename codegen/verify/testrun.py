@@ -96,20 +96,6 @@ def stack_verdict(peak: int | None, board: Board) -> tuple[str, str | None]:
     return line, None
 
 
-def _all_agree(parsed: dict, cases: list, references: list, manifest: dict) -> bool:
-    """Every case's outputs as TFLite's (or within the float bound), judged as run_test judges them."""
-    dtypes = [np.dtype(o.get("dtype", "int8")) for o in manifest["outputs"]]
-    for i, case in enumerate(cases):
-        got = parsed.get(i)
-        if got is None or got[0] != case["name"]:
-            return False
-        tolerances = case.get("tolerance") or [0.0] * len(dtypes)
-        for raw, want, d, t in zip(got[2], references[i], dtypes, tolerances):
-            if not agrees(np.frombuffer(raw, d), np.asarray(want, d), t):
-                return False
-    return True
-
-
 def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
              max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, echo=print, count: bool = True) -> int:
     """Return 0 when every case is byte-identical to the reference, 1 otherwise."""
@@ -124,17 +110,12 @@ def run_test(elf: Path, board: Board, manifest_path: Path, results_path: Path,
     run = run_firmware(elf, board, max_instructions=max_instructions, count=count, timing=timing)
     parsed = parse_results(run.console)
     flash_note = None
-    if timing is not None and timing.flash_read and not _all_agree(parsed, cases, references, manifest):
-        # The memory-read hook that prices flash wait states can make Unicorn run IT-block code wrongly
-        # (emulator/core.py): a run without it decides, and the estimate then leaves those reads out.
-        plain = run_firmware(elf, board, max_instructions=max_instructions, count=count, timing=timing,
-                             flash_reads=False)
-        plain_parsed = parse_results(plain.console)
-        if _all_agree(plain_parsed, cases, references, manifest):
-            run, parsed = plain, plain_parsed
-            flash_note = ("~ms here leaves out flash wait states on data reads: the emulator's run with them "
-                          "counted disagreed (a Unicorn fault under a memory hook); the run without them is "
-                          "the one judged")
+    if run.flash_reads_priced is False:
+        # run_firmware ran it twice, and the run pricing flash reads took another path (emulator/core.py): the
+        # counts, the outputs judged and the estimate are the run without that hook
+        flash_note = ("~ms here leaves out flash wait states on data reads: the emulator's run with them "
+                      "counted ran other instructions (a Unicorn fault under a memory hook); the run without "
+                      "them is the one judged")
     spans = run.marker_spans
     cycle_spans = run.cycle_spans
     device_frontend = manifest.get("frontend") == "device"
