@@ -316,3 +316,16 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["evaluate", str(model), "--data", str(tmp_path)]) == 2
     assert capsys.readouterr().err == (f"error: {tmp_path / 'm.labels'}: not found; evaluate needs the model's "
                                        f"labels (silence, unknown, then the words, one per line)\n")
+
+
+def test_a_collapsed_model_is_an_error_not_a_file(tiny_dataset, tmp_path, capsys):
+    """A learning rate far too high kills every unit: the model would answer one class for every clip.
+    train says so in one line and writes nothing."""
+    out = tmp_path / "dead" / "dead_kws.tflite"
+    assert main(["train", "--data", str(tiny_dataset), "--words", "yes,no", "--arch", "ds_cnn", "--epochs", "1",
+                 "--batch-size", "32", "--unknown-percentage", "60", "--silence-percentage", "20",
+                 "--learning-rate", "1000", "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: training did not converge: the model answers '") and err.count("\n") == 1
+    assert err.endswith("retrain with a lower --learning-rate (now 1000) or another --seed (now 1234)\n")
+    assert not out.exists() and not out.with_suffix(".train.json").exists()

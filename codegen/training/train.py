@@ -145,6 +145,23 @@ def model_ops(tf, model_bytes: bytes) -> list[str]:
     return sorted({op["op_name"] for op in reference_interpreter(tf, model_bytes)._get_ops_details()})
 
 
+# Clips checked for a collapsed model: enough to see every class of a working one.
+CONVERGENCE_SAMPLE = 2000
+
+
+def check_converged(model, split: SplitFeatures, labels: list[str], s: TrainSettings) -> None:
+    """A network whose units all died (a small one without normalization can, at a high learning rate) gives
+    one class for every clip. Writing it would be a silently useless model: say so instead."""
+    picks = np.sort(np.random.default_rng(s.seed).permutation(len(split.y))[:CONVERGENCE_SAMPLE])
+    scores = model.predict(as_float(split.x[picks]), verbose=0)
+    classes = np.unique(np.argmax(np.nan_to_num(scores, nan=0.0), axis=1))
+    if len(labels) > 1 and len(classes) == 1:
+        which = "validation" if split.items and split.items[0].split == "validation" else "training"
+        raise TinyforgeError(f"training did not converge: the model answers '{labels[int(classes[0])]}' for every "
+                             f"{which} clip it was shown ({len(picks)}); retrain with a lower --learning-rate "
+                             f"(now {s.learning_rate:g}) or another --seed (now {s.seed})")
+
+
 def train(s: TrainSettings, echo=print) -> dict:
     """Train, convert, write ``out`` (.tflite), ``.labels``, ``.keras`` and ``.train.json``."""
     from codegen.features import get_recipe
@@ -179,6 +196,7 @@ def train(s: TrainSettings, echo=print) -> dict:
               callbacks=[K.callbacks.ReduceLROnPlateau(monitor="val_loss" if validation else "loss",
                                                        patience=3, factor=0.5, verbose=0)])
     t_train = time.time() - t1
+    check_converged(model, val_f if len(val_f.y) else train_f, dataset.labels, s)
 
     tflite = convert(tf, model, s.arch, train_f, s.seed)
     inp = reference_interpreter(tf, tflite).get_input_details()[0]
