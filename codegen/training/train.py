@@ -155,7 +155,7 @@ def check_converged(model, split: SplitFeatures, labels: list[str], s: TrainSett
     picks = np.sort(np.random.default_rng(s.seed).permutation(len(split.y))[:CONVERGENCE_SAMPLE])
     scores = model.predict(as_float(split.x[picks]), verbose=0)
     classes = np.unique(np.argmax(np.nan_to_num(scores, nan=0.0), axis=1))
-    if len(labels) > 1 and len(classes) == 1:
+    if len(classes) == 1:
         which = "validation" if split.items and split.items[0].split == "validation" else "training"
         raise TinyforgeError(f"training did not converge: the model answers '{labels[int(classes[0])]}' for every "
                              f"{which} clip it was shown ({len(picks)}); retrain with a lower --learning-rate "

@@ -71,6 +71,15 @@ static inline int32_t rescale(int32_t x, const fc_rescale *r)
     return rescale_general(x, r);
 }
 
+/* One output: the sum rescaled, moved to the output zero point and clamped to the activation range. */
+static inline int8_t fc_output(int32_t acc, const fc_rescale *r, int32_t out_off, int32_t act_min, int32_t act_max)
+{
+    int32_t v = rescale(acc, r) + out_off;
+    v = v < act_min ? act_min : v;
+    v = v > act_max ? act_max : v;
+    return (int8_t)v;
+}
+
 /* `rows` (1 to 4) outputs from their sums. Out of line, as is the blocked dot product below: each then has
  * the registers to itself, where one function holding both spilled nearly every value to the stack. */
 #if defined(__GNUC__)
@@ -86,14 +95,10 @@ static void store_rows(const int32_t *acc, int32_t rows, fc_rescale *rescale_of,
 #pragma GCC unroll 1
 #endif
     for (k = 0; k < rows; ++k) {
-        int32_t v;
         if (requant->per_channel) {
             fc_rescale_for(rescale_of, requant->multiplier[first + k], requant->shift[first + k]);
         }
-        v = rescale(acc[k], rescale_of) + out_off;
-        v = v < act_min ? act_min : v;
-        v = v > act_max ? act_max : v;
-        out[k] = (int8_t)v;
+        out[k] = fc_output(acc[k], rescale_of, out_off, act_min, act_max);
     }
 }
 
@@ -145,10 +150,7 @@ static void single_input_rows(int32_t x, int32_t output_depth, const int8_t *w, 
     int32_t o;
 
     for (o = 0; o < output_depth; ++o) {
-        int32_t v = rescale((bias != 0 ? bias[o] : 0) + (int32_t)w[o] * x, &r) + out_off;
-        v = v < act_min ? act_min : v;
-        v = v > act_max ? act_max : v;
-        out[o] = (int8_t)v;
+        out[o] = fc_output((bias != 0 ? bias[o] : 0) + (int32_t)w[o] * x, &r, out_off, act_min, act_max);
     }
 }
 
@@ -176,17 +178,14 @@ static void short_rows(const tf_fc_params *params, const tf_requant *requant, in
         const int8_t *x = input + b * input_depth;
         const int8_t *w = filter;
         for (o = 0; o < output_depth; ++o) {
-            int32_t acc = bias != 0 ? bias[o] : 0, v;
+            int32_t acc = bias != 0 ? bias[o] : 0;
             for (k = 0; k < input_depth; ++k) {
                 acc += (int32_t)*w++ * ((int32_t)x[k] + in_off);
             }
             if (requant->per_channel) {
                 fc_rescale_for(rescale_of, requant->multiplier[o], requant->shift[o]);
             }
-            v = rescale(acc, rescale_of) + out_off;
-            v = v < act_min ? act_min : v;
-            v = v > act_max ? act_max : v;
-            *output++ = (int8_t)v;
+            *output++ = fc_output(acc, rescale_of, out_off, act_min, act_max);
         }
     }
 }
