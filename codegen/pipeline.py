@@ -2,6 +2,8 @@
 
 1. lower (``codegen.compiler.lower``): check every operator, pick each layer's kernel
    (``codegen.compiler.select``), compute its constants; arena addresses stay symbolic.
+   Then the weight budget (``codegen.compiler.budget``): with optimize=size, layers whose layout is larger
+   than the .tflite's go back to its int8 layout until the weights fit what the file holds for them.
 2. liveness (``codegen.plan.liveness``): buffers and their lifetimes from the lowered layers' declared memory
    needs, including which layers run in place.
 3. place (``codegen.plan.place``): an offset for every buffer in one arena.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codegen.compiler.budget import WeightBudget, fit_weight_budget
 from codegen.compiler.fold import fold_constants
 from codegen.compiler.layer import Layer
 from codegen.compiler.lower import IO_CTYPES, lower_model
@@ -49,6 +52,7 @@ class CompiledModel:
     buffers: list[Buffer]
     inputs: list[IoTensor]
     outputs: list[IoTensor]
+    weight_budget: WeightBudget
 
     @property
     def arena_size(self) -> int:
@@ -70,11 +74,13 @@ def _io(model: Model, index: int, plan: Plan, liveness: Liveness) -> IoTensor:
 def compile_model(model: Model, target: Target = HOST) -> CompiledModel:
     """``target``: the core the kernels are chosen for (``Target.of(board)``); the host build is the default,
     the kernels' plain C paths."""
-    model = fold_constants(model)
-    layers = lower_model(model, target)
+    folded = fold_constants(model)
+    layers = lower_model(folded, target)
+    budget = fit_weight_budget(model, folded, layers, target)
+    model = folded
     liveness = analyse(model, layers)
     plan = plan_memory(liveness.buffers, ARENA_ALIGNMENT)
     bind(layers, liveness, plan)
     return CompiledModel(model=model, target=target, layers=layers, plan=plan, buffers=liveness.buffers,
                          inputs=[_io(model, t, plan, liveness) for t in model.inputs],
-                         outputs=[_io(model, t, plan, liveness) for t in model.outputs])
+                         outputs=[_io(model, t, plan, liveness) for t in model.outputs], weight_budget=budget)

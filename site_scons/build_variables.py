@@ -54,6 +54,9 @@ VARIABLES = [
     Variable("inputs", "test inputs: space-separated .wav or .npy files or glob patterns"),
     Variable("vectors", "seeded random test inputs when inputs= is not given", "3", kind="count"),
     Variable("recipe", "the feature recipe for .wav inputs (default: inferred from the model's input shape)"),
+    Variable("optimize", "size: the weights stay within the bytes the .tflite holds for them (layers give up "
+             "larger, faster layouts, least work per byte first); speed: every layer's fastest layout, the size "
+             "report says what it costs", "size", ("size", "speed"), "choice"),
     Variable("labels", "the output labels: a,b,c or a file with one per line"),
     Variable("frontend", "host: features embedded; device: PCM embedded and the firmware computes features",
              "host", ("host", "device"), "choice"),

@@ -67,7 +67,10 @@ def read_arguments(arguments) -> dict:
     except ValueError:
         fail(f"vectors={arguments['vectors']}: expected a whole number")
     audio = _audio_arguments(arguments)
-    return dict(board=board, model=model.resolve(), inputs=inputs or None, vectors=vectors,
+    optimize = arguments.get("optimize", "size")
+    if optimize not in ("size", "speed"):
+        fail(f"optimize={optimize}: expected size or speed")
+    return dict(board=board, model=model.resolve(), inputs=inputs or None, vectors=vectors, optimize=optimize,
                 recipe=arguments.get("recipe"), labels=arguments.get("labels"), **audio,
                 max_instructions=int(arguments.get("max_instructions", 500_000_000)), probe=arguments.get("probe"),
                 count=arguments.get("count", "yes") == "yes", progress=arguments.get("progress", "yes") == "yes",
@@ -144,9 +147,10 @@ def codegen_action(args: dict, gen_dir: Path, input_files: list[Path]):
             from codegen.verify.reference import oracle_note
             if oracle_note(model):
                 print(oracle_note(model))
-            compiled = compile_model(model, Target.of(args["board"]))
+            compiled = compile_model(model, Target.of(args["board"], args["optimize"]))
             from codegen.target.fit import check_before_build
-            check_before_build(compiled, args["board"], lambda other: compile_model(model, Target.of(other)))
+            check_before_build(compiled, args["board"],
+                               lambda other: compile_model(model, Target.of(other, args["optimize"])))
             labels = resolve_labels(model, args["labels"])
             if args["app"] == "evaluate":
                 from codegen.emit.evaluate_firmware import generate_evaluate_firmware
@@ -412,7 +416,7 @@ def firmware(env, args: dict):
          *S.Glob(str(ROOT / "templates" / "ops" / "*.j2")), *S.Glob(str(ROOT / "templates" / "library" / "*.j2")),
          *map(str, codegen_sources()), *map(str, toolchain.kernel_sources()),
          *S.Glob(str(ROOT / "firmware" / "kernels" / "*.h")), *S.Glob(str(ROOT / "firmware" / "include" / "tinyforge" / "*.h")),
-         env.Value(repr((args["prefix"], args["arena"])))],
+         env.Value(repr((args["prefix"], args["arena"], args["optimize"])))],
         library_action(args, lib_dir))
     env.Alias("lib", library, S.Action(lambda target, source, env: print(f"lib: {lib_dir}"), None))
     return build_dir
@@ -425,7 +429,7 @@ def library_action(args: dict, lib_dir: Path):
         from codegen.model.tflite_model import load_model
         from codegen.pipeline import compile_model
         try:
-            compiled = compile_model(load_model(args["model"]), Target.of(args["board"]))
+            compiled = compile_model(load_model(args["model"]), Target.of(args["board"], args["optimize"]))
             export_library(args["board"], compiled, lib_dir, args["prefix"], args["arena"])
         except TinyforgeError as exc:
             print(f"error: {exc}", file=sys.stderr)

@@ -40,6 +40,7 @@ def test_help_lists_every_variable_with_an_example():
     (["max_instructions=lots"], "error: max_instructions=lots: expected a whole number"),
     (["frontend=cloud"], "error: frontend=cloud: expected host or device"),
     (["app=demo"], "error: app=demo: expected test or stream or evaluate"),
+    (["optimize=fast"], "error: optimize=fast: expected size or speed"),
 ])
 def test_a_bad_variable_stops_the_build_in_one_line(args, message):
     proc = scons("board=bluepill", *args)

@@ -7,7 +7,9 @@ from codegen.errors import TinyforgeError
 from codegen.compiler.fold import fold_constants
 from codegen.compiler.lower import check_supported
 from codegen.compiler.ops import SUPPORTED_OPS
-from codegen.compiler.select import HOST, Target
+from dataclasses import replace
+
+from codegen.compiler.select import HOST, OPTIMIZE_CHOICES, Target
 from codegen.pipeline import compile_model
 from codegen.target.boards import load_board
 from codegen.model.tflite_model import load_model
@@ -20,6 +22,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("model", help=".tflite file")
     parser.add_argument("--board", help="choose the kernels for this board's core (default: the plain C kernels "
                                         "of a host build)")
+    parser.add_argument("--optimize", choices=OPTIMIZE_CHOICES, default="size",
+                        help="size (default): weights within what the .tflite holds for them; speed: every "
+                             "layer's fastest layout (as scons optimize=)")
 
 
 def _quant(t) -> str:
@@ -33,7 +38,8 @@ def _quant(t) -> str:
 
 
 def run(args) -> int:
-    target = HOST if args.board is None else Target.of(load_board(args.board))
+    target = replace(HOST, optimize=args.optimize) if args.board is None else Target.of(load_board(args.board),
+                                                                                          args.optimize)
     model = load_model(args.model)
     print(f"{model.path.name}: {model.description or 'no description'}; sha256 {model.sha256}")
     print(f"  {len(model.operators)} operators, {len(model.tensors)} tensors, {model.subgraph_count} subgraph(s)")
@@ -80,10 +86,10 @@ def run(args) -> int:
         from codegen.target.fit import describe, estimate
         print()
         for line in describe(estimate(compiled, load_board(args.board)),
-                             lambda other: compile_model(model, Target.of(other))):
+                             lambda other: compile_model(model, Target.of(other, args.optimize))):
             print(line)
-    print(f"\narena: {compiled.arena_size} bytes (lower bound {compiled.plan.lower_bound}); "
-          f"weights and parameters: {compiled.weight_bytes} bytes")
+    print(f"\narena: {compiled.arena_size} bytes (lower bound {compiled.plan.lower_bound})")
+    print(compiled.weight_budget.summary())
     for b in sorted(compiled.buffers, key=lambda b: compiled.plan.offsets[b.name]):
         off = compiled.plan.offsets[b.name]
         print(f"  [{off:6d}, {off + b.size:6d})  {b.name}  live in operators {b.first}..{b.last}")

@@ -28,17 +28,28 @@ TAP_PAIRS_MAX_TAPS = 576
 ADD_TABLE_MIN_ELEMENTS = 512
 
 
+OPTIMIZE_CHOICES = ("size", "speed")
+
+
 @dataclass(frozen=True)
 class Target:
     """What the selector may assume of the core the layer runs on. The host build is a core without DSP
-    (the kernels' plain C paths); ``dsp`` must match the compiler flags, which ``Board.cflags`` ensures."""
+    (the kernels' plain C paths); ``dsp`` must match the compiler flags, which ``Board.cflags`` ensures.
+
+    ``optimize``: "size" keeps the model's weights and parameters within the bytes the .tflite holds for them
+    (codegen.compiler.budget chooses which layers give up a larger, faster layout); "speed" lets every layer
+    take its fastest layout. ``grow_weights``: whether this layer may take a layout larger than the .tflite's
+    int8 (packed_conv_s8's doubled filter, the int16 pairs of depthwise_conv2d_3x3_s8, ADD's tables); the
+    budget pass clears it for the layers it gives up."""
     core: str
     dsp: bool
     board: str = ""     # the board file it came from, for messages ("" for the host)
+    optimize: str = "size"
+    grow_weights: bool = True
 
     @classmethod
-    def of(cls, board) -> "Target":
-        return cls(core=board.core, dsp=board.dsp, board=board.name)
+    def of(cls, board, optimize: str = "size") -> "Target":
+        return cls(core=board.core, dsp=board.dsp, board=board.name, optimize=optimize)
 
     def describe(self) -> str:
         if self.core == "host":
@@ -117,11 +128,13 @@ def has_3x3_dsp_depthwise(g: ConvGeometry, target: Target) -> bool:
 
 
 def fits_tap_pairs(g: ConvGeometry, target: Target) -> bool:
-    """conv2d_tap_pairs_s8: cores with SMLAD only (elsewhere packed_conv_s8 is faster), filter rows of whole
-    words, a receptive field that fits the border patch; a depthwise layer only over one input channel."""
+    """conv2d_tap_pairs_s8: filter rows of whole words, a receptive field that fits the border patch, a
+    depthwise layer only over one input channel; on cores with SMLAD, or on any core for a layer the weight
+    budget keeps in the .tflite's int8 (its plain C path: about 5 instructions per MAC on the M3, where
+    packed_conv_s8's doubled filter takes 2.3 and the reference kernel 30)."""
     run = g.f_w * g.in_c
-    return (target.dsp and (not g.depthwise or g.in_c == 1) and g.dil_w == 1 and run % 4 == 0
-            and g.f_h * run <= TAP_PAIRS_MAX_TAPS)
+    return ((target.dsp or not target.grow_weights) and (not g.depthwise or g.in_c == 1) and g.dil_w == 1
+            and run % 4 == 0 and g.f_h * run <= TAP_PAIRS_MAX_TAPS)
 
 
 def fits_packed(g: ConvGeometry) -> bool:
@@ -183,7 +196,7 @@ def select_conv(g: ConvGeometry, q: ConvNumbers, target: Target) -> KernelChoice
         if table is not None:
             ring = ring_bytes(g)
             in_place = ring if same_shape_stride_1(g) else None
-            if has_3x3_dsp_depthwise(g, target):
+            if has_3x3_dsp_depthwise(g, target) and target.grow_weights:
                 return KernelChoice("depthwise_conv2d_3x3_s8", "depthwise_conv2d_3x3",
                                     "int16 pairs (c0, c2) (c1, c3) per tap", scratch=ring,
                                     in_place_scratch=in_place, reason="fits_depthwise_ring, has_3x3_dsp_depthwise",
@@ -196,7 +209,7 @@ def select_conv(g: ConvGeometry, q: ConvNumbers, target: Target) -> KernelChoice
         if table is not None:
             return KernelChoice("conv2d_tap_pairs_s8", "conv2d_tap_pairs", "four output channels by four taps per block",
                                 reason="fits_tap_pairs", channels=table)
-    if fits_packed(g):
+    if fits_packed(g) and target.grow_weights:
         words = packed.pack_filter(filter_ohwi(g, q.weights))
         if words is not None:
             return KernelChoice("packed_conv_s8", "packed_conv", "two output channels per word",
@@ -206,13 +219,15 @@ def select_conv(g: ConvGeometry, q: ConvNumbers, target: Target) -> KernelChoice
     return KernelChoice(f"{name}_s8", "conv2d", "int8 as in the .tflite", reason="reference")
 
 
-def select_add(activation_type: str, same_shapes: bool, table_sums_fit: bool, elements: int) -> KernelChoice:
+def select_add(activation_type: str, same_shapes: bool, table_sums_fit: bool, elements: int,
+               grow_weights: bool = True) -> KernelChoice:
     """ADD and SUB: int8 operands of the output's shape whose rescaled values codegen can tabulate and whose
     sum tf_mbqm_fast_halves can requantize take the elementwise kernel, when the layer is large enough to
-    repay its two 1 KB tables (ADD_TABLE_MIN_ELEMENTS); the rest the broadcasting one."""
+    repay its two 1 KB tables (ADD_TABLE_MIN_ELEMENTS) and may grow the weights by them; the rest the
+    broadcasting one."""
     if activation_type == "INT16":
         return KernelChoice("add_s16", "add", "-", reason="int16 activations")
-    if same_shapes and table_sums_fit and elements >= ADD_TABLE_MIN_ELEMENTS:
+    if same_shapes and table_sums_fit and elements >= ADD_TABLE_MIN_ELEMENTS and grow_weights:
         return KernelChoice("add_elementwise_s8", "add_elementwise", "-",
                             reason="same shapes, rescaled inputs tabulated")
     return KernelChoice("add_s8", "add", "-", reason="broadcast" if not same_shapes else "reference")

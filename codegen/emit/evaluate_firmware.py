@@ -36,7 +36,8 @@ def generate_evaluate_firmware(board: Board, compiled: CompiledModel, labels: li
         "labels": labels, "inputs_name": INPUTS_NAME,
         "inputs": [{"shape": list(tensor(i).shape), "dtype": np.dtype(tensor(i).dtype).name} for i in model.inputs],
         "outputs": [{"shape": list(tensor(i).shape), "dtype": np.dtype(tensor(i).dtype).name} for i in model.outputs],
-        "arena_bytes": compiled.arena_size, "weight_bytes": compiled.weight_bytes,
+        "arena_bytes": compiled.arena_size, "weight_bytes": compiled.weight_bytes, "optimize": compiled.target.optimize,
+        "weight_budget": compiled.weight_budget.summary(),
     }, indent=1) + "\n")
     sources = [f for f in files + board_files if f.suffix == ".c"] + app_sources("evaluate")
     linker = next(f for f in board_files if f.suffix == ".ld")

@@ -111,7 +111,8 @@ def generate_firmware(board: Board, compiled: CompiledModel, cases: list[TestCas
         "frontend": "host" if frontend_recipe is None else "device",
         "arena_bytes": compiled.arena_size,
         "arena_lower_bound": compiled.plan.lower_bound,
-        "weight_bytes": compiled.weight_bytes,
+        "weight_bytes": compiled.weight_bytes, "optimize": compiled.target.optimize,
+        "weight_budget": compiled.weight_budget.summary(),
         "outputs": [{"name": t.name, "shape": list(t.shape), "scale": t.scale, "zero_point": t.zero_point,
                      "dtype": t.dtype}
                     for t in compiled.outputs],

@@ -142,6 +142,7 @@ def export_library(board, compiled: CompiledModel, out_dir: Path, prefix: str, a
                    sources=[p.relative_to(out_dir).as_posix() for p in sources],
                    functions=sorted(functions), header=header.name, symbols=symbols.name,
                    arena_size=compiled.arena_size, weight_bytes=compiled.weight_bytes,
+                   weight_budget=compiled.weight_budget.summary(), optimize=compiled.target.optimize,
                    model_inputs=compiled.inputs, model_outputs=compiled.outputs)
     render("library/CMakeLists.txt.j2", out_dir / "CMakeLists.txt", GENERATOR, inputs, **context)
     render("library/library.mk.j2", out_dir / f"{prefix}.mk", GENERATOR, inputs, **context)

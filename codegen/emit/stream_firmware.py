@@ -57,7 +57,8 @@ def generate_stream_firmware(board: Board, compiled: CompiledModel, labels: list
         "app": "stream", "board": board.name, "model": str(model.path), "model_sha256": model.sha256,
         "labels": labels, "recipe": recipe.name, "sample_rate": recipe.sample_rate, "hop_ms": hop_ms,
         "inference_every": inference_every, "recognizer": settings,
-        "arena_bytes": compiled.arena_size, "weight_bytes": compiled.weight_bytes,
+        "arena_bytes": compiled.arena_size, "weight_bytes": compiled.weight_bytes, "optimize": compiled.target.optimize,
+        "weight_budget": compiled.weight_budget.summary(),
     }, indent=1) + "\n")
     sources = [f for f in files + board_files if f.suffix == ".c"] + app_sources("stream")
     linker = next(f for f in board_files if f.suffix == ".ld")

@@ -68,10 +68,12 @@ def measure(elf_path: str | Path, board: Board, manifest_path: str | Path | None
         if isinstance(symtab, SymbolTableSection):
             for sym in symtab.get_symbol_by_name(ARENA_SYMBOL) or []:
                 arena = sym["st_size"]
-    weights = 0
+    weights, weights_line = 0, ""
     if manifest_path:
-        weights = json.loads(Path(manifest_path).read_text()).get("weight_bytes", 0)
+        manifest = json.loads(Path(manifest_path).read_text())
+        weights, weights_line = manifest.get("weight_bytes", 0), manifest.get("weight_budget", "")
     sizes = {"flash": flash_bytes, "flash_weights": weights, "flash_code_and_other": flash_bytes - weights,
+             "weight_budget": weights_line,
              "ram": ram_static + stack, "ram_static": ram_static - arena, "ram_arena": arena, "ram_stack": stack}
     harness = harness_bytes(map_path, board) if map_path and Path(map_path).is_file() else {"flash_harness": 0, "flash_test_data": 0,
                                                                  "ram_harness": 0, "flash_harness_code": 0}
@@ -96,4 +98,5 @@ def format_size_report(sizes: dict, board: Board) -> str:
         f" + stack reserve {sizes['ram_stack']:,}",
         f"  deployed without the test application and its data: flash {sizes['flash_deployable']:,}, "
         f"RAM {sizes['ram_deployable']:,}" + ("" if test_flash or sizes["ram_harness"] else " (the same)"),
+        *([f"  {sizes['weight_budget']}"] if sizes.get("weight_budget") else []),
     ])

@@ -97,17 +97,20 @@ def _kernel_objects() -> list[Path]:
     return objects
 
 
-def build_host_executable(model_path: str | Path, work_dir: str | Path, dsp: bool = False) -> Path:
+def build_host_executable(model_path: str | Path, work_dir: str | Path, dsp: bool = False,
+                          optimize: str = "size") -> Path:
     """Compile ``model_path`` into a host executable under ``work_dir`` (cached); return its path.
 
     ``dsp``: choose kernels and weight layouts as for a core with the DSP extension. The host compiles
-    those kernels' plain C paths, so the DSP layouts go through generated C and are checked here too."""
+    those kernels' plain C paths, so the DSP layouts go through generated C and are checked here too.
+    ``optimize``: the weight budget's setting (codegen.compiler.budget), as scons optimize= takes it."""
     model = load_model(model_path)
     # unsupported operators stop here, before any compiler runs
-    compiled = compile_model(model, Target("host", dsp))
+    compiled = compile_model(model, Target("host", dsp, optimize=optimize))
     work_dir = Path(work_dir)
     tree = _tree_digest()
-    build_dir = work_dir / f"{model.sha256[:24]}-{tree[:12]}{'-dsp' if dsp else ''}"
+    build_dir = work_dir / (f"{model.sha256[:24]}-{tree[:12]}{'-dsp' if dsp else ''}"
+                            f"{'-speed' if optimize == 'speed' else ''}")
     exe = build_dir / "model_host"
     if exe.is_file():
         return exe
@@ -134,11 +137,11 @@ def build_host_executable(model_path: str | Path, work_dir: str | Path, dsp: boo
     return exe
 
 
-def run_on_host(model_path: str | Path, cases: list[list[np.ndarray]], work_dir: str | Path, dsp: bool = False
-                ) -> list[list[np.ndarray]]:
+def run_on_host(model_path: str | Path, cases: list[list[np.ndarray]], work_dir: str | Path, dsp: bool = False,
+                optimize: str = "size") -> list[list[np.ndarray]]:
     """Every case (one array per model input) through the host build; outputs shaped like the model's."""
     model = load_model(model_path)
-    exe = build_host_executable(model_path, work_dir, dsp)
+    exe = build_host_executable(model_path, work_dir, dsp, optimize)
     in_tensors = [model.tensors[i] for i in model.inputs]
     out_tensors = [model.tensors[i] for i in model.outputs]
     blob = bytearray()

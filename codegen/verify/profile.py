@@ -70,7 +70,7 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
     """Profile ``elf``; write profile.json and profile.png into ``build_dir``; 0 when bit-exact."""
     manifest = json.loads((build_dir / "gen" / "manifest.json").read_text())
     model = load_model(manifest["model"])
-    compiled = compile_model(model, Target.of(board))
+    compiled = compile_model(model, Target.of(board, manifest.get("optimize", "size")))
     symbols = [f"model_layer_{layer.index}" for layer in compiled.layers]
     timing = core_timing(board)
     run = run_firmware(elf, board, max_instructions=max_instructions, watch=[*symbols, *MARKERS], timing=timing)
@@ -131,8 +131,11 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
         "ram_bytes": {"arena": sizes["ram_arena"], "static": sizes["ram_static"], "stack_peak": stack_peak,
                       "total": sizes["ram_arena"] + sizes["ram_static"] + stack_peak},
         "arena_lower_bound": compiled.plan.lower_bound,
-        # what the .tflite holds in constant tensors (weights, biases), against the weights and parameters above
-        "tflite_constant_bytes": sum(t.nbytes for t in model.tensors if t.is_constant),
+        # what the .tflite holds for its constant tensors (data and quantization parameters), against the weights
+        # and parameters above (codegen.compiler.budget)
+        "optimize": compiled.target.optimize,
+        "tflite_constant_bytes": compiled.weight_budget.budget,
+        "weight_budget": compiled.weight_budget.summary(),
         "buffers": [{"name": b.name, "offset": offsets[b.name], "bytes": b.size, "first": b.first, "last": b.last}
                     for b in compiled.buffers],
         "layers": layers,
@@ -173,9 +176,7 @@ def format_profile(p: dict) -> list[str]:
                  f"+ other constants {f['other_constants']:,} (without the test application {f['test_application']:,} "
                  f"and test data {f['test_data']:,})")
     if p["tflite_constant_bytes"]:
-        lines.append(f"weights and parameters {f['weights']:,} bytes = {f['weights'] / p['tflite_constant_bytes']:.2f} x "
-                     f"the {p['tflite_constant_bytes']:,} bytes of constant tensors in the .tflite (tuned layouts, "
-                     "per-channel tables and lookup tables included)")
+        lines.append(p["weight_budget"])
     else:
         lines.append(f"weights and parameters {f['weights']:,} bytes (lookup tables and parameters; the .tflite "
                      "holds no constant tensors)")

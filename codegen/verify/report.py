@@ -92,7 +92,7 @@ def write_report(build_dir: Path, board) -> Path:
     build_dir = Path(build_dir)
     manifest = json.loads((build_dir / "gen" / "manifest.json").read_text())
     model = load_model(manifest["model"])
-    compiled = compile_model(model, Target.of(board))
+    compiled = compile_model(model, Target.of(board, manifest.get("optimize", "size")))
     elf = build_dir / "firmware.elf"
     sizes = measure(elf, board, build_dir / "gen" / "manifest.json", build_dir / "firmware.map")
     profile_path, results_path = build_dir / "profile.json", build_dir / "results.json"

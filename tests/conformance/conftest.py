@@ -127,20 +127,28 @@ def pytest_terminal_summary(terminalreporter):
         for line in _by_operator(RESULTS):
             terminalreporter.write_line("    " + line)
     if DEVICE_RESULTS:
+        from test_on_device import boards_by_kernel_build
         boards = sorted({board for _, board in DEVICE_RESULTS})
-        cases = len(DEVICE_RESULTS) // max(1, len(boards))
+        representative = sum(1 for node, _ in DEVICE_RESULTS if "::test_bit_exact_on_device[" in node)
+        extra = len(DEVICE_RESULTS) - representative
         exact = sum(DEVICE_RESULTS.values())
         verdict = "all bit-exact" if exact == len(DEVICE_RESULTS) else f"{exact} of {len(DEVICE_RESULTS)} bit-exact"
         if any("float32:" in node for node, _ in DEVICE_RESULTS):
             verdict += " (float32 layers calling expf/tanhf: within the stated float bound)"
-        terminalreporter.write_line(f"on-device conformance: {cases} cases x {len(boards)} boards "
-                                    f"({', '.join(boards)}), {verdict}")
+        terminalreporter.write_line(
+            f"on-device conformance: {representative // max(1, len(boards))} cases x {len(boards)} kernel builds "
+            f"({', '.join(boards)}), plus {extra} runs of a first case reaching a kernel those did not, {verdict}")
+        shared = [f"{', '.join(group[1:])} as {group[0]}" for group in boards_by_kernel_build().values()
+                  if len(group) > 1 and group[0] in boards]
+        if shared:
+            terminalreporter.write_line(f"  same kernel objects: {'; '.join(shared)}")
     if KERNEL_RUNS:
         from test_on_device import coverage_table
         builds, kernels, table = coverage_table()
         terminalreporter.write_line("kernel coverage (x ran bit-exact, - the build cannot choose it, o no "
                                     "converted model reaches it: checked elsewhere, ! never ran):")
-        terminalreporter.write_line(f"  {'kernel':<32}" + "".join(f"{b:>22}" for b in builds))
+        column = 2 + max(map(len, builds))
+        terminalreporter.write_line(f"  {'kernel':<40}" + "".join(f"{b:>{column}}" for b in builds))
         for kernel in kernels:
             marks = [{None: "-", "elsewhere": "o", True: "x", False: "!"}[table[kernel, b]] for b in builds]
-            terminalreporter.write_line(f"  {kernel:<32}" + "".join(f"{m:>22}" for m in marks))
+            terminalreporter.write_line(f"  {kernel:<40}" + "".join(f"{m:>{column}}" for m in marks))

@@ -57,16 +57,24 @@ def test_bit_exact_with_tflite_reference(case, converted, request):
     inputs = seeded_inputs(model, int(case.key()[:8], 16))
     theirs = reference_outputs(case.model_path, inputs)
     # The host compiles every kernel's plain C path; it runs the layouts chosen for cores without the DSP
-    # extension and, where the selector chooses differently for a DSP core, those layouts too.
-    functions = {dsp: [layer.function for layer in compile_model(model, Target("host", dsp)).layers if layer.function]
-                 for dsp in (False, True)}
+    # extension and, where the selector chooses differently for a DSP core or with optimize=speed (the weight
+    # budget gives a small model's ADD tables and packed filters up), those layouts too.
+    functions = {(dsp, optimize): [layer.function for layer in
+                                   compile_model(model, Target("host", dsp, optimize=optimize)).layers
+                                   if layer.function]
+                 for dsp in (False, True) for optimize in ("size", "speed")}
     # Bit-exact, except a float32 LSTM: TFLite's gates use Eigen's sigmoid and tanh approximations, so those
     # outputs are judged against the stated bound (codegen/verify/float_bound.py); the host's glibc gives
     # TFLite's own expf and tanhf, so the other float32 layers are exact here.
     compiled = compile_model(model, Target("host", False))
     recurrent = any(layer.function in RECURRENT_KERNELS for layer in compiled.layers)
-    for dsp in (False, True) if functions[True] != functions[False] else (False,):
-        ours = run_on_host(case.model_path, inputs, build_root() / "conformance-host", dsp=dsp)
+    runs, seen = [], set()
+    for build, kernels in functions.items():     # each distinct choice of kernels once
+        if tuple(kernels) not in seen:
+            seen.add(tuple(kernels))
+            runs.append(build)
+    for dsp, optimize in runs:
+        ours = run_on_host(case.model_path, inputs, build_root() / "conformance-host", dsp=dsp, optimize=optimize)
         for number, (got, want) in enumerate(zip(ours, theirs)):
             for k, (g, w) in enumerate(zip(got, want)):
                 if recurrent:
@@ -77,10 +85,11 @@ def test_bit_exact_with_tflite_reference(case, converted, request):
                         f"{RECURRENT_BOUND_ULPS} ulp of the largest ({float(np.max(np.abs(g - w)))})")
                     continue
                 assert g.tobytes() == w.tobytes(), (
-                    f"{'DSP' if dsp else 'plain'} layouts, input {number}, output {k}: {int(np.sum(g != w))} of "
-                    f"{w.size} values differ, largest by {int(np.max(np.abs(g.astype(int) - w.astype(int))))}")
-    for dsp in (False, True):
-        KERNEL_RUNS.update((f, HOST_BUILDS[dsp]) for f in functions[dsp])
+                    f"{'DSP' if dsp else 'plain'} layouts, optimize={optimize}, input {number}, output {k}: "
+                    f"{int(np.sum(g != w))} of {w.size} values differ, largest by "
+                    f"{int(np.max(np.abs(g.astype(int) - w.astype(int))))}")
+    for (dsp, _), kernels in functions.items():
+        KERNEL_RUNS.update((f, HOST_BUILDS[dsp]) for f in kernels)
     RESULTS[request.node.nodeid] = True
 
 

@@ -29,7 +29,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     p = layer.params
     same_shapes = padded(in1.shape) == padded(in2.shape) == p["shape"]
     tables = None if int16 or not same_shapes else _rescaled_tables(p)
-    choice = select_add(out.type, same_shapes, tables is not None, out.size)
+    choice = select_add(out.type, same_shapes, tables is not None, out.size, layer.target.grow_weights)
     layer.function, layer.template, layer.choice_reason = choice.function, choice.template, choice.reason
     if choice.function == "add_elementwise_s8":
         table1, table2, (_, _, shift_less_one) = tables

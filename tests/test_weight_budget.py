@@ -1,0 +1,139 @@
+"""The weight budget (codegen/compiler/budget.py): with optimize=size the weights and parameters stay within the
+bytes the .tflite holds for its constants, layers giving up their larger layouts least work per byte first;
+optimize=speed keeps every fastest layout and the size report says what it costs."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codegen.compiler.budget import layer_budget, tflite_bytes, weight_budget
+from codegen.compiler.select import Target
+from codegen.model.tflite_model import load_model
+from codegen.pipeline import compile_model
+from codegen.target.boards import load_board
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "models"
+SCONS = Path(sys.executable).with_name("scons")
+
+
+def shared_model(name: str):
+    path = SHARED / f"{name}.tflite"
+    if not path.is_file():
+        pytest.skip(f"{path} is not there")
+    return load_model(path)
+
+
+def compiled(name: str, board: str, optimize: str):
+    return compile_model(shared_model(name), Target.of(load_board(board), optimize))
+
+
+def test_budget_counts_each_constant_and_its_quantization_parameters():
+    # hello_world: three dense layers; 420 bytes of weights and biases, and one float32 scale and one int64
+    # zero point per constant tensor (six of them, all per-tensor)
+    model = shared_model("hello_world_int8")
+    constants = [t for t in model.tensors if t.is_constant]
+    assert sum(t.nbytes for t in constants) == 420
+    assert all(len(t.quantization.scale) == 1 for t in constants) and len(constants) == 6
+    assert weight_budget(model) == 420 + 6 * (4 + 8) == sum(map(tflite_bytes, constants))
+
+
+def test_size_gives_up_the_one_layout_that_breaks_the_budget():
+    # micro_speech on the M3: packed_conv_s8's doubled filter puts the model 480 bytes over; the layer goes to
+    # the tap-pairs kernel in int8 and the model fits
+    size = compiled("micro_speech_quantized", "bluepill", "size")
+    budget = size.weight_budget
+    assert budget.budget == 16_920 and budget.weights == size.weight_bytes == 16_760 and budget.over == 0
+    assert budget.given_up == [(1, "DEPTHWISE_CONV_2D", "packed_conv_s8", "conv2d_tap_pairs_s8", 640)]
+    layer = size.layers[1]
+    assert layer.function == "conv2d_tap_pairs_s8"
+    assert layer.choice_reason == "fits_tap_pairs; the weight budget (optimize=size)"
+    assert budget.summary() == (
+        "weights and parameters 16,760 bytes = 0.99 x the 16,920 bytes the .tflite holds for its constants "
+        "(data and quantization parameters); optimize=size, 1 layer in the .tflite's int8 layout to fit it "
+        "(#1 DEPTHWISE_CONV_2D packed_conv_s8 -> conv2d_tap_pairs_s8)")
+
+
+def test_speed_keeps_the_fast_layout_and_says_what_it_costs():
+    speed = compiled("micro_speech_quantized", "bluepill", "speed")
+    assert speed.layers[1].function == "packed_conv_s8"
+    assert speed.weight_budget.over == 480 and speed.weight_budget.given_up == []
+    assert speed.weight_budget.summary() == (
+        "weights and parameters 17,400 bytes = 1.03 x the 16,920 bytes the .tflite holds for its constants "
+        "(data and quantization parameters); optimize=speed; over it by 480 bytes: faster layouts kept by "
+        "optimize=speed (#1 DEPTHWISE_CONV_2D packed_conv_s8 +512)")
+
+
+def test_layers_give_up_least_work_per_byte_first():
+    # ResNet-8 on the M4F is 1,176 bytes over with its three ADD tables (2,048 bytes each) and the first
+    # layer's packed filter; the ADD with the fewest elements (#11, 4,096) buys least per byte and goes alone
+    size = compiled("pretrainedResnet_quant", "efr32mg12", "size")
+    assert [(i, a, b) for i, _, a, b, _ in size.weight_budget.given_up] == [(11, "add_elementwise_s8", "add_s8")]
+    assert size.weight_budget.over == 0
+    assert [layer.function for layer in size.layers if layer.opcode == "ADD"] == [
+        "add_elementwise_s8", "add_elementwise_s8", "add_s8"]
+
+
+def test_a_layer_with_no_smaller_form_stays_over_and_is_named():
+    # the LSTM's recurrent biases and exp tables are derived data the .tflite does not hold; no kernel does
+    # without them, so even optimize=size is over, and the summary says which layer and why
+    size = compiled("micro_speech_lstm", "efr32mg12", "size")
+    budget = size.weight_budget
+    assert budget.over == 4_696 and budget.given_up == []
+    assert budget.summary().endswith(
+        "; over it by 4,696 bytes: layouts with no smaller kernel "
+        "(#0 UNIDIRECTIONAL_SEQUENCE_LSTM unidirectional_sequence_lstm_paired_s8 +4,720)")
+    lstm = size.layers[0]
+    assert layer_budget(size.model, lstm) + 4_720 == sum(c.nbytes for c in lstm.consts)
+
+
+def test_size_is_the_default_and_changes_nothing_within_budget():
+    # the demo model is within its budget on the M3 (0.86): both settings choose the same kernels
+    model = load_model(ROOT / "models" / "kws_yes_no.tflite")
+    bluepill = load_board("bluepill")
+    default = compile_model(model, Target.of(bluepill))
+    speed = compile_model(model, Target.of(bluepill, "speed"))
+    assert default.target.optimize == "size" and default.weight_budget.given_up == []
+    assert [l.function for l in default.layers] == [l.function for l in speed.layers]
+    assert default.weight_bytes == speed.weight_bytes <= default.weight_budget.budget
+
+
+@pytest.mark.slow
+def test_both_settings_build_bit_exact_and_the_size_report_says_which(tmp_path):
+    model = SHARED / "micro_speech_quantized.tflite"
+    if not model.is_file():
+        pytest.skip(f"{model} is not there")
+    import os
+    env = {**os.environ, "TINYFORGE_BUILD_DIR": str(tmp_path)}
+    for optimize, kernel_line in (("size", "optimize=size, 1 layer in the .tflite's int8 layout to fit it"),
+                                  ("speed", "over it by 480 bytes: faster layouts kept by optimize=speed")):
+        run = subprocess.run([str(SCONS), "-Q", "board=bluepill", f"model={model}", "vectors=2", "count=no",
+                              f"optimize={optimize}", "test"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=600)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "2 passed, 0 failed" in run.stdout
+        assert kernel_line in run.stdout
+
+
+def test_inspect_takes_the_setting(capsys):
+    from codegen.__main__ import main
+    path = SHARED / "micro_speech_quantized.tflite"
+    if not path.is_file():
+        pytest.skip(f"{path} is not there")
+    assert main(["inspect", str(path), "--board", "bluepill", "--optimize", "speed"]) == 0
+    out = capsys.readouterr().out
+    assert "packed_conv_s8" in out and "optimize=speed; over it by 480 bytes" in out
+    assert main(["inspect", str(path), "--board", "bluepill"]) == 0
+    out = capsys.readouterr().out
+    assert "conv2d_tap_pairs_s8" in out and "chosen by fits_tap_pairs; the weight budget (optimize=size)" in out
+
+
+def test_inspect_refuses_an_unknown_setting():
+    proc = subprocess.run([sys.executable, "-m", "codegen", "inspect", str(ROOT / "models" / "kws_yes_no.tflite"),
+                           "--optimize", "fast"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].endswith(
+        "argument --optimize: invalid choice: 'fast' (choose from 'size', 'speed')")
