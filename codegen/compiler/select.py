@@ -127,13 +127,21 @@ def has_3x3_dsp_depthwise(g: ConvGeometry, target: Target) -> bool:
     return depthwise_pairs.eligible(target.dsp, g.f_h, g.f_w)
 
 
+# Cores without MLA (ARMv6-M): packed_conv_s8's two products per multiply still need an ADD each, and its
+# lanes their own shifts, so the tap-pairs kernel's plain C path is faster there as well as half the size
+# (micro_speech 2.58 M instructions against 3.16 M, ResNet-8 97.9 M against 114.8 M on the rpi_pico).
+TAP_PAIRS_PLAIN_C_FASTEST = ("cortex-m0plus",)
+
+
 def fits_tap_pairs(g: ConvGeometry, target: Target) -> bool:
     """conv2d_tap_pairs_s8: filter rows of whole words, a receptive field that fits the border patch, a
-    depthwise layer only over one input channel; on cores with SMLAD, or on any core for a layer the weight
-    budget keeps in the .tflite's int8 (its plain C path: about 5 instructions per MAC on the M3, where
-    packed_conv_s8's doubled filter takes 2.3 and the reference kernel 30)."""
+    depthwise layer only over one input channel; on cores with SMLAD, on the M0+ (TAP_PAIRS_PLAIN_C_FASTEST),
+    or on any core for a layer the weight budget keeps in the .tflite's int8 (its plain C path: 3.7
+    instructions per MAC in micro_speech's layer on the M3, where packed_conv_s8's doubled filter takes 2.3 and
+    the reference kernel 30)."""
     run = g.f_w * g.in_c
-    return ((target.dsp or not target.grow_weights) and (not g.depthwise or g.in_c == 1) and g.dil_w == 1
+    chosen_here = target.dsp or target.core in TAP_PAIRS_PLAIN_C_FASTEST or not target.grow_weights
+    return (chosen_here and (not g.depthwise or g.in_c == 1) and g.dil_w == 1
             and run % 4 == 0 and g.f_h * run <= TAP_PAIRS_MAX_TAPS)
 
 

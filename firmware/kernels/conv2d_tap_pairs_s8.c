@@ -38,8 +38,9 @@
 #pragma GCC optimize("O3")
 #endif
 
-/* Four channels' sums over one receptive field: k_h runs of `quads` words, row_stride bytes apart, in plain C
- * (ACLE intrinsics on DSP cores). Returns the next group's weights, which follow this group's. Out of line, so
+#if TF_KERNELS_DSP
+/* Four channels' sums over one receptive field: k_h runs of `quads` words, row_stride bytes apart, with
+ * SXTB16 and SMLAD. Returns the next group's weights, which follow this group's. Out of line, so
  * its spills do not enlarge the frame of the unrolled path below: micro_speech's RAM target counts the peak
  * stack. */
 static __attribute__((noinline)) const int8_t *accumulate_rows(const int8_t *x_row, int32_t row_stride,
@@ -74,6 +75,56 @@ static __attribute__((noinline)) const int8_t *accumulate_rows(const int8_t *x_r
     acc[3] = a3;
     return w;
 }
+#else
+/* The same sums on cores without SIMD (Cortex-M0+ and M3, the host's plain C): the weight budget gives a layer
+ * this kernel there when its packed filter (packed_conv_s8) would not fit what the .tflite holds. Emulating
+ * SXTB16 and SMLAD in C took micro_speech's layer 5.3 instructions per MAC on the M3; one multiply-accumulate
+ * per weight byte, each tap loaded once per quad and one pointer over the receptive field, takes it 3.7
+ * (2.75 in this loop; border patches and the output stage are the rest). The weights keep the DSP layout: in the quad's word at w,
+ * bytes 0 and 2 are channel 0's taps 0 and 2, bytes 1 and 3 channel 1's; the word at w + 4 holds taps 1 and 3
+ * the same way, and w + 8, w + 12 channels 2 and 3. */
+static __attribute__((noinline)) const int8_t *accumulate_rows(const int8_t *x_row, int32_t row_stride,
+                                                               int32_t k_h, int32_t quads, const int8_t *w,
+                                                               int32_t *acc)
+{
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    /* one pointer walks the receptive field: `quads` words of a row, then on to the next row */
+    const int32_t row_skip = row_stride - 4 * quads;
+    const int8_t *x = x_row;
+    const int8_t *const w_end = w + 16 * quads * k_h;
+    const int8_t *row_end = x + 4 * quads;
+    while (w != w_end) {
+        const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+        a0 += w[0] * x0;
+        a1 += w[1] * x0;
+        a2 += w[8] * x0;
+        a3 += w[9] * x0;
+        a0 += w[2] * x2;
+        a1 += w[3] * x2;
+        a2 += w[10] * x2;
+        a3 += w[11] * x2;
+        a0 += w[4] * x1;
+        a1 += w[5] * x1;
+        a2 += w[12] * x1;
+        a3 += w[13] * x1;
+        a0 += w[6] * x3;
+        a1 += w[7] * x3;
+        a2 += w[14] * x3;
+        a3 += w[15] * x3;
+        w += 16;
+        x += 4;
+        if (x == row_end) {
+            x += row_skip;
+            row_end = x + 4 * quads;
+        }
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    return w;
+}
+#endif
 
 /* accumulate_rows, with the rows of one or two quads unrolled in Thumb-2 on DSP cores. */
 static inline const int8_t *accumulate_group(const int8_t *x_row, int32_t row_stride, int32_t k_h, int32_t quads,
