@@ -130,7 +130,7 @@ def table(results: dict, tflm: dict) -> list[str]:
                 f"{ratio(instructions, reference.get(column) if column else None, INSTRUCTIONS_TARGET)} | {per_mac} | "
                 f"{p['estimated_ms_per_inference']:,.2f} | {f['deployable']:,} | "
                 f"{ratio(f['deployable'], reference.get('flash M4F (bytes)'), FLASH_TARGET)} | "
-                f"{ratio(f['weights'], p['tflite_constant_bytes'], 1.0, digits=3)} | "
+                f"{ratio(f['weights'], p['tflite_weight_budget_bytes'], 1.0, digits=3)} | "
                 f"{r['total']:,} = {r['arena']:,} + {r['static']:,} + {r['stack_peak']:,} | "
                 f"{ratio(r['total'], reference.get('RAM M4F (bytes)'), RAM_TARGET)} | {at_bound} | "
                 f"{slowest_layer(p)} | {'yes' if p['bit_exact'] else 'NO'} |")

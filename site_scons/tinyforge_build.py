@@ -67,10 +67,9 @@ def read_arguments(arguments) -> dict:
     except ValueError:
         fail(f"vectors={arguments['vectors']}: expected a whole number")
     audio = _audio_arguments(arguments)
-    optimize = arguments.get("optimize", "size")
-    if optimize not in ("size", "speed"):
-        fail(f"optimize={optimize}: expected size or speed")
-    return dict(board=board, model=model.resolve(), inputs=inputs or None, vectors=vectors, optimize=optimize,
+    # optimize= was checked against its choices with every other variable (build_variables.check, SConstruct)
+    return dict(board=board, model=model.resolve(), inputs=inputs or None, vectors=vectors,
+                optimize=arguments.get("optimize", "size"),
                 recipe=arguments.get("recipe"), labels=arguments.get("labels"), **audio,
                 max_instructions=int(arguments.get("max_instructions", 500_000_000)), probe=arguments.get("probe"),
                 count=arguments.get("count", "yes") == "yes", progress=arguments.get("progress", "yes") == "yes",

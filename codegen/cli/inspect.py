@@ -1,14 +1,14 @@
 """``python -m codegen inspect M.tflite``: what is in a model and whether we can compile it."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from codegen.errors import TinyforgeError
 from codegen.compiler.fold import fold_constants
 from codegen.compiler.lower import check_supported
 from codegen.compiler.ops import SUPPORTED_OPS
-from dataclasses import replace
-
 from codegen.compiler.select import HOST, OPTIMIZE_CHOICES, Target
 from codegen.pipeline import compile_model
 from codegen.target.boards import load_board

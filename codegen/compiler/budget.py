@@ -56,7 +56,6 @@ class Growth:
     index: int
     opcode: str
     function: str
-    layout: str
     extra_bytes: int
 
     def describe(self) -> str:
@@ -119,7 +118,7 @@ def fit_weight_budget(model: Model, folded: Model, layers: list[Layer], target: 
             total -= saved
         result.given_up.sort()
     result.weights = total
-    growth = [Growth(layer.index, layer.opcode, layer.function or "-", layer.weight_layout,
+    growth = [Growth(layer.index, layer.opcode, layer.function or "-",
                      layer_weight_bytes(layer) - layer_budget(folded, layer)) for layer in layers]
     result.growth = sorted((g for g in growth if g.extra_bytes > 0), key=lambda g: -g.extra_bytes)
     return result

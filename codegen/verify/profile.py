@@ -134,7 +134,7 @@ def profile_firmware(elf: Path, board: Board, build_dir: Path, max_instructions:
         # what the .tflite holds for its constant tensors (data and quantization parameters), against the weights
         # and parameters above (codegen.compiler.budget)
         "optimize": compiled.target.optimize,
-        "tflite_constant_bytes": compiled.weight_budget.budget,
+        "tflite_weight_budget_bytes": compiled.weight_budget.budget,
         "weight_budget": compiled.weight_budget.summary(),
         "buffers": [{"name": b.name, "offset": offsets[b.name], "bytes": b.size, "first": b.first, "last": b.last}
                     for b in compiled.buffers],
@@ -175,7 +175,7 @@ def format_profile(p: dict) -> list[str]:
     lines.append(f"flash {f['deployable']:,} bytes = code {f['code']:,} + weights {f['weights']:,} "
                  f"+ other constants {f['other_constants']:,} (without the test application {f['test_application']:,} "
                  f"and test data {f['test_data']:,})")
-    if p["tflite_constant_bytes"]:
+    if p["tflite_weight_budget_bytes"]:
         lines.append(p["weight_budget"])
     else:
         lines.append(f"weights and parameters {f['weights']:,} bytes (lookup tables and parameters; the .tflite "
