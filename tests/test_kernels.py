@@ -564,6 +564,24 @@ def test_fast_requantization_forms_equal_tflites_on_every_shift(tmp_path):
     assert proc.stdout.strip() == f"{62 * 7 * (21 + 2000) * 2} agree"
 
 
+def test_exp_computed_equals_the_tables_optimize_speed_stores(tmp_path):
+    """fixedpoint_s16.h's exp, logistic and tanh with exp's Taylor part computed (the LSTM under the weight
+    budget) against the same functions over codegen's tables (optimize=speed), for every int16 input."""
+    if shutil.which("gcc") is None:
+        pytest.skip("host gcc not installed")
+    from codegen.compiler.fixedpoint import exp_quarter_table
+    exe = tmp_path / "exp_forms"
+    subprocess.run(["gcc", "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsanitize=undefined",
+                    "-fno-sanitize-recover=all", f"-I{INCLUDE_DIR.parent / 'kernels'}",
+                    str(Path(__file__).parent / "firmware" / "exp_quarter_forms.c"), "-o", str(exe)], check=True)
+    tables = "".join(f"{bits} {len(t)} {' '.join(map(str, t))}\n"
+                     for bits in range(8) for t in [exp_quarter_table(bits)])
+    proc = subprocess.run([str(exe)], input=tables, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # 8 formats: exp of the 32,769 inputs <= 0, logistic of all 65,536; tanh of all 65,536 in 7 of them
+    assert proc.stdout.strip() == f"{8 * (32769 + 65536) + 7 * 65536} agree"
+
+
 @pytest.mark.parametrize("in_depth, out_depth", [(1, 12), (3, 12), (8, 1)],
                          ids=["one-input-rows", "short-rows", "one-output"])
 @pytest.mark.parametrize("per_channel", [False, True], ids=["per_tensor", "per_channel"])

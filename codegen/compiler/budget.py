@@ -11,8 +11,9 @@ Some layouts are larger than the file's int8 (``Target.grow_weights``): packed_c
 output channels per word, depthwise_conv2d_3x3_s8's int16 pairs, add_elementwise_s8's two tables. When the
 model as lowered is over its budget, this pass lowers each such layer again without them and gives up the
 layers that buy the least work per byte first (MACs, or elements for ADD, per byte saved), until the model
-fits its budget or no layer can shrink further. What stays over (the LSTM's recurrent biases and exp tables
-have no smaller form) is reported, not hidden.
+fits its budget or no layer can shrink further. The LSTM keeps its kernel and leaves out derived constants the
+file does not hold: its recurrent biases are computed into RAM at reset and exp's Taylor part for each value
+(``KernelChoice.precomputed``). What stays over is reported, not hidden.
 """
 from __future__ import annotations
 
@@ -113,7 +114,10 @@ def fit_weight_budget(model: Model, folded: Model, layers: list[Layer], target: 
                 break
             before = layers[position]
             smaller.choice_reason = f"{smaller.choice_reason}; the weight budget (optimize=size)"
-            result.given_up.append((before.index, before.opcode, before.function, smaller.function, saved))
+            # the same function over a smaller layout (the LSTM) is named with that layout
+            to = smaller.function if smaller.function != before.function \
+                else f"{smaller.function} ({smaller.weight_layout})"
+            result.given_up.append((before.index, before.opcode, before.function, to, saved))
             layers[position] = smaller
             total -= saved
         result.given_up.sort()

@@ -74,6 +74,9 @@ class KernelChoice:
     packed_filter: list | None = field(default=None, compare=False)
     # pointwise_conv_s8 with TFLite's own output stage, for multipliers tf_mbqm_fast_halves cannot take
     general_requant: bool = False
+    # derived constants the .tflite does not hold (the LSTM's recurrent biases and exp tables) stored in flash;
+    # False: the device computes them (the biases once into RAM at reset, exp for each value)
+    precomputed: bool = True
 
 
 @dataclass(frozen=True)
@@ -245,11 +248,18 @@ def select_lstm(target: Target, n_time: int, step_batch: int, n_input: int) -> K
     """The int8 LSTM: on a DSP core, a sequence of two steps or more takes its input-to-gate products two steps
     at a time, each widened weight word then serving both (unidirectional_sequence_lstm_s8.c). It needs one
     sequence per step. (Its gates live in a static buffer beside the layer's state, not in the arena:
-    lstm_scratch_count sizes it.)"""
+    lstm_scratch_count sizes it.)
+
+    Its recurrent biases (a zero point times row sums) and exp tables are derived data the .tflite does not
+    hold: with ``grow_weights`` they are stored in flash; without, the device computes the biases into RAM at
+    reset, as TFLM does when it prepares the model, and exp's Taylor part for each value, as TFLite does."""
+    extra = ", recurrent biases and exp tables in flash" if target.grow_weights \
+        else ", recurrent biases computed into RAM, exp computed"
     if target.dsp and n_time >= 2 and step_batch == 1 and n_input >= 4:
-        return KernelChoice("unidirectional_sequence_lstm_paired_s8", "lstm", "int8 [cell, input]",
-                            reason="DSP, input products of two steps at once")
-    return KernelChoice("unidirectional_sequence_lstm_s8", "lstm", "int8 [cell, input]", reason="reference")
+        return KernelChoice("unidirectional_sequence_lstm_paired_s8", "lstm", "int8 [cell, input]" + extra,
+                            reason="DSP, input products of two steps at once", precomputed=target.grow_weights)
+    return KernelChoice("unidirectional_sequence_lstm_s8", "lstm", "int8 [cell, input]" + extra, reason="reference",
+                        precomputed=target.grow_weights)
 
 
 def lstm_scratch_count(choice: KernelChoice, step_batch: int, n_input: int, n_cell: int) -> int:

@@ -14,6 +14,7 @@
 #ifndef TINYFORGE_KERNELS_FIXEDPOINT_S16_H
 #define TINYFORGE_KERNELS_FIXEDPOINT_S16_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Forced inline: called with constant formats (the LSTM's gates are Q3.12),
@@ -85,11 +86,28 @@ TF_FP16_INLINE int16_t tf_const16(int32_t q31)
     return (int16_t)(shifted + (remainder > threshold ? 1 : 0));
 }
 
+/* gemmlowp::exp_on_interval_between_negative_one_quarter_and_0_excl on int16, a in [-1/4, 0) as Q0.15:
+ * exp(-1/8) * (1 + x + x^2/2 + x^3/6 + x^4/24) with x = a + 1/8, in gemmlowp's order of roundings
+ * (codegen/compiler/fixedpoint.py exp_quarter16 is the same arithmetic). */
+TF_FP16_INLINE int16_t tf_exp_quarter16(int16_t a)
+{
+    const int16_t constant_term = tf_const16(1895147668);   /* exp(-1/8) */
+    const int16_t one_third = tf_const16(715827883);
+    const int16_t x = tf_wrap16((int32_t)a + (1 << 12));
+    const int16_t x2 = tf_srdhm16(x, x);
+    const int16_t x3 = tf_srdhm16(x2, x);
+    const int16_t x4 = tf_srdhm16(x2, x2);
+    const int16_t x4_over_4 = tf_srmbpot16(x4, -2);
+    const int16_t poly = tf_srmbpot16(tf_wrap16((int32_t)tf_srdhm16(tf_wrap16((int32_t)x4_over_4 + x3), one_third) +
+                                                x2), -1);
+    return tf_sat16((int32_t)constant_term + tf_srdhm16(constant_term, tf_wrap16((int32_t)x + poly)));
+}
+
 /* gemmlowp::exp_on_negative_values: a <= 0 in Q(integer_bits), result in Q0.15. Its first step,
- * exp_on_interval_between_negative_one_quarter_and_0_excl (a Taylor series around -1/8: five multiplies,
- * three roundings), depends only on a's bits below one quarter, so codegen computes it for each of their
- * 2^(13 - integer_bits) values (codegen/compiler/fixedpoint.py exp_quarter_table) and quarter_table holds
- * the results; the barrel shifter for the whole quarters follows here. */
+ * tf_exp_quarter16, depends only on a's bits below one quarter. With optimize=speed codegen computes it for
+ * each of their 2^(13 - integer_bits) values (codegen/compiler/fixedpoint.py exp_quarter_table) and
+ * quarter_table holds the results; when the weight budget leaves the tables out, quarter_table is NULL and
+ * it is computed here. The barrel shifter for the whole quarters follows. */
 TF_FP16_INLINE int16_t tf_exp_negative16(int16_t a, int integer_bits, const int16_t *quarter_table)
 {
     /* exp(-2^k) for k = -2..4, as gemmlowp's barrel shifter constants (Q0.31). */
@@ -98,7 +116,8 @@ TF_FP16_INLINE int16_t tf_exp_negative16(int16_t a, int integer_bits, const int1
     const int32_t one_quarter = (int32_t)1 << (fractional_bits - 2);
     const int16_t a_mod_quarter_minus_quarter = tf_wrap16(((int32_t)a & (one_quarter - 1)) - one_quarter);
     const int32_t remainder = (uint16_t)tf_wrap16((int32_t)a_mod_quarter_minus_quarter - a);
-    int16_t result = quarter_table[(int32_t)a & (one_quarter - 1)];
+    int16_t result = quarter_table != NULL ? quarter_table[(int32_t)a & (one_quarter - 1)]
+                                           : tf_exp_quarter16(tf_srmbpot16(a_mod_quarter_minus_quarter, integer_bits));
     int exponent;
 
     for (exponent = -2; exponent <= 4; ++exponent) {

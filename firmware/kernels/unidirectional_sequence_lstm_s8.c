@@ -12,6 +12,10 @@
  *
  * codegen folds the zero points into the biases (TFLite's
  * PrecomputeZeroPointTimesWeightWithBias) and precomputes every multiplier.
+ * Under the weight budget (optimize=size) the recurrent biases, which the
+ * .tflite does not hold, are computed into RAM by model_reset() instead
+ * (unidirectional_sequence_lstm_recurrent_bias_s8), and exp's Taylor part
+ * is computed for each gate value instead of read from tables.
  *
  * Two entry points, which the kernel selector chooses between
  * (codegen/compiler/select.py, select_lstm):
@@ -36,6 +40,21 @@
 #if defined(__GNUC__) && !defined(__clang__)   /* clang has no per-file optimize pragma */
 #pragma GCC optimize("O3")
 #endif
+
+void unidirectional_sequence_lstm_recurrent_bias_s8(const int8_t *recurrent_weights, int32_t n_cell,
+                                                    int32_t n_output, int32_t state_zero_point, int32_t *bias)
+{
+    int32_t row, k;
+
+    for (row = 0; row < n_cell; ++row) {
+        const int8_t *w = recurrent_weights + row * n_output;
+        int32_t sum = 0;
+        for (k = 0; k < n_output; ++k) {
+            sum += w[k];
+        }
+        bias[row] = -state_zero_point * sum;
+    }
+}
 
 /* tensor_utils::MatrixBatchVectorMultiplyAccumulate (int8 x int8 -> int16):
  * gate += requant(bias + weights . input), saturated to int16. Four rows per

@@ -82,3 +82,13 @@ WITHIN_BOUND: set[str] = set()      # passed under the float LSTM's stated bound
 DEVICE_RESULTS: dict[tuple[str, str], bool] = {}   # test_on_device.py: (node id, board) -> bit-exact?
 # (kernel function, build) for every layer that ran bit-exact in this session: the coverage test's evidence.
 KERNEL_RUNS: set[tuple[str, str]] = set()
+# (kernel function, weight layout, build): one function may run over two layouts (the LSTM with its derived
+# constants in flash, or computed on the device), each of which must run somewhere.
+LAYOUT_RUNS: set[tuple[str, str, str]] = set()
+
+
+def kernels_called(layer) -> list[str]:
+    """The kernel functions a compiled layer's code calls: its own, and the one model_reset() calls for it
+    (the LSTM's recurrent biases, when the weight budget computes them into RAM)."""
+    reset = layer.params.get("reset_function") if isinstance(layer.params, dict) else None
+    return [layer.function, *([reset] if reset else [])]

@@ -147,8 +147,8 @@ def pytest_terminal_summary(terminalreporter):
         builds, kernels, table = coverage_table()
         terminalreporter.write_line("kernel coverage (x ran bit-exact, - the build cannot choose it, o no "
                                     "converted model reaches it: checked elsewhere, ! never ran):")
-        column = 2 + max(map(len, builds))
-        terminalreporter.write_line(f"  {'kernel':<40}" + "".join(f"{b:>{column}}" for b in builds))
+        column, name = 2 + max(map(len, builds)), max(map(len, kernels))
+        terminalreporter.write_line(f"  {'kernel':<{name}}" + "".join(f"{b:>{column}}" for b in builds))
         for kernel in kernels:
             marks = [{None: "-", "elsewhere": "o", True: "x", False: "!"}[table[kernel, b]] for b in builds]
-            terminalreporter.write_line(f"  {kernel:<40}" + "".join(f"{m:>{column}}" for m in marks))
+            terminalreporter.write_line(f"  {kernel:<{name}}" + "".join(f"{m:>{column}}" for m in marks))

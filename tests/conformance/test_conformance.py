@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from cases import KERNEL_RUNS, RESULTS, WITHIN_BOUND, load_cases
+from cases import KERNEL_RUNS, LAYOUT_RUNS, RESULTS, WITHIN_BOUND, kernels_called, load_cases
 from codegen.compiler.select import Target
 from codegen.paths import build_root
 from codegen.compiler.ops import REGISTRY
@@ -59,14 +59,18 @@ def test_bit_exact_with_tflite_reference(case, converted, request):
     # The host compiles every kernel's plain C path; it runs the layouts chosen for cores without the DSP
     # extension and, where the selector chooses differently for a DSP core or with optimize=speed (the weight
     # budget gives a small model's ADD tables and packed filters up), those layouts too.
+    # A kernel is its function and the layout of its constants (the LSTM's derived constants in flash or not).
+    def chosen(compiled):
+        return [(layer.function, layer.weight_layout, tuple(kernels_called(layer)))
+                for layer in compiled.layers if layer.function]
+
     functions = {}
     for dsp in (False, True):
         size = compile_model(model, Target("host", dsp))
-        functions[dsp, "size"] = [layer.function for layer in size.layers if layer.function]
+        functions[dsp, "size"] = chosen(size)
         # optimize=speed lowers the same layers and keeps them all: it differs only where size gave some up
-        functions[dsp, "speed"] = ([layer.function for layer in
-                                    compile_model(model, Target("host", dsp, optimize="speed")).layers
-                                    if layer.function] if size.weight_budget.given_up else functions[dsp, "size"])
+        functions[dsp, "speed"] = (chosen(compile_model(model, Target("host", dsp, optimize="speed")))
+                                   if size.weight_budget.given_up else functions[dsp, "size"])
     # Bit-exact, except a float32 LSTM: TFLite's gates use Eigen's sigmoid and tanh approximations, so those
     # outputs are judged against the stated bound (codegen/verify/float_bound.py); the host's glibc gives
     # TFLite's own expf and tanhf, so the other float32 layers are exact here.
@@ -93,7 +97,8 @@ def test_bit_exact_with_tflite_reference(case, converted, request):
                     f"{int(np.sum(g != w))} of {w.size} values differ, largest by "
                     f"{int(np.max(np.abs(g.astype(int) - w.astype(int))))}")
     for (dsp, _), kernels in functions.items():
-        KERNEL_RUNS.update((f, HOST_BUILDS[dsp]) for f in kernels)
+        KERNEL_RUNS.update((f, HOST_BUILDS[dsp]) for _, _, called in kernels for f in called)
+        LAYOUT_RUNS.update((f, layout, HOST_BUILDS[dsp]) for f, layout, _ in kernels)
     RESULTS[request.node.nodeid] = True
 
 

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from codegen.paths import build_root
-from cases import DEVICE_RESULTS, KERNEL_RUNS, load_cases
+from cases import DEVICE_RESULTS, KERNEL_RUNS, LAYOUT_RUNS, kernels_called, load_cases
 from codegen.target.boards import load_board
 from codegen.emit.generate import generate_firmware
 from codegen.verify import cases as model_inputs
@@ -99,7 +99,10 @@ def run_case_on_device(case, board: str, kernel_library, optimize: str = "size")
     status = run_test(elf, target, generated.manifest, out_dir / "results.json", echo=report.append, count=False)
     assert status == 0, f"{case.name} on {board}:\n" + "\n".join(report)
     functions = [layer.function for layer in compiled.layers if layer.function]
-    KERNEL_RUNS.update((f, device_build(board)) for f in functions)
+    KERNEL_RUNS.update((f, device_build(board)) for layer in compiled.layers if layer.function
+                       for f in kernels_called(layer))
+    LAYOUT_RUNS.update((layer.function, layer.weight_layout, device_build(board))
+                       for layer in compiled.layers if layer.function)
     return functions
 
 
@@ -141,27 +144,28 @@ def test_bit_exact_on_device(case, board, device_runs, request):
 @pytest.mark.parametrize("board", BOARDS)
 def test_every_kernel_the_board_can_choose_runs_on_it(board, converted, kernel_library, request):
     """The first and last case of each operator may never reach a kernel (the reference convolutions, the
-    tap-pairs kernel): for each kernel the selector chooses for this board in some case but no case above
-    ran here, the first case that reaches it runs on the board too; with optimize=speed when only that setting
-    reaches it (a small model's ADD tables never fit the default weight budget)."""
+    tap-pairs kernel): for each kernel (a function over a layout of its constants) the selector chooses for
+    this board in some case but no case above ran here, the first case that reaches it runs on the board too;
+    with optimize=speed when only that setting reaches it (a small model's ADD tables, or an LSTM's exp tables,
+    never fit the default weight budget)."""
     representative = {c.key() for c in CASES}
-    reached: dict[str, tuple] = {}
+    reached: dict[tuple[str, str], tuple] = {}
     differs = []      # cases where optimize=speed keeps layouts the weight budget gave up
     for case in load_cases():
         if case.model_path.is_file():
             compiled = compile_model(load_model(case.model_path), Target.of(load_board(board)))
             for layer in compiled.layers:
                 if layer.function:
-                    reached.setdefault(layer.function, (case, "size"))
+                    reached.setdefault((layer.function, layer.weight_layout), (case, "size"))
             if compiled.weight_budget.given_up:
                 differs.append(case)
     for case in differs:
         for layer in compile_model(load_model(case.model_path), Target.of(load_board(board), "speed")).layers:
             if layer.function:
-                reached.setdefault(layer.function, (case, "speed"))
-    ran = {f for f, build in KERNEL_RUNS if build == device_build(board)}
-    extra = {(case.key(), optimize): (case, optimize) for function, (case, optimize) in reached.items()
-             if function not in ran and (case.key() not in representative or optimize == "speed")}
+                reached.setdefault((layer.function, layer.weight_layout), (case, "speed"))
+    ran = {(f, layout) for f, layout, build in LAYOUT_RUNS if build == device_build(board)}
+    extra = {(case.key(), optimize): (case, optimize) for kernel, (case, optimize) in reached.items()
+             if kernel not in ran and (case.key() not in representative or optimize == "speed")}
     for case, optimize in extra.values():
         name = f"{request.node.nodeid}[{case.name}{', optimize=speed' if optimize == 'speed' else ''}]"
         DEVICE_RESULTS[name, board] = False

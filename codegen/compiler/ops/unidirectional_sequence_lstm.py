@@ -123,6 +123,9 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         return quant.quantize_multiplier(float(np.float32(weight_scale) * np.float32(activation_scale)
                                                / GATE_SCALE))
 
+    step_batch = n_batch if time_major else 1
+    choice = select_lstm(layer.target, n_time, step_batch, n_input)
+    layer.apply(choice)
     gates = []
     consts = []
     for g, name in enumerate(GATES):
@@ -139,9 +142,10 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
             ConstArray(f"{sym}_{name}_recurrent_weights", "int8_t", r.data.ravel().tolist(),
                        f"{r.name} {list(r.shape)}"),
             ConstArray(f"{sym}_{name}_input_bias", "int32_t", input_bias.tolist(),
-                       f"{b.name} minus input zero point x weight row sums"),
-            ConstArray(f"{sym}_{name}_recurrent_bias", "int32_t", recurrent_bias.tolist(),
-                       "minus output state zero point x recurrent weight row sums")]
+                       f"{b.name} minus input zero point x weight row sums")]
+        if choice.precomputed:
+            consts.append(ConstArray(f"{sym}_{name}_recurrent_bias", "int32_t", recurrent_bias.tolist(),
+                                     "minus output state zero point x recurrent weight row sums"))
         gates.append(dict(name=name, input_multiplier=im, input_shift=ishift,
                           recurrent_multiplier=rm, recurrent_shift=rshift))
 
@@ -152,15 +156,12 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     cell_clip = float(op.options.get("cell_clip", 0.0))
     quantized_clip = int(min(max(np.float32(cell_clip) / np.float32(cell.scale), -32768.0), 32767.0)) \
         if cell_clip > 0 else 0
-    step_batch = n_batch if time_major else 1
-    choice = select_lstm(layer.target, n_time, step_batch, n_input)
-    layer.apply(choice)
     # exp's Taylor part as tables (tf_exp_negative16): logistic of the Q3.12 gates, tanh of the cell gate
     # (exp of Q4.11), and tanh of the cell state in Q(tanh_bits), when TFLite computes it (0..6 integer bits:
-    # 2^(12 - tanh_bits) entries, 128 to 4096).
+    # 2^(12 - tanh_bits) entries, 128 to 4096). Without them the kernel computes each value.
     tanh_bits = 15 + _cell_scale_log2(cell.scale)
-    exp_tables = {"exp_q3": 3, "exp_q4": 4}
-    if 0 <= tanh_bits <= 6:
+    exp_tables = {"exp_q3": 3, "exp_q4": 4} if choice.precomputed else {}
+    if 0 <= tanh_bits <= 6 and choice.precomputed:
         exp_tables["exp_cell"] = tanh_bits + 1
     for name, integer_bits in exp_tables.items():
         consts.append(ConstArray(f"{sym}_{name}", "int16_t", exp_quarter_table(integer_bits),
@@ -173,7 +174,10 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         cell_clip=quantized_clip, hidden_multiplier=hidden_multiplier, hidden_shift=hidden_shift,
         hidden_zero_point=int(hidden.zero_point), state_count=n_batch * n_output, cell_count=n_batch * n_cell,
         state_zero_point=state.zero_point, scratch_count=lstm_scratch_count(choice, step_batch, n_input, n_cell),
-        state_name=state.name, cell_name=cell.name, exp_tables=list(exp_tables))
+        state_name=state.name, cell_name=cell.name, exp_tables=list(exp_tables),
+        recurrent_bias_in_ram=not choice.precomputed,
+        # model_reset() computes the recurrent biases into RAM with it (the conformance coverage reads this)
+        reset_function=None if choice.precomputed else "unidirectional_sequence_lstm_recurrent_bias_s8")
 
 
 SPEC = OperatorSpec(opcodes=OPCODES, template=KIND, function='unidirectional_sequence_lstm_s8', check=check, lower=lower)

@@ -237,7 +237,8 @@ typedef struct {
     const int8_t *input_weights;       /* [n_cell][n_input] */
     const int8_t *recurrent_weights;   /* [n_cell][n_output] */
     const int32_t *input_bias;         /* gate bias - input zero point * row sums */
-    const int32_t *recurrent_bias;     /* - output state zero point * row sums */
+    const int32_t *recurrent_bias;     /* - output state zero point * row sums (in flash, or computed into
+                                        * RAM by unidirectional_sequence_lstm_recurrent_bias_s8) */
     int32_t input_multiplier, input_shift;          /* input * weight scale -> Q3.12 */
     int32_t recurrent_multiplier, recurrent_shift;  /* output state * weight scale -> Q3.12 */
 } tf_lstm_gate;
@@ -251,7 +252,8 @@ typedef struct {
     int32_t hidden_multiplier, hidden_shift, hidden_zero_point;  /* Q0.30 product -> int8 output */
     /* exp's Taylor part on [-1/4, 0) for every fraction below a quarter, as codegen computes it
      * (fixedpoint_s16.h tf_exp_negative16): Q3.12 gates through logistic (2^10 entries), through tanh
-     * (exp of Q4.11, 2^9 entries), and tanh of the cell state (NULL when TFLite computes no tanh of it). */
+     * (exp of Q4.11, 2^9 entries), and tanh of the cell state. NULL: computed for each value instead (the
+     * weight budget left the tables out, or TFLite computes no tanh of the cell state). */
     const int16_t *exp_q3, *exp_q4, *exp_cell;
 } tf_lstm_params;
 
@@ -261,6 +263,12 @@ typedef struct {
 void unidirectional_sequence_lstm_s8(const tf_lstm_params *params, const int8_t *input,
                                      int8_t *output_state, int16_t *cell_state,
                                      int16_t *scratch, int8_t *output);
+
+/* A gate's recurrent bias, - state_zero_point * (row sums of recurrent_weights [n_cell][n_output]), as
+ * TFLite's PrecomputeZeroPointTimesWeightWithBias computes it when it prepares the model. The generated
+ * model_reset() calls it when the weight budget keeps these biases out of flash and in RAM. */
+void unidirectional_sequence_lstm_recurrent_bias_s8(const int8_t *recurrent_weights, int32_t n_cell,
+                                                    int32_t n_output, int32_t state_zero_point, int32_t *bias);
 
 /* The same LSTM with two time steps' input products computed at once (cores with the DSP extension; one
  * sequence per step: batch-major, or time-major with n_batch 1). scratch holds 8 x n_cell int16, then
