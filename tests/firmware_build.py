@@ -23,6 +23,17 @@ from codegen.target import toolchain  # noqa: E402
 from codegen.paths import build_root  # noqa: E402
 
 
+def boards_by_kernel_build() -> dict[tuple, list[str]]:
+    """Every board file, grouped by the flags its kernels compile with. The kernels include no board header, so
+    boards in one group link the same kernel object code: the first of each group stands for the others (their
+    firmware, startup and memory map run in tests/test_library.py, tests/test_boards.py and the demo tests)."""
+    groups: dict[tuple, list[str]] = {}
+    from codegen.target.boards import known_boards, load_board
+    for board in known_boards():
+        groups.setdefault(tuple(toolchain.target_flags(load_board(board))), []).append(board)
+    return groups
+
+
 class BuildError(Exception):
     """gcc/ld failed; ``output`` holds their stderr."""
 

@@ -127,7 +127,7 @@ def pytest_terminal_summary(terminalreporter):
         for line in _by_operator(RESULTS):
             terminalreporter.write_line("    " + line)
     if DEVICE_RESULTS:
-        from test_on_device import boards_by_kernel_build
+        from firmware_build import boards_by_kernel_build
         boards = sorted({board for _, board in DEVICE_RESULTS})
         representative = sum(1 for node, _ in DEVICE_RESULTS if "::test_bit_exact_on_device[" in node)
         extra = len(DEVICE_RESULTS) - representative

@@ -26,22 +26,8 @@ from codegen.compiler.select import Target
 from codegen.pipeline import compile_model
 from codegen.verify.testrun import run_test
 from codegen.model.tflite_model import load_model
-from firmware_build import compile_firmware, compile_kernel_library
+from firmware_build import boards_by_kernel_build, compile_firmware, compile_kernel_library
 from test_conformance import seeded_inputs
-
-from codegen.target import toolchain
-from codegen.target.boards import known_boards  # noqa: E402
-
-
-def boards_by_kernel_build() -> dict[tuple, list[str]]:
-    """Every board file, grouped by the flags its kernels compile with. The kernels include no board header, so
-    boards in one group link the same kernel object code: the first of each group stands for the others (their
-    firmware, startup and memory map run in tests/test_library.py, tests/test_boards.py and the demo tests)."""
-    groups: dict[tuple, list[str]] = {}
-    for board in known_boards():
-        groups.setdefault(tuple(toolchain.target_flags(load_board(board))), []).append(board)
-    return groups
-
 
 # one board per kernel build: a new board with new flags is tested as soon as its file exists
 BOARDS = [boards[0] for boards in boards_by_kernel_build().values()]
