@@ -342,6 +342,11 @@ def firmware(env, args: dict):
     # instead of compiling some 70 files again (the test suite builds a hundred firmwares).
     shared = cross.Clone(CPPPATH=[str(d) for d in toolchain.INCLUDE_DIRS])
     shared_dir = build_root() / "objects" / toolchain.flags_key(shared.subst("$CCFLAGS $_CCCOMCOM"))
+    # One signature database per set of compiler flags, beside the objects those builds share, instead of one
+    # for the whole tree: two scons runs with different flags (two boards built at once, as the tests do) then
+    # never write the same database, and each run reads and writes only its own builds' records.
+    shared_dir.mkdir(parents=True, exist_ok=True)
+    S.SConsignFile(str(shared_dir / "sconsign"))
     shareable = {*toolchain.kernel_sources(), *toolchain.runtime_sources()}
     objects = [(shared if src in shareable else cross).Object(
                    str((shared_dir if src in shareable else build_dir / "obj")
