@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from codegen.paths import build_root
+from parallel_runs import ParallelRuns, by_kernel_build
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -96,20 +97,41 @@ def test_build_outputs_exist(default_demo):
     assert "DO NOT EDIT" in (out / "gen" / "model.c").read_text()
 
 
+def scons_test_run(name: str, params: dict) -> tuple[subprocess.CompletedProcess, dict | None]:
+    """One selected item's ``scons test`` (uncounted) and the results.json it wrote, read before the board's next
+    run replaces it."""
+    board = params["board"]
+    if name == "test_shared_model_on_shared_clips_is_bit_exact":
+        model = SHARED / "models" / (params["model"] + ".tflite")
+        clips = " ".join(str(SHARED / "audio" / f"{c}.wav") for c in SHARED_CLIPS)
+        run = scons(f"board={board}", "test", f"model={model}", f"inputs={clips}", "count=no")
+    else:
+        model = params["model"]
+        run = scons(f"board={board}", "test", f"model={model}", "vectors=5", "count=no")
+    return run, results(board, model.stem) if run.returncode == 0 else None
+
+
+@pytest.fixture(scope="module")
+def scons_runs(request):
+    """The shared-model and random-vector runs of every selected board, two boards at a time."""
+    runs = ParallelRuns(request, {"test_shared_model_on_shared_clips_is_bit_exact", "test_random_vectors_bit_exact"},
+                        scons_test_run, group=by_kernel_build)
+    yield runs
+    runs.close()
+
+
 @needs_shared
 @pytest.mark.parametrize("board", BOARDS)
 @pytest.mark.parametrize("model, want_labels", [
     ("micro_speech_quantized", ["yes", "no", "silence", "silence"]),
     ("tflite_micro_speech", ["yes", "no", "_unknown_", "_unknown_"]),
 ])
-def test_shared_model_on_shared_clips_is_bit_exact(model, want_labels, expected, board):
-    clips = " ".join(str(SHARED / "audio" / f"{c}.wav") for c in SHARED_CLIPS)
+def test_shared_model_on_shared_clips_is_bit_exact(model, want_labels, expected, board, scons_runs, request):
     # Judged by features, outputs and labels; the demo (default_demo) and the benchmarks count instructions.
-    run = scons(f"board={board}", "test", f"model={SHARED / 'models' / (model + '.tflite')}", f"inputs={clips}",
-                "count=no")
+    run, result = scons_runs.result(request)
     assert run.returncode == 0, run.stdout + run.stderr
     assert summary_line(run.stdout) == "4 passed, 0 failed"
-    cases = results(board, model)["cases"]
+    cases = result["cases"]
     assert [c["name"] for c in cases] == SHARED_CLIPS
     assert [c["label"] for c in cases] == want_labels
     for case in cases:
@@ -126,12 +148,12 @@ def test_shared_model_on_shared_clips_is_bit_exact(model, want_labels, expected,
     pytest.param(SHARED / "models" / "kws_ref_model.tflite", marks=needs_shared, id="mlperf_ds_cnn"),
     pytest.param(ROOT / "models" / "kws_yes_no.tflite", id="default"),
 ])
-def test_random_vectors_bit_exact(model, board):
+def test_random_vectors_bit_exact(model, board, scons_runs, request):
     # Judged by outputs only: uncounted runs are several times faster (the counts are the benchmarks' business).
-    run = scons(f"board={board}", "test", f"model={model}", "vectors=5", "count=no")
+    run, result = scons_runs.result(request)
     assert run.returncode == 0, run.stdout + run.stderr
     assert summary_line(run.stdout) == "5 passed, 0 failed"
-    cases = results(board, model.stem)["cases"]
+    cases = result["cases"]
     assert len(cases) == 5 and all(c["output"] == c["reference"] for c in cases)
 
 

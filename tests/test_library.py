@@ -23,6 +23,7 @@ from codegen.pipeline import compile_model
 from codegen.target.boards import load_board
 from codegen.verify.emulator import run_firmware
 from codegen.verify.reference import reference_outputs
+from parallel_runs import ParallelRuns
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = Path(__file__).resolve().parent / "library_user"
@@ -165,10 +166,9 @@ def levels_for(board: str) -> list[str]:
     return LEVELS if board in first else ["-Os"]
 
 
-@needs
-@pytest.mark.parametrize("board", BOARDS)
-def test_firmware_project_passes_in_the_emulator(tmp_path, board):
-    """The user's CMake project with both libraries, at the levels levels_for gives the board."""
+def build_and_run_firmware_project(board: str, tmp_path: Path) -> None:
+    """The user's CMake project with both libraries, at the levels levels_for gives the board: built, run in the
+    emulator, both models' outputs checked by the firmware itself (its exit code)."""
     b = load_board(board)
     kws = export(board, KWS, "kws", "static", tmp_path / "kws")
     speech = export(board, SPEECH, "speech", "static", tmp_path / "speech")
@@ -195,6 +195,22 @@ def test_firmware_project_passes_in_the_emulator(tmp_path, board):
             for library in (build / "kws" / "libkws.a", build / "speech" / "libspeech.a"):
                 prefix = library.stem.removeprefix("lib")
                 assert unprefixed_symbols("arm-none-eabi-nm", library, prefix) == []
+
+
+@pytest.fixture(scope="module")
+def firmware_projects(request, tmp_path_factory):
+    """Every selected board's firmware project, two boards at a time."""
+    runs = ParallelRuns(request, {"test_firmware_project_passes_in_the_emulator"},
+                        lambda _, params: build_and_run_firmware_project(
+                            params["board"], tmp_path_factory.mktemp(f"project-{params['board']}")))
+    yield runs
+    runs.close()
+
+
+@needs
+@pytest.mark.parametrize("board", BOARDS)
+def test_firmware_project_passes_in_the_emulator(firmware_projects, board, request):
+    firmware_projects.result(request)
 
 
 def unprefixed_symbols(nm: str, library: Path, prefix: str) -> list[str]:

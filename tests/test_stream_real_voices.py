@@ -27,6 +27,7 @@ from codegen.training.dataset import which_set
 from codegen.training.synth import noise
 from codegen.verify.stream_host import simulate_stream
 from codegen.wav import read_wav, write_wav
+from parallel_runs import ParallelRuns, by_kernel_build
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEECH = ROOT.parent / "shared" / "speech"
@@ -114,15 +115,30 @@ def test_host_finds_seven_of_eight_real_keywords(real_stream, capsys):
     assert len(false) <= FALSE_AT_MOST, f"false detections {false}"
 
 
+@pytest.fixture(scope="module")
+def stream_runs(request, real_stream):
+    """Each selected board's stream firmware built and run, two boards at a time: (scons, stream.json)."""
+    path = real_stream[0]
+
+    def run(_, params):
+        board = params["board"]
+        proc = subprocess.run([str(SCONS), "-Q", f"board={board}", "test", "app=stream", f"model={MODEL}",
+                               f"stream={path}", "count=no", "progress=no"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=900)
+        stream = build_root() / board / "kws_yes_no-stream" / "stream.json"
+        return proc, json.loads(stream.read_text()) if proc.returncode == 0 else None
+
+    runs = ParallelRuns(request, {"test_stream_firmware_detects_what_the_host_does"}, run, group=by_kernel_build)
+    yield runs
+    runs.close()
+
+
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed")
 @pytest.mark.parametrize("board", known_boards())
-def test_stream_firmware_detects_what_the_host_does(real_stream, board):
-    path, placed, host_detections, hops = real_stream
-    proc = subprocess.run([str(SCONS), "-Q", f"board={board}", "test", "app=stream", f"model={MODEL}",
-                           f"stream={path}", "count=no", "progress=no"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+def test_stream_firmware_detects_what_the_host_does(real_stream, stream_runs, board, request):
+    _, placed, host_detections, hops = real_stream
+    proc, run = stream_runs.result(request)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    run = json.loads((build_root() / board / "kws_yes_no-stream" / "stream.json").read_text())
     assert run["hops"] == hops
     assert [{k: d[k] for k in ("label", "time_ms", "score")} for d in run["detections"]] == host_detections
     found, false = score(run["detections"], placed)
