@@ -95,7 +95,8 @@ def test_the_lstm_computes_what_the_tflite_does_not_hold():
     lstm = size.layers[0]
     assert lstm.function == "unidirectional_sequence_lstm_paired_s8"
     assert not any("recurrent_bias" in c.name or "exp_" in c.name for c in lstm.consts)
-    assert lstm.params["exp_tables"] == [] and lstm.params["recurrent_bias_in_ram"]
+    assert lstm.params["exp_tables"] == []
+    assert lstm.params["reset_function"] == "unidirectional_sequence_lstm_recurrent_bias_s8"
 
 
 def test_size_is_the_default_and_changes_nothing_within_budget():

@@ -134,7 +134,6 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
             continue
         w, r, b = inputs[INPUT_WEIGHTS + g], inputs[RECURRENT_WEIGHTS + g], inputs[BIASES + g]
         input_bias = b.data.astype(np.int64) - inp.zero_point * _row_sums(w)
-        recurrent_bias = -state.zero_point * _row_sums(r)
         im, ishift = effective(w.scale, inp.scale)
         rm, rshift = effective(r.scale, state.scale)
         consts += [
@@ -143,8 +142,9 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
                        f"{r.name} {list(r.shape)}"),
             ConstArray(f"{sym}_{name}_input_bias", "int32_t", input_bias.tolist(),
                        f"{b.name} minus input zero point x weight row sums")]
-        if choice.precomputed:
-            consts.append(ConstArray(f"{sym}_{name}_recurrent_bias", "int32_t", recurrent_bias.tolist(),
+        if choice.precomputed:     # otherwise model_reset() computes them on the device (reset_function)
+            consts.append(ConstArray(f"{sym}_{name}_recurrent_bias", "int32_t",
+                                     (-state.zero_point * _row_sums(r)).tolist(),
                                      "minus output state zero point x recurrent weight row sums"))
         gates.append(dict(name=name, input_multiplier=im, input_shift=ishift,
                           recurrent_multiplier=rm, recurrent_shift=rshift))
@@ -175,8 +175,8 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         hidden_zero_point=int(hidden.zero_point), state_count=n_batch * n_output, cell_count=n_batch * n_cell,
         state_zero_point=state.zero_point, scratch_count=lstm_scratch_count(choice, step_batch, n_input, n_cell),
         state_name=state.name, cell_name=cell.name, exp_tables=list(exp_tables),
-        recurrent_bias_in_ram=not choice.precomputed,
-        # model_reset() computes the recurrent biases into RAM with it (the conformance coverage reads this)
+        # when set, the recurrent biases live in RAM and model_reset() computes them with it (the template and
+        # the conformance coverage read this)
         reset_function=None if choice.precomputed else "unidirectional_sequence_lstm_recurrent_bias_s8")
 
 
