@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from codegen.compiler import quant
-from codegen.compiler.layouts import channel_requant as _channel_requant, depthwise_pairs as _depthwise_pairs, packed as _packed, pointwise as _pointwise
+from codegen.compiler.layouts import channel_requant as _channel_requant, depthwise_pairs as _depthwise_pairs, packed as _packed, pointwise as _pointwise, row_blocks
 from codegen.compiler import select
 
 REPO = Path(__file__).resolve().parent.parent
@@ -544,8 +544,9 @@ def run_fc(kernels, ref: RefModel, op: dict, x: np.ndarray, activation: str) -> 
                                _i8(x), out_depth, _i8(w), _i32(bias), _i8(out))
     # The tuned path codegen may choose must agree with the reference kernel byte for byte.
     fast = np.zeros_like(out)
+    blocks = row_blocks.interleave(w)   # the tuned kernel's filter layout
     kernels.fully_connected_fast_s8(ctypes.byref(params), ctypes.byref(requant), batches, in_depth,
-                                    _i8(x), out_depth, _i8(w), _i32(bias), _i8(fast))
+                                    _i8(x), out_depth, _i8(blocks), _i32(bias), _i8(fast))
     assert_bytes_equal(fast, out)
     return out
 
@@ -595,6 +596,7 @@ def test_tuned_fully_connected_requantizes_as_the_reference_across_its_short_for
     w = rng.integers(-128, 128, (out_depth, in_depth), dtype=np.int8)
     x = rng.integers(-128, 128, (1, in_depth), dtype=np.int8)
     params = FcParams(0, 0, 3, -128, 127)
+    blocks = row_blocks.interleave(w)
     for shift in (2, 1, 0, -1, -7, -31, -32):
         for base in (0, 2**30 - 300, 2**30 + 300, -2**30 + 300, -2**30 - 300, 2**31 - 10**5, -2**31 + 10**5):
             bias = (base + rng.integers(-200, 200, out_depth)).astype(np.int32)
@@ -607,7 +609,7 @@ def test_tuned_fully_connected_requantizes_as_the_reference_across_its_short_for
             kernels.fully_connected_s8(ctypes.byref(params), ctypes.byref(requant), 1, in_depth, _i8(x), out_depth,
                                        _i8(w), _i32(bias), _i8(expected))
             kernels.fully_connected_fast_s8(ctypes.byref(params), ctypes.byref(requant), 1, in_depth, _i8(x),
-                                            out_depth, _i8(w), _i32(bias), _i8(fast))
+                                            out_depth, _i8(blocks), _i32(bias), _i8(fast))
             assert fast.tobytes() == expected.tobytes(), f"shift {shift}, sums near {base}"
 
 

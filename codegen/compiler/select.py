@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from codegen.compiler.layouts import channel_requant, depthwise_pairs, packed, pointwise
+from codegen.compiler.layouts import channel_requant, depthwise_pairs, packed, pointwise, row_blocks
 
 # The ring-reading depthwise kernels keep a window's row pointers in a small array: TF_DW_MAX_KERNEL_H in
 # firmware/include/tinyforge/kernels.h, which a static assertion in the generated model.c checks against this.
@@ -275,5 +275,6 @@ def select_fully_connected(activation_type: str, weight_zero_point: int) -> Kern
         return KernelChoice("fully_connected_s16", "fully_connected_s16", "int8 [out, in]", reason="int16 activations")
     # The blocked kernel assumes symmetric weights (TFLite's int8 weights always are).
     if weight_zero_point == 0:
-        return KernelChoice("fully_connected_fast_s8", "fully_connected", "int8 [out, in]", reason="symmetric weights")
+        return KernelChoice("fully_connected_fast_s8", "fully_connected", row_blocks.DESCRIPTION,
+                            reason="symmetric weights")
     return KernelChoice("fully_connected_s8", "fully_connected", "int8 [out, in]", reason="reference")

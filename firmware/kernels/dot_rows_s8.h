@@ -145,4 +145,156 @@ static inline void tf_dot_rows_s8(const int8_t *x, int32_t x_offset, const int8_
     tf_dot_4rows_s8(x, x_offset, w, rows > 1 ? w + stride : last, rows > 2 ? w + 2 * stride : last, last, n, acc);
 }
 
+/* ---- four rows stored as one block (layouts/row_blocks.py) ---------------------------------------------
+ *
+ * fully_connected_fast_s8 stores each four rows of its weights as one block: per group of four inputs the
+ * 16 bytes w0[4g..4g+3] w1[..] w2[..] w3[..], then the last n % 4 inputs of each row in turn. One pointer
+ * then walks the block, and on DSP cores one LDM loads the 16 weights of a group: 20 instructions for 16
+ * multiply-accumulates, and the loop's two once per two groups (tf_dot_4rows_s8, with four row pointers:
+ * 25). On the Cortex-M3 the weights of a group are LDRSB at fixed offsets from that pointer, the first one
+ * post-indexed past the group: 74 instructions for 32 (76). The sums are tf_dot_4rows_s8's, in the same
+ * order. */
+
+#if TF_KERNELS_DSP && defined(__OPTIMIZE__)
+/* One group: x's next word widened to (x0,x2) (x1,x3), the four rows' words from one LDM, each widened and
+ * multiplied into its row's sum. */
+#define TF_ROW_BLOCK_GROUP_DSP                          \
+    "ldr    %[xw], [%[x]], #4\n\t"                     \
+    "ldmia  %[w]!, {%[t0], %[t1], %[t2], %[t3]}\n\t"   \
+    "sxtb16 %[x13], %[xw], ror #8\n\t"                 \
+    "sxtb16 %[xw], %[xw]\n\t"                          \
+    "sxtb16 %[u], %[t0]\n\t"                           \
+    "smlad  %[a0], %[u], %[xw], %[a0]\n\t"             \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                  \
+    "smlad  %[a0], %[t0], %[x13], %[a0]\n\t"           \
+    "sxtb16 %[u], %[t1]\n\t"                           \
+    "smlad  %[a1], %[u], %[xw], %[a1]\n\t"             \
+    "sxtb16 %[t1], %[t1], ror #8\n\t"                  \
+    "smlad  %[a1], %[t1], %[x13], %[a1]\n\t"           \
+    "sxtb16 %[u], %[t2]\n\t"                           \
+    "smlad  %[a2], %[u], %[xw], %[a2]\n\t"             \
+    "sxtb16 %[t2], %[t2], ror #8\n\t"                  \
+    "smlad  %[a2], %[t2], %[x13], %[a2]\n\t"           \
+    "sxtb16 %[u], %[t3]\n\t"                           \
+    "smlad  %[a3], %[u], %[xw], %[a3]\n\t"             \
+    "sxtb16 %[t3], %[t3], ror #8\n\t"                  \
+    "smlad  %[a3], %[t3], %[x13], %[a3]\n\t"
+#elif TF_KERNELS_THUMB2_ASM && defined(__OPTIMIZE__)
+/* One input of a group: its byte times the four rows' bytes at offsets j, j + 4, j + 8, j + 12 of the group,
+ * after the first input's first load has already moved w past the group (so the offsets are less 16). */
+#define TF_ROW_BLOCK_INPUT_M3(first, o1, o2, o3)      \
+    "ldrsb  %[xv], [%[x]], #1\n\t"                    \
+    first                                             \
+    "mla    %[a0], %[t], %[xv], %[a0]\n\t"            \
+    "ldrsb  %[t], [%[w], #" o1 "]\n\t"                \
+    "mla    %[a1], %[t], %[xv], %[a1]\n\t"            \
+    "ldrsb  %[t], [%[w], #" o2 "]\n\t"                \
+    "mla    %[a2], %[t], %[xv], %[a2]\n\t"            \
+    "ldrsb  %[t], [%[w], #" o3 "]\n\t"                \
+    "mla    %[a3], %[t], %[xv], %[a3]\n\t"
+#define TF_ROW_BLOCK_GROUP_M3                                                          \
+    TF_ROW_BLOCK_INPUT_M3("ldrsb  %[t], [%[w]], #16\n\t", "-12", "-8", "-4")        \
+    TF_ROW_BLOCK_INPUT_M3("ldrsb  %[t], [%[w], #-15]\n\t", "-11", "-7", "-3")       \
+    TF_ROW_BLOCK_INPUT_M3("ldrsb  %[t], [%[w], #-14]\n\t", "-10", "-6", "-2")       \
+    TF_ROW_BLOCK_INPUT_M3("ldrsb  %[t], [%[w], #-13]\n\t", "-9", "-5", "-1")
+#endif
+
+/* acc[0..3] += the block's four rows . (x + x_offset), n inputs. */
+static inline void tf_dot_row_block_s8(const int8_t *x, int32_t x_offset, const int8_t *block, int32_t n,
+                                       int32_t acc[4])
+{
+    int32_t acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
+    int32_t groups = n >> 2;
+    const int32_t tail = n & 3;
+    int32_t k;
+
+#if TF_KERNELS_DSP && defined(__OPTIMIZE__)
+    if (x_offset == 0 && groups > 0) {
+        /* LDM fills its registers in ascending order: the four weight words get fixed, ascending ones */
+        register int32_t t0 __asm__("r8");
+        register int32_t t1 __asm__("r9");
+        register int32_t t2 __asm__("r10");
+        register int32_t t3 __asm__("r11");
+        int32_t xw, x13, u;
+        int32_t pairs = groups >> 1;
+        if (groups & 1) {
+            __asm__ volatile(
+                TF_ROW_BLOCK_GROUP_DSP
+                : [a0] "+r"(acc0), [a1] "+r"(acc1), [a2] "+r"(acc2), [a3] "+r"(acc3), [x] "+r"(x), [w] "+r"(block),
+                  [xw] "=&r"(xw), [x13] "=&r"(x13), [u] "=&r"(u),
+                  [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+                :
+                : "memory");
+        }
+        if (pairs > 0) {
+            __asm__ volatile(
+                "1:\n\t"
+                TF_ROW_BLOCK_GROUP_DSP
+                TF_ROW_BLOCK_GROUP_DSP
+                "subs   %[n], %[n], #1\n\t"
+                "bne    1b\n\t"
+                : [a0] "+r"(acc0), [a1] "+r"(acc1), [a2] "+r"(acc2), [a3] "+r"(acc3), [x] "+r"(x), [w] "+r"(block),
+                  [n] "+r"(pairs), [xw] "=&r"(xw), [x13] "=&r"(x13), [u] "=&r"(u),
+                  [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+                :
+                : "cc", "memory");
+        }
+        groups = 0;
+    }
+#elif TF_KERNELS_THUMB2_ASM && defined(__OPTIMIZE__)
+    if (x_offset == 0 && groups > 0) {
+        int32_t xv, t;
+        int32_t pairs = groups >> 1;
+        if (groups & 1) {
+            __asm__ volatile(
+                TF_ROW_BLOCK_GROUP_M3
+                : [a0] "+r"(acc0), [a1] "+r"(acc1), [a2] "+r"(acc2), [a3] "+r"(acc3), [x] "+r"(x), [w] "+r"(block),
+                  [xv] "=&r"(xv), [t] "=&r"(t)
+                :
+                : "memory");
+        }
+        if (pairs > 0) {
+            __asm__ volatile(
+                "1:\n\t"
+                TF_ROW_BLOCK_GROUP_M3
+                TF_ROW_BLOCK_GROUP_M3
+                "subs   %[n], %[n], #1\n\t"
+                "bne    1b\n\t"
+                : [a0] "+r"(acc0), [a1] "+r"(acc1), [a2] "+r"(acc2), [a3] "+r"(acc3), [x] "+r"(x), [w] "+r"(block),
+                  [n] "+r"(pairs), [xv] "=&r"(xv), [t] "=&r"(t)
+                :
+                : "cc", "memory");
+        }
+        groups = 0;
+    }
+#endif
+    /* Everywhere else, and with an input offset: the same sums in C. */
+    for (; groups > 0; --groups) {
+        for (k = 0; k < 4; ++k) {
+            const int32_t v = (int32_t)x[k] + x_offset;
+            acc0 += (int32_t)block[k] * v;
+            acc1 += (int32_t)block[4 + k] * v;
+            acc2 += (int32_t)block[8 + k] * v;
+            acc3 += (int32_t)block[12 + k] * v;
+        }
+        x += 4;
+        block += 16;
+    }
+    /* The last n % 4 inputs, each row's in turn. */
+    for (k = 0; k < tail; ++k) {
+        const int32_t v = (int32_t)x[k] + x_offset;
+        acc0 += (int32_t)block[k] * v;
+        acc1 += (int32_t)block[tail + k] * v;
+        acc2 += (int32_t)block[2 * tail + k] * v;
+        acc3 += (int32_t)block[3 * tail + k] * v;
+    }
+    acc[0] = acc0;
+    acc[1] = acc1;
+    acc[2] = acc2;
+    acc[3] = acc3;
+}
+#undef TF_ROW_BLOCK_GROUP_DSP
+#undef TF_ROW_BLOCK_GROUP_M3
+#undef TF_ROW_BLOCK_INPUT_M3
+
 #endif

@@ -1,9 +1,13 @@
 /*
  * FULLY_CONNECTED, tuned: the same arithmetic and arguments as
- * fully_connected_s8.c (the reference), four output rows per pass
- * (dot_rows_s8.h), so each input byte is loaded once for four
- * multiply-accumulates; one to three rows left over take the same loop with
- * the last of them repeated, so a 3-output layer has no scalar tail.
+ * fully_connected_s8.c (the reference), four output rows per pass, so each
+ * input byte is loaded once for four multiply-accumulates. Each four rows of
+ * the filter are stored as one block (codegen/compiler/layouts/row_blocks.py,
+ * tf_dot_row_block_s8 in dot_rows_s8.h): one pointer walks it, and DSP cores
+ * load a group's 16 weights with one LDM. The last one to three rows stay
+ * rows, and take tf_dot_rows_s8 with the last of them repeated, so a 3-output
+ * layer has no scalar tail. With fewer than four inputs the blocks are the
+ * rows themselves.
  *
  * Codegen chooses this kernel only when the weight offset is 0 (TFLite's
  * int8 weights are symmetric), and folds the input offset into the bias
@@ -102,6 +106,7 @@ static void store_rows(const int32_t *acc, int32_t rows, fc_rescale *rescale_of,
     }
 }
 
+/* Four rows are one block of the filter; one to three rows left over are plain rows. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -112,7 +117,11 @@ static void dot_rows(const int8_t *x, int32_t x_offset, const int8_t *w, int32_t
     for (k = 0; k < 4; ++k) {
         acc[k] = (bias != 0 && k < rows) ? bias[k] : 0;
     }
-    tf_dot_rows_s8(x, x_offset, w, n, rows, n, acc);
+    if (rows == 4) {
+        tf_dot_row_block_s8(x, x_offset, w, n, acc);
+    } else {
+        tf_dot_rows_s8(x, x_offset, w, n, rows, n, acc);
+    }
 }
 
 /* A layer of one output (hello_world's last) alone: the four-row loop would compute it four times. */

@@ -86,6 +86,9 @@ CASES = [
       for shape, units, act, bias in itertools.product([(10,), (4, 6), (2, 3, 5)], [1, 7, 16], ACTIVATIONS,
                                                        [True, False])
       if bias or act is None],
+    # Last of the operator's cases, so the on-device subset runs it: 37 inputs are nine groups of four (the
+    # tuned kernel's unrolled loop, its odd group) and one more; 7 outputs one block of four rows and three rows.
+    Case("FULLY_CONNECTED", "fully_connected", dict(input_shape=[37], units=7, activation="relu", use_bias=True)),
     *[Case("SOFTMAX", "softmax", dict(input_shape=list(shape), with_dense=dense))
       for shape, dense in itertools.product([(2,), (10,), (33,), (3, 7)], [False, True])],
     # TF 2.21's converter emits Keras squeeze and expand_dims as RESHAPE too.

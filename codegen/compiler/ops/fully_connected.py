@@ -1,10 +1,12 @@
-"""FULLY_CONNECTED -> fully_connected_s8 (firmware/kernels/fully_connected_s8.c)."""
+"""FULLY_CONNECTED -> fully_connected_s8 (firmware/kernels/fully_connected_s8.c), or with symmetric weights
+fully_connected_fast_s8, whose filter is stored in blocks of four rows (layouts/row_blocks.py)."""
 from __future__ import annotations
 
 import numpy as np
 
 from codegen.compiler import quant
 from codegen.compiler.layer import ConstArray, Layer
+from codegen.compiler.layouts import row_blocks
 from codegen.compiler.select import select_fully_connected
 from codegen.model.tflite_model import Model, Operator, Tensor
 from codegen.compiler.ops import _float, _fully_connected_s16, unsupported
@@ -65,8 +67,9 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
                              f"{bias.name if bias is not None else 'no bias'} + input offset {input_offset} "
                              "x weight row sums")]
         input_offset = 0
-    layer.consts = [ConstArray(f"{sym}_weights", "int8_t", weights.data.ravel().tolist(),
-                               f"{weights.name} {list(weights.shape)}"),
+    stored = row_blocks.interleave(weights.data) if layer.function == "fully_connected_fast_s8" else weights.data
+    layer.consts = [ConstArray(f"{sym}_weights", "int8_t", stored.ravel().tolist(),
+                               f"{weights.name} {list(weights.shape)}, {layer.weight_layout}"),
                     *biases, *requant_consts(sym, multipliers, shifts)]
     layer.params = dict(
         batches=batches, input_depth=input_depth, output_depth=output_depth,
