@@ -58,9 +58,9 @@ static inline void fc_rescale_for(fc_rescale *r, int32_t multiplier, int32_t shi
 #if defined(__GNUC__)
 __attribute__((noinline))   /* apart, so GCC does not compute it ahead of the short form's branch */
 #endif
-static int32_t rescale_general(int32_t x, const fc_rescale *r)
+static int32_t rescale_general(int32_t x, int32_t multiplier, int32_t shift)
 {
-    return tf_mbqm_single(x, r->multiplier, r->shift);
+    return tf_mbqm_single(x, multiplier, shift);
 }
 
 static inline int32_t rescale(int32_t x, const fc_rescale *r)
@@ -72,7 +72,7 @@ static inline int32_t rescale(int32_t x, const fc_rescale *r)
         /* the high word, floored portably (see tf_asr); GCC takes it straight from SMLAL's register pair */
         return tf_asr((int32_t)(sum < 0 ? ~(~sum >> 32) : sum >> 32), r->right_shift);
     }
-    return rescale_general(x, r);
+    return rescale_general(x, r->multiplier, r->shift);
 }
 
 /* One output: the sum rescaled, moved to the output zero point and clamped to the activation range. */
@@ -89,20 +89,40 @@ static inline int8_t fc_output(int32_t acc, const fc_rescale *r, int32_t out_off
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void store_rows(const int32_t *acc, int32_t rows, fc_rescale *rescale_of, const tf_requant *requant,
+static void store_rows(const int32_t *acc, int32_t rows, const fc_rescale *rescale_of, const tf_requant *requant,
                        int32_t first, const tf_fc_params *params, int8_t *out)
 {
     const int32_t out_off = params->output_offset, act_min = params->act_min, act_max = params->act_max;
     int32_t k;
 
+    if (!requant->per_channel) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 1
+#endif
+        for (k = 0; k < rows; ++k) {
+            out[k] = fc_output(acc[k], rescale_of, out_off, act_min, act_max);
+        }
+        return;
+    }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 1
 #endif
     for (k = 0; k < rows; ++k) {
-        if (requant->per_channel) {
-            fc_rescale_for(rescale_of, requant->multiplier[first + k], requant->shift[first + k]);
+        /* per channel: the short form's constants straight from the multiplier and shift, in registers */
+        const int32_t x = acc[k], multiplier = requant->multiplier[first + k], shift = requant->shift[first + k];
+        int32_t v;
+        if (shift <= 0 && shift >= -31 && (uint32_t)x + 0x40000000u < 0x80000000u) {
+            const int32_t s = -shift;
+            const int64_t preset = (int64_t)(((uint64_t)((1u << s) >> 1) << 32) | ((uint32_t)(s == 0) << 31));
+            const int64_t sum = preset + (int64_t)(x * 2) * multiplier;
+            v = tf_asr((int32_t)(sum < 0 ? ~(~sum >> 32) : sum >> 32), s);
+        } else {
+            v = rescale_general(x, multiplier, shift);
         }
-        out[k] = fc_output(acc[k], rescale_of, out_off, act_min, act_max);
+        v += out_off;
+        v = v < act_min ? act_min : v;
+        v = v > act_max ? act_max : v;
+        out[k] = (int8_t)v;
     }
 }
 
