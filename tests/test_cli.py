@@ -83,7 +83,8 @@ def test_inspect_shows_the_kernel_each_board_gets(capsys):
     assert main(["inspect", str(ds_cnn), "--board", "bluepill"]) == 0
     m3 = capsys.readouterr().out
     assert re.search(r"\n +1 DEPTHWISE_CONV_2D +depthwise_conv2d_fast_s8 +chosen by fits_depthwise_ring;", m3)
-    assert re.search(r"\n +0 CONV_2D +packed_conv_s8 +chosen by fits_packed;", m3)
+    assert re.search(r"\n +0 CONV_2D +conv2d_tap_pairs_two_pixels_s8 +chosen by fits_two_pixel_lanes; four output "
+                     r"channels by four taps per block\n", m3)
 
 
 def test_inspect_unknown_board_is_one_line():

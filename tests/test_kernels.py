@@ -119,6 +119,8 @@ def kernels(tmp_path_factory):
     lib.conv2d_tap_pairs_s8.argtypes = [ctypes.POINTER(ConvParams), P_I32, ctypes.POINTER(Dims), P_I8,
                                         ctypes.POINTER(Dims), P_I8, ctypes.POINTER(Dims), P_I8]
     lib.conv2d_tap_pairs_s8.restype = None
+    lib.conv2d_tap_pairs_two_pixels_s8.argtypes = lib.conv2d_tap_pairs_s8.argtypes
+    lib.conv2d_tap_pairs_two_pixels_s8.restype = None
     lib.depthwise_conv2d_fast_s8.restype = None
     lib.depthwise_conv2d_3x3_s8.argtypes = [ctypes.POINTER(ConvParams), P_I32, ctypes.POINTER(Dims), P_I8,
                                             ctypes.POINTER(Dims), P_I32, ctypes.POINTER(Dims), P_I8, P_I8]
@@ -262,6 +264,12 @@ def run_conv_like(kernels, ref: RefModel, op_name: str, x: np.ndarray, padding: 
         if tap_pairs is not None:
             TUNED_RUNS.add("conv2d_tap_pairs_s8")
             assert_bytes_equal(tap_pairs, out)
+    if select.fits_two_pixel_lanes(g, w, select.Target("cortex-m3", dsp=False)):
+        two_pixels = run_tap_pairs(kernels, x, select.filter_ohwi(g, w), bias, params, mults, shifts, out_shape,
+                                   kernels.conv2d_tap_pairs_two_pixels_s8)
+        if two_pixels is not None:
+            TUNED_RUNS.add("conv2d_tap_pairs_two_pixels_s8")
+            assert_bytes_equal(two_pixels, out)
     if select.is_pointwise(g, w):
         TUNED_RUNS.add("pointwise_conv_s8")
         # TFLite's own output stage takes every layer; the fast one only those whose numbers allow it.
@@ -333,9 +341,9 @@ def run_pointwise(kernels, x, w, bias, params, mults, shifts, out_shape, general
     return out[:pixels * out_c].reshape(out_shape)
 
 
-def run_tap_pairs(kernels, x, filter_ohwi, bias, params, mults, shifts, out_shape):
-    """conv2d_tap_pairs_s8 (its plain C path here) with codegen's layout and channel table; None when
-    codegen would not choose it."""
+def run_tap_pairs(kernels, x, filter_ohwi, bias, params, mults, shifts, out_shape, kernel=None):
+    """conv2d_tap_pairs_s8 (or ``kernel``, conv2d_tap_pairs_two_pixels_s8; their plain C paths here) with
+    codegen's layout and channel table; None when codegen would not choose it."""
     out_c = filter_ohwi.shape[0]
     w_ot = filter_ohwi.reshape(out_c, -1)
     table = _channel_requant.conv_table(w_ot, bias, mults, shifts, params.input_offset, fold_offset=True)
@@ -343,7 +351,7 @@ def run_tap_pairs(kernels, x, filter_ohwi, bias, params, mults, shifts, out_shap
         return None
     filt = np.asarray(_pointwise.interleave(w_ot), dtype=np.int8)
     out = np.zeros(out_shape, dtype=np.int8)
-    kernels.conv2d_tap_pairs_s8(ctypes.byref(params), _i32(np.asarray(table, dtype=np.int32)),
+    (kernel or kernels.conv2d_tap_pairs_s8)(ctypes.byref(params), _i32(np.asarray(table, dtype=np.int32)),
                                 ctypes.byref(Dims(*x.shape)), _i8(x), ctypes.byref(Dims(*filter_ohwi.shape)),
                                 _i8(filt), ctypes.byref(Dims(*out_shape)), _i8(out))
     return out
@@ -382,8 +390,8 @@ def assert_bytes_equal(ours: np.ndarray, expected: np.ndarray):
 
 # The tuned convolution kernels that ran bit-exact in this session (run_conv_like adds them).
 TUNED_RUNS: set[str] = set()
-TUNED_CONV_KERNELS = {"packed_conv_s8", "conv2d_tap_pairs_s8", "pointwise_conv_s8", "depthwise_conv2d_fast_s8",
-                      "depthwise_conv2d_3x3_s8"}
+TUNED_CONV_KERNELS = {"packed_conv_s8", "conv2d_tap_pairs_s8", "conv2d_tap_pairs_two_pixels_s8", "pointwise_conv_s8",
+                      "depthwise_conv2d_fast_s8", "depthwise_conv2d_3x3_s8"}
 
 
 # --------------------------------------------------------------------------

@@ -3,6 +3,8 @@ bytes the .tflite holds for its constants, layers giving up their larger layouts
 optimize=speed keeps every fastest layout and the size report says what it costs."""
 from __future__ import annotations
 
+import re
+
 import subprocess
 import sys
 from pathlib import Path
@@ -42,29 +44,41 @@ def test_budget_counts_each_constant_and_its_quantization_parameters():
 
 
 def test_size_gives_up_the_one_layout_that_breaks_the_budget():
-    # micro_speech on the M3: packed_conv_s8's doubled filter puts the model 480 bytes over; the layer goes to
-    # the tap-pairs kernel in int8 and the model fits
-    size = compiled("micro_speech_quantized", "bluepill", "size")
+    # ResNet-8 on the M3: its three ADD tables (2,048 bytes each) and the first layer's packed filter put it
+    # 1,176 bytes over; the ADD with the fewest elements goes back to the table-free kernel and the model fits
+    size = compiled("pretrainedResnet_quant", "nucleo_f207zg", "size")
     budget = size.weight_budget
-    assert budget.budget == 16_920 and budget.weights == size.weight_bytes == 16_760 and budget.over == 0
-    assert budget.given_up == [(1, "DEPTHWISE_CONV_2D", "packed_conv_s8", "conv2d_tap_pairs_s8", 640)]
-    layer = size.layers[1]
-    assert layer.function == "conv2d_tap_pairs_s8"
-    assert layer.choice_reason == "fits_tap_pairs; the weight budget (optimize=size)"
+    assert budget.budget == 86_840 and budget.weights == size.weight_bytes == 85_968 and budget.over == 0
+    assert budget.given_up == [(11, "ADD", "add_elementwise_s8", "add_s8", 2048)]
+    layer = size.layers[11]
+    assert layer.function == "add_s8"
+    assert layer.choice_reason == "reference; the weight budget (optimize=size)"
     assert budget.summary() == (
-        "weights and parameters 16,760 bytes = 0.99 x the 16,920 bytes the .tflite holds for its constants "
+        "weights and parameters 85,968 bytes = 0.99 x the 86,840 bytes the .tflite holds for its constants "
         "(data and quantization parameters); optimize=size, 1 layer in the .tflite's int8 layout to fit it "
-        "(#1 DEPTHWISE_CONV_2D packed_conv_s8 -> conv2d_tap_pairs_s8)")
+        "(#11 ADD add_elementwise_s8 -> add_s8)")
 
 
 def test_speed_keeps_the_fast_layout_and_says_what_it_costs():
-    speed = compiled("micro_speech_quantized", "bluepill", "speed")
-    assert speed.layers[1].function == "packed_conv_s8"
-    assert speed.weight_budget.over == 480 and speed.weight_budget.given_up == []
+    speed = compiled("pretrainedResnet_quant", "nucleo_f207zg", "speed")
+    assert speed.layers[11].function == "add_elementwise_s8"
+    assert speed.weight_budget.over == 1_176 and speed.weight_budget.given_up == []
     assert speed.weight_budget.summary() == (
-        "weights and parameters 17,400 bytes = 1.03 x the 16,920 bytes the .tflite holds for its constants "
-        "(data and quantization parameters); optimize=speed; over it by 480 bytes: faster layouts kept by "
-        "optimize=speed (#1 DEPTHWISE_CONV_2D packed_conv_s8 +512)")
+        "weights and parameters 88,016 bytes = 1.01 x the 86,840 bytes the .tflite holds for its constants "
+        "(data and quantization parameters); optimize=speed; over it by 1,176 bytes: faster layouts kept by "
+        "optimize=speed (#3 ADD add_elementwise_s8 +2,048, #7 ADD add_elementwise_s8 +2,048, "
+        "#11 ADD add_elementwise_s8 +2,048, #0 CONV_2D packed_conv_s8 +176)")
+
+
+def test_two_pixel_convolution_needs_no_layout_the_budget_gives_up():
+    # micro_speech on the M3: its 10x8 layer takes two pixels per SMLAL over the .tflite's int8 filter, which
+    # is also the fastest there, so both settings choose it and stay within the budget
+    for optimize in ("size", "speed"):
+        model = compiled("micro_speech_quantized", "bluepill", optimize)
+        assert model.layers[1].function == "conv2d_tap_pairs_two_pixels_s8"
+        assert model.layers[1].choice_reason == "fits_two_pixel_lanes"
+        assert model.weight_budget.weights == 16_760 and model.weight_budget.over == 0
+        assert model.weight_budget.given_up == []
 
 
 def test_layers_give_up_least_work_per_byte_first():
@@ -112,32 +126,32 @@ def test_size_is_the_default_and_changes_nothing_within_budget():
 
 @pytest.mark.slow
 def test_both_settings_build_bit_exact_and_the_size_report_says_which(tmp_path):
-    model = SHARED / "micro_speech_quantized.tflite"
+    model = SHARED / "pretrainedResnet_quant.tflite"
     if not model.is_file():
         pytest.skip(f"{model} is not there")
     import os
     env = {**os.environ, "TINYFORGE_BUILD_DIR": str(tmp_path)}
     for optimize, kernel_line in (("size", "optimize=size, 1 layer in the .tflite's int8 layout to fit it"),
-                                  ("speed", "over it by 480 bytes: faster layouts kept by optimize=speed")):
-        run = subprocess.run([str(SCONS), "-Q", "board=bluepill", f"model={model}", "vectors=2", "count=no",
+                                  ("speed", "over it by 1,176 bytes: faster layouts kept by optimize=speed")):
+        run = subprocess.run([str(SCONS), "-Q", "board=nucleo_f207zg", f"model={model}", "vectors=1", "count=no",
                               f"optimize={optimize}", "test"], cwd=ROOT, env=env, capture_output=True, text=True,
                              timeout=600)
         assert run.returncode == 0, run.stdout + run.stderr
-        assert "2 passed, 0 failed" in run.stdout
+        assert "1 passed, 0 failed" in run.stdout
         assert kernel_line in run.stdout
 
 
 def test_inspect_takes_the_setting(capsys):
     from codegen.__main__ import main
-    path = SHARED / "micro_speech_quantized.tflite"
+    path = SHARED / "pretrainedResnet_quant.tflite"
     if not path.is_file():
         pytest.skip(f"{path} is not there")
-    assert main(["inspect", str(path), "--board", "bluepill", "--optimize", "speed"]) == 0
+    assert main(["inspect", str(path), "--board", "nucleo_f207zg", "--optimize", "speed"]) == 0
     out = capsys.readouterr().out
-    assert "packed_conv_s8" in out and "optimize=speed; over it by 480 bytes" in out
-    assert main(["inspect", str(path), "--board", "bluepill"]) == 0
+    assert "add_elementwise_s8" in out and "optimize=speed; over it by 1,176 bytes" in out
+    assert main(["inspect", str(path), "--board", "nucleo_f207zg"]) == 0
     out = capsys.readouterr().out
-    assert "conv2d_tap_pairs_s8" in out and "chosen by fits_tap_pairs; the weight budget (optimize=size)" in out
+    assert re.search(r"\n +11 ADD +add_s8 +chosen by reference; the weight budget \(optimize=size\)", out)
 
 
 def test_inspect_refuses_an_unknown_setting():

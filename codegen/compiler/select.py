@@ -141,11 +141,34 @@ def fits_tap_pairs(g: ConvGeometry, target: Target) -> bool:
     depthwise layer only over one input channel; on cores with SMLAD, on the M0+ (TAP_PAIRS_PLAIN_C_FASTEST),
     or on any core for a layer the weight budget keeps in the .tflite's int8 (its plain C path: 3.7
     instructions per MAC in micro_speech's layer on the M3, where packed_conv_s8's doubled filter takes 2.3 and
-    the reference kernel 30)."""
-    run = g.f_w * g.in_c
+    the reference kernel 30; fits_two_pixel_lanes takes most such layers there first)."""
     chosen_here = target.dsp or target.core in TAP_PAIRS_PLAIN_C_FASTEST or not target.grow_weights
-    return (chosen_here and (not g.depthwise or g.in_c == 1) and g.dil_w == 1
+    return chosen_here and tap_pairs_shape(g)
+
+
+def tap_pairs_shape(g: ConvGeometry) -> bool:
+    """The layer shapes conv2d_tap_pairs_s8 takes on any core."""
+    run = g.f_w * g.in_c
+    return ((not g.depthwise or g.in_c == 1) and g.dil_w == 1
             and run % 4 == 0 and g.f_h * run <= TAP_PAIRS_MAX_TAPS)
+
+
+# Cores with SMLAL (32 x 32 -> 64-bit multiply-accumulate) but, as the board file says, no SMLAD: there
+# conv2d_tap_pairs_two_pixels_s8 takes two output pixels per multiply.
+TWO_PIXEL_CORES = ("cortex-m3", "cortex-m33", "cortex-m35p")
+# The low lane of the two-pixel sum holds one pixel's sum, which must stay within [-2^22, 2^22).
+TWO_PIXEL_LOW_LANE_LIMIT = (1 << 22) - 1
+
+
+def fits_two_pixel_lanes(g: ConvGeometry, weights: np.ndarray, target: Target) -> bool:
+    """conv2d_tap_pairs_two_pixels_s8: a tap-pairs shape on a core of TWO_PIXEL_CORES without the DSP
+    extension, where for every output channel any int8 input keeps one pixel's sum in the low lane:
+    128 * sum |w| < 2^22. Its filter is the .tflite's int8, so the weight budget never gives it up; on the M3 it
+    takes micro_speech's layer in 1.5 instructions per MAC where packed_conv_s8 takes 2.3."""
+    if target.dsp or target.core not in TWO_PIXEL_CORES or not tap_pairs_shape(g):
+        return False
+    per_channel = np.abs(_per_channel_weights(g, weights).astype(np.int64)).sum(axis=1)
+    return bool(per_channel.size) and int(per_channel.max()) * 128 <= TWO_PIXEL_LOW_LANE_LIMIT
 
 
 def fits_packed(g: ConvGeometry) -> bool:
@@ -215,9 +238,14 @@ def select_conv(g: ConvGeometry, q: ConvNumbers, target: Target) -> KernelChoice
             return KernelChoice("depthwise_conv2d_fast_s8", "depthwise_conv2d_fast", "int8 [1, kh, kw, c]",
                                 scratch=ring, in_place_scratch=in_place, reason="fits_depthwise_ring",
                                 channels=table)
-    if fits_tap_pairs(g, target):
+    two_pixels = fits_two_pixel_lanes(g, q.weights, target)
+    if two_pixels or fits_tap_pairs(g, target):
         table = channel_table(g, q, fold_offset=True)
         if table is not None:
+            if two_pixels:
+                return KernelChoice("conv2d_tap_pairs_two_pixels_s8", "conv2d_tap_pairs",
+                                    "four output channels by four taps per block", reason="fits_two_pixel_lanes",
+                                    channels=table)
             return KernelChoice("conv2d_tap_pairs_s8", "conv2d_tap_pairs", "four output channels by four taps per block",
                                 reason="fits_tap_pairs", channels=table)
     if fits_packed(g) and target.grow_weights:

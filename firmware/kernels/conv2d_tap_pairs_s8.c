@@ -35,7 +35,11 @@
 #include "requantize.h"
 
 #if defined(__GNUC__) && !defined(__clang__)   /* clang has no per-file optimize pragma */
-#pragma GCC optimize("O3")
+/* The patch's byte loops stay byte loops: not a call to newlib's memcpy, which copies a byte at a time too
+ * after a call and its checks, nor GCC's word copy of a few bytes behind alignment checks. (Unicorn 2.1.4
+ * with a memory-read hook also runs that copy's unaligned post-indexed loads wrongly, which left the
+ * profile's flash wait states unpriced.) */
+#pragma GCC optimize("O3", "no-tree-loop-distribute-patterns", "no-tree-loop-vectorize")
 #endif
 
 #if TF_KERNELS_DSP
@@ -235,73 +239,307 @@ static inline void fill_patch_row(int8_t *row, const int8_t *in_row, int32_t in_
     }
 }
 
+/* One layer's geometry and output stage, as both entry points read them. */
+typedef struct {
+    const tf_conv_params *params;
+    const tf_channel_requant *channels;
+    const int8_t *filter;
+    int32_t k_h, k_w, in_h, in_w, in_c, out_w, out_c, run, quads, dil_h;
+    int32_t rounding_offset, act_min, act_max, full_range;
+} tap_pairs_layer;
+
+static void layer_of(tap_pairs_layer *L, const tf_conv_params *params, const tf_channel_requant *channels,
+                     const tf_dims *input_dims, const tf_dims *filter_dims, const int8_t *filter,
+                     const tf_dims *output_dims)
+{
+    /* filter_dims is OHWI for CONV_2D and 1HWO for DEPTHWISE_CONV_2D; h and w are the kernel's either way. */
+    L->params = params;
+    L->channels = channels;
+    L->filter = filter;
+    L->k_h = filter_dims->h;
+    L->k_w = filter_dims->w;
+    L->in_h = input_dims->h;
+    L->in_w = input_dims->w;
+    L->in_c = input_dims->c;
+    L->out_w = output_dims->w;
+    L->out_c = output_dims->c;
+    L->run = L->k_w * L->in_c;
+    L->quads = L->run >> 2;
+    L->dil_h = params->dilation_h;
+    L->rounding_offset = tf_rounding_offset(params->output_offset);
+    L->act_min = params->act_min;
+    L->act_max = params->act_max;
+    L->full_range = tf_full_range(params->act_min, params->act_max);
+}
+
+/* Channels oc.. oc + 3 (fewer at the end) of one pixel from their sums. */
+static inline void store_group(const tap_pairs_layer *L, int32_t oc, const int32_t *acc, int8_t *out_px)
+{
+    const tf_channel_requant *chan = L->channels + oc;
+    int32_t j;
+    if (L->full_range && L->out_c - oc >= 4) {
+        /* The common case, unrolled: four channels, the clamp one SSAT. */
+        out_px[oc] = tf_channel_output_full_range(acc[0], &chan[0], L->rounding_offset);
+        out_px[oc + 1] = tf_channel_output_full_range(acc[1], &chan[1], L->rounding_offset);
+        out_px[oc + 2] = tf_channel_output_full_range(acc[2], &chan[2], L->rounding_offset);
+        out_px[oc + 3] = tf_channel_output_full_range(acc[3], &chan[3], L->rounding_offset);
+    } else {
+        for (j = 0; j < 4 && oc + j < L->out_c; ++j) {
+            out_px[oc + j] = tf_channel_output(acc[j], &chan[j], L->rounding_offset, L->act_min, L->act_max);
+        }
+    }
+}
+
+/* Whether the receptive field of the pixel whose top left input is (in_y0, in_x0) lies inside the input. */
+static inline int interior(const tap_pairs_layer *L, int32_t in_y0, int32_t in_x0)
+{
+    return in_y0 >= 0 && in_y0 + L->dil_h * (L->k_h - 1) < L->in_h && in_x0 >= 0 && in_x0 + L->k_w <= L->in_w;
+}
+
+/* The receptive field of the pixel whose top left input is (in_y0, in_x0) copied into `patch` (k_h rows of
+ * `run` bytes), the zero point where it crosses the border. */
+static __attribute__((noinline)) void fill_patch(const tap_pairs_layer *L, const int8_t *in_batch,
+                                                 int32_t in_y0, int32_t in_x0, int8_t *patch)
+{
+    const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
+    const int32_t kx1 = in_x0 + L->k_w > L->in_w ? L->in_w - in_x0 : L->k_w;
+    const int32_t zero_word = (int32_t)((uint32_t)(uint8_t)(int8_t)(-L->params->input_offset) * 0x01010101u);
+    int32_t ky;
+    for (ky = 0; ky < L->k_h; ++ky) {
+        const int32_t y = in_y0 + L->dil_h * ky;
+        fill_patch_row(patch + ky * L->run, y >= 0 && y < L->in_h ? in_batch + y * L->in_w * L->in_c : 0,
+                       in_x0, kx0, kx1, L->in_c, L->run, zero_word);
+    }
+}
+
+/* The receptive fields of two pixels side by side in an output row, whose top left input is (in_y0, in_x0),
+ * copied into `patch`: k_h rows of pair_w columns, pair_run bytes apart. Out of line, as fill_patch is. */
+static __attribute__((noinline)) void fill_pair_patch(const tap_pairs_layer *L, const int8_t *in_batch,
+                                                      int32_t in_y0, int32_t in_x0, int32_t pair_w,
+                                                      int32_t pair_run, int8_t *patch)
+{
+    const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
+    const int32_t kx1 = in_x0 + pair_w > L->in_w ? L->in_w - in_x0 : pair_w;
+    const int32_t zero_word = (int32_t)((uint32_t)(uint8_t)(int8_t)(-L->params->input_offset) * 0x01010101u);
+    int32_t ky;
+    for (ky = 0; ky < L->k_h; ++ky) {
+        const int32_t y = in_y0 + L->dil_h * ky;
+        fill_patch_row(patch + ky * pair_run, y >= 0 && y < L->in_h ? in_batch + y * L->in_w * L->in_c : 0,
+                       in_x0, kx0, kx1, L->in_c, pair_run, zero_word);
+    }
+}
+
+/* One output pixel, every channel: its receptive field read in place, or through the patch at a border. */
+static void convolve_pixel(const tap_pairs_layer *L, const int8_t *in_batch, int32_t in_y0, int32_t in_x0,
+                           int8_t *patch, int8_t *out_px)
+{
+    const int8_t *x_row = patch;
+    int32_t row_stride = L->run;
+    const int8_t *w = L->filter;
+    int32_t oc;
+
+    if (interior(L, in_y0, in_x0)) {
+        x_row = in_batch + (in_y0 * L->in_w + in_x0) * L->in_c;
+        row_stride = L->dil_h * L->in_w * L->in_c;
+    } else {
+        fill_patch(L, in_batch, in_y0, in_x0, patch);
+    }
+    for (oc = 0; oc < L->out_c; oc += 4) {
+        int32_t acc[4];
+        w = accumulate_group(x_row, row_stride, L->k_h, L->quads, w, acc);
+        store_group(L, oc, acc, out_px);
+    }
+}
+
 void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant *channels,
                          const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
                          const int8_t *filter, const tf_dims *output_dims, int8_t *output)
 {
-    /* filter_dims is OHWI for CONV_2D and 1HWO for DEPTHWISE_CONV_2D; h and w are the kernel's either way. */
-    const int32_t k_h = filter_dims->h;
-    const int32_t k_w = filter_dims->w;
-    const int full_range = tf_full_range(params->act_min, params->act_max);
-    const int32_t in_h = input_dims->h;
-    const int32_t in_w = input_dims->w;
-    const int32_t in_c = input_dims->c;
-    const int32_t out_h = output_dims->h;
-    const int32_t out_w = output_dims->w;
-    const int32_t out_c = output_dims->c;
-    const int32_t run = k_w * in_c;
-    const int32_t quads = run >> 2;
-    const int32_t dil_h = params->dilation_h;
-    const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
-    const int32_t act_min = params->act_min;
-    const int32_t act_max = params->act_max;
-    /* Only as large as this layer's receptive field (codegen keeps it within TF_TAP_PAIRS_MAX_TAPS): the
-     * stack peak of a model with small layers stays small. */
-    int8_t patch[k_h * run];
-    const int8_t *w;
-    int32_t b, oy, ox, oc, j, ky;
+    tap_pairs_layer L;
+    int32_t b, oy, ox;
 
-    for (b = 0; b < input_dims->n; ++b) {
-        const int8_t *in_batch = input + b * in_h * in_w * in_c;
-        for (oy = 0; oy < out_h; ++oy) {
-            const int32_t in_y0 = oy * params->stride_h - params->pad_h;
-            for (ox = 0; ox < out_w; ++ox) {
-                const int32_t in_x0 = ox * params->stride_w - params->pad_w;
-                int8_t *out_px = output + ((b * out_h + oy) * out_w + ox) * out_c;
-                const int8_t *x_row = patch;
-                int32_t row_stride = run;
-                if (in_y0 < 0 || in_y0 + dil_h * (k_h - 1) >= in_h || in_x0 < 0 || in_x0 + k_w > in_w) {
-                    /* The receptive field crosses the border: its rows, zero-point padded, into the patch. */
-                    const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
-                    const int32_t kx1 = in_x0 + k_w > in_w ? in_w - in_x0 : k_w;
-                    const int32_t zero_word = (int32_t)((uint32_t)(uint8_t)(int8_t)(-params->input_offset) *
-                                                        0x01010101u);
-                    for (ky = 0; ky < k_h; ++ky) {
-                        const int32_t y = in_y0 + dil_h * ky;
-                        fill_patch_row(patch + ky * run, y >= 0 && y < in_h ? in_batch + y * in_w * in_c : 0,
-                                       in_x0, kx0, kx1, in_c, run, zero_word);
-                    }
+    layer_of(&L, params, channels, input_dims, filter_dims, filter, output_dims);
+    {
+        /* Only as large as this layer's receptive field (codegen keeps it within TF_TAP_PAIRS_MAX_TAPS): the
+         * stack peak of a model with small layers stays small. */
+        int8_t patch[L.k_h * L.run];
+        for (b = 0; b < input_dims->n; ++b) {
+            const int8_t *in_batch = input + b * L.in_h * L.in_w * L.in_c;
+            for (oy = 0; oy < output_dims->h; ++oy) {
+                const int32_t in_y0 = oy * params->stride_h - params->pad_h;
+                for (ox = 0; ox < L.out_w; ++ox) {
+                    convolve_pixel(&L, in_batch, in_y0, ox * params->stride_w - params->pad_w, patch,
+                                   output + ((b * output_dims->h + oy) * L.out_w + ox) * L.out_c);
+                }
+            }
+        }
+    }
+}
+
+/* ---- two pixels per pass on the Cortex-M3 (conv2d_tap_pairs_two_pixels_s8) ---------------------------------
+ *
+ * Without SMLAD each product is one multiply, but SMLAL adds a 32x32-bit product into 64 bits: with
+ * X = x_p + x_q * 2^23 for a tap of two output pixels p and q, w * X adds w * x_p to the low 23 bits and
+ * w * x_q above them, two products per multiply. Codegen chooses this entry point only where each channel's
+ * sum for one pixel stays in [-2^22, 2^22) for every input (128 * sum |w| < 2^22, select.py
+ * fits_two_pixel_lanes), so the low lane is the 64-bit sum's low 23 bits read as signed, and the high lane
+ * the rest, exactly. Per tap: two input loads and an ADD make X, then four weight loads and four SMLAL
+ * (the weights in the DSP layout above), 44 instructions for 32 products where accumulate_rows takes 40 for
+ * 16. Pixels pair in raster order, so an odd row's last pixel goes with the next row's first; a pair with a
+ * pixel at the border reads both receptive fields from patches, and only an odd pixel count's last pixel
+ * takes the one-pixel path. */
+
+#if TF_KERNELS_THUMB2_ASM && !TF_KERNELS_DSP && defined(__OPTIMIZE__)
+/* Tap j of a quad for both pixels: X from x[j] and xq[j], then channels 0..3 at their bytes o0..o3 of the
+ * quad (the first tap's first load moves w past the quad, so they are less 16 after it). */
+#define TF_TWO_PIXEL_TAP(first, o1, o2, o3)            \
+    "ldrsb  %[X], [%[x]], #1\n\t"                      \
+    "ldrsb  %[t], [%[xq]], #1\n\t"                     \
+    "add    %[X], %[X], %[t], lsl #23\n\t"             \
+    first                                              \
+    "smlal  %Q[a0], %R[a0], %[t], %[X]\n\t"            \
+    "ldrsb  %[t], [%[w], #" o1 "]\n\t"                 \
+    "smlal  %Q[a1], %R[a1], %[t], %[X]\n\t"            \
+    "ldrsb  %[t], [%[w], #" o2 "]\n\t"                 \
+    "smlal  %Q[a2], %R[a2], %[t], %[X]\n\t"            \
+    "ldrsb  %[t], [%[w], #" o3 "]\n\t"                 \
+    "smlal  %Q[a3], %R[a3], %[t], %[X]\n\t"
+/* Taps 0..3 of the quad: channel c's tap j sits at byte (c & 1) + 8 * (c >> 1) + (0, 4, 2, 6)[j]. */
+#define TF_TWO_PIXEL_QUAD                                                   \
+    TF_TWO_PIXEL_TAP("ldrsb  %[t], [%[w]], #16\n\t", "-15", "-8", "-7")    \
+    TF_TWO_PIXEL_TAP("ldrsb  %[t], [%[w], #-12]\n\t", "-11", "-4", "-3")   \
+    TF_TWO_PIXEL_TAP("ldrsb  %[t], [%[w], #-14]\n\t", "-13", "-6", "-5")   \
+    TF_TWO_PIXEL_TAP("ldrsb  %[t], [%[w], #-10]\n\t", "-9", "-2", "-1")
+#endif
+
+/* Four channels' 64-bit lane pairs over the receptive field of pixel p at x_row and pixel q at
+ * x_row + q_offset: k_h runs of `quads` quads, row_stride bytes apart. Returns the next group's weights. */
+static __attribute__((noinline)) const int8_t *accumulate_two_pixels(const int8_t *x_row, int32_t q_offset,
+                                                                     int32_t row_stride, int32_t k_h,
+                                                                     int32_t quads, const int8_t *w,
+                                                                     int64_t lanes[4])
+{
+    int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#if TF_KERNELS_THUMB2_ASM && !TF_KERNELS_DSP && defined(__OPTIMIZE__)
+    /* every register holds a sum, a pointer or a temporary: the row step and the counts are read from memory */
+    int32_t skip = row_stride - 4 * quads, rows = k_h, quads_per_row = quads;
+    const int8_t *x = x_row, *xq = x_row + q_offset;
+    int32_t n, X, t;
+    __asm__ volatile(
+        "2:\n\t"
+        "ldr    %[n], %[quads_m]\n\t"
+        "1:\n\t"
+        TF_TWO_PIXEL_QUAD
+        "subs   %[n], %[n], #1\n\t"
+        "bne    1b\n\t"
+        "ldr    %[t], %[skip_m]\n\t"
+        "add    %[x], %[x], %[t]\n\t"
+        "add    %[xq], %[xq], %[t]\n\t"
+        "ldr    %[t], %[rows_m]\n\t"
+        "subs   %[t], %[t], #1\n\t"
+        "str    %[t], %[rows_m]\n\t"
+        "bne    2b\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [xq] "+r"(xq), [w] "+r"(w),
+          [n] "=&r"(n), [X] "=&r"(X), [t] "=&r"(t), [rows_m] "+m"(rows)
+        : [quads_m] "m"(quads_per_row), [skip_m] "m"(skip)
+        : "cc", "memory");
+#undef TF_TWO_PIXEL_QUAD
+#undef TF_TWO_PIXEL_TAP
+#else
+    /* The same sums in C (the host's tests run this path). */
+    int32_t ky, q, j;
+    static const int8_t tap_byte[4] = {0, 4, 2, 6};   /* tap j of channel 0 within the quad */
+    for (ky = 0; ky < k_h; ++ky, x_row += row_stride) {
+        const int8_t *x = x_row;
+        for (q = 0; q < quads; ++q, x += 4, w += 16) {
+            for (j = 0; j < 4; ++j) {
+                const int64_t X = (int64_t)x[j] + (int64_t)x[q_offset + j] * ((int64_t)1 << 23);
+                const int8_t *k = w + tap_byte[j];
+                a0 += k[0] * X;
+                a1 += k[1] * X;
+                a2 += k[8] * X;
+                a3 += k[9] * X;
+            }
+        }
+    }
+#endif
+    lanes[0] = a0;
+    lanes[1] = a1;
+    lanes[2] = a2;
+    lanes[3] = a3;
+    return w;
+}
+
+/* The low lane (pixel p's sum, in [-2^22, 2^22)) and the high lane (pixel q's) of a 64-bit sum. */
+static inline void split_lanes(int64_t lanes, int32_t *p, int32_t *q)
+{
+    const int32_t low = tf_asr((int32_t)((uint32_t)lanes << 9), 9);
+    *p = low;
+    *q = (int32_t)((lanes - low) / ((int64_t)1 << 23));
+}
+
+void conv2d_tap_pairs_two_pixels_s8(const tf_conv_params *params, const tf_channel_requant *channels,
+                                    const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
+                                    const int8_t *filter, const tf_dims *output_dims, int8_t *output)
+{
+    tap_pairs_layer L;
+    const int32_t pixels = output_dims->h * output_dims->w;
+    int32_t b, i, oc;
+
+    layer_of(&L, params, channels, input_dims, filter_dims, filter, output_dims);
+    {
+        /* A pair with a pixel at the border reads both receptive fields from the patch, so both have its row
+         * stride: side by side in rows of k_w + stride_w columns (padded to whole words for fill_patch_row's
+         * word stores) when the two pixels share an output row, else one field after the other, which only
+         * an odd row width needs. */
+        const int32_t pair_w = L.k_w + params->stride_w;
+        const int32_t pair_run = (pair_w * L.in_c + 3) & ~3;
+        const int32_t fields_run = (L.out_w & 1) ? 2 * L.run : L.run;
+        const int32_t patch_bytes = L.k_h * (pair_run > fields_run ? pair_run : fields_run);
+        int8_t patch[patch_bytes];
+        for (b = 0; b < input_dims->n; ++b) {
+            const int8_t *in_batch = input + b * L.in_h * L.in_w * L.in_c;
+            int8_t *out_px = output + b * pixels * L.out_c;
+            /* Pixels p and q = p + 1 in raster order, so an odd row's last pixel pairs with the next row's
+             * first; (oy, ox) is p's position. */
+            int32_t oy = 0, ox = 0;
+            for (i = 0; i + 1 < pixels; i += 2, out_px += 2 * L.out_c) {
+                const int32_t qy = ox + 1 < L.out_w ? oy : oy + 1, qx = ox + 1 < L.out_w ? ox + 1 : 0;
+                const int32_t py0 = oy * params->stride_h - params->pad_h, px0 = ox * params->stride_w - params->pad_w;
+                const int32_t qy0 = qy * params->stride_h - params->pad_h, qx0 = qx * params->stride_w - params->pad_w;
+                const int8_t *x_row = patch, *w = L.filter;
+                int32_t q_offset = L.k_h * L.run, row_stride = L.run;
+                if (interior(&L, py0, px0) && interior(&L, qy0, qx0)) {
+                    x_row = in_batch + (py0 * L.in_w + px0) * L.in_c;
+                    q_offset = ((qy0 - py0) * L.in_w + (qx0 - px0)) * L.in_c;
+                    row_stride = L.dil_h * L.in_w * L.in_c;
+                } else if (qy == oy) {
+                    fill_pair_patch(&L, in_batch, py0, px0, pair_w, pair_run, patch);
+                    q_offset = params->stride_w * L.in_c;
+                    row_stride = pair_run;
                 } else {
-                    x_row = in_batch + (in_y0 * in_w + in_x0) * in_c;
-                    row_stride = dil_h * in_w * in_c;
+                    fill_patch(&L, in_batch, py0, px0, patch);
+                    fill_patch(&L, in_batch, qy0, qx0, patch + L.k_h * L.run);
                 }
-                w = filter;
-                for (oc = 0; oc < out_c; oc += 4) {
-                    const tf_channel_requant *chan = channels + oc;
-                    int32_t acc[4];
-                    w = accumulate_group(x_row, row_stride, k_h, quads, w, acc);
-                    if (full_range && out_c - oc >= 4) {
-                        /* The common case, unrolled: four channels, the clamp one SSAT. */
-                        out_px[oc] = tf_channel_output_full_range(acc[0], &chan[0], rounding_offset);
-                        out_px[oc + 1] = tf_channel_output_full_range(acc[1], &chan[1], rounding_offset);
-                        out_px[oc + 2] = tf_channel_output_full_range(acc[2], &chan[2], rounding_offset);
-                        out_px[oc + 3] = tf_channel_output_full_range(acc[3], &chan[3], rounding_offset);
-                    } else {
-                        for (j = 0; j < 4 && oc + j < out_c; ++j) {
-                            out_px[oc + j] = tf_channel_output(acc[j], &chan[j], rounding_offset, act_min, act_max);
-                        }
-                    }
+                for (oc = 0; oc < L.out_c; oc += 4) {
+                    int64_t lanes[4];
+                    int32_t acc_p[4], acc_q[4];
+                    w = accumulate_two_pixels(x_row, q_offset, row_stride, L.k_h, L.quads, w, lanes);
+                    split_lanes(lanes[0], &acc_p[0], &acc_q[0]);
+                    split_lanes(lanes[1], &acc_p[1], &acc_q[1]);
+                    split_lanes(lanes[2], &acc_p[2], &acc_q[2]);
+                    split_lanes(lanes[3], &acc_p[3], &acc_q[3]);
+                    store_group(&L, oc, acc_p, out_px);
+                    store_group(&L, oc, acc_q, out_px + L.out_c);
                 }
+                /* on to the pixel after q */
+                oy = qx + 1 < L.out_w ? qy : qy + 1;
+                ox = qx + 1 < L.out_w ? qx + 1 : 0;
+            }
+            if (i < pixels) {
+                /* an odd count's last pixel alone */
+                convolve_pixel(&L, in_batch, oy * params->stride_h - params->pad_h,
+                               ox * params->stride_w - params->pad_w, patch, out_px);
             }
         }
     }

@@ -109,7 +109,7 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
     elif choice.function == "depthwise_conv2d_fast_s8":
         layer.consts = [ConstArray(f"{sym}_filter", "int8_t", weights.data.ravel().tolist(), shape),
                         channel_requant.channel_const(sym, choice.channels, folded)]
-    elif choice.function == "conv2d_tap_pairs_s8":
+    elif choice.function in ("conv2d_tap_pairs_s8", "conv2d_tap_pairs_two_pixels_s8"):
         layer.params["taps"] = g.f_h * g.f_w * g.in_c
         layer.consts = [ConstArray(f"{sym}_filter", "int8_t",
                                    pointwise.interleave(filter_ohwi(g, weights.data).reshape(g.out_c, -1)),

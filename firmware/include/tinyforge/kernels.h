@@ -182,6 +182,13 @@ void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant 
                          const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
                          const int8_t *filter, const tf_dims *output_dims, int8_t *output);
 
+/* conv2d_tap_pairs_s8 for cores with SMLAL but not SMLAD (the Cortex-M3): two output pixels per multiply,
+ * in the 64-bit sum's two lanes. Only for layers where 128 * sum |w| < 2^22 for every channel (codegen
+ * checks); same arguments, filter layout and results. */
+void conv2d_tap_pairs_two_pixels_s8(const tf_conv_params *params, const tf_channel_requant *channels,
+                                    const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
+                                    const int8_t *filter, const tf_dims *output_dims, int8_t *output);
+
 /* CONV_2D with a 1x1 filter and stride 1 (padding is then irrelevant), at most 256 input
  * channels, two pixels at a time (see pointwise_conv_s8.c). The filter holds groups of four
  * output channels by quads of four input channels, 16 bytes each (codegen/compiler/layouts/pointwise.py);
