@@ -11,7 +11,7 @@ some value ranges) and the :class:`Target`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -77,6 +77,8 @@ class KernelChoice:
     # derived constants the .tflite does not hold (the LSTM's recurrent biases and exp tables) stored in flash;
     # False: the device computes them (the biases once into RAM at reset, exp for each value)
     precomputed: bool = True
+    # the tap-pairs kernels' filter width with zero columns added so that its rows are whole words (0: none)
+    padded_width: int = 0
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,12 @@ def fits_two_pixel_lanes(g: ConvGeometry, weights: np.ndarray, target: Target) -
     return bool(per_channel.size) and int(per_channel.max()) * 128 <= TWO_PIXEL_LOW_LANE_LIMIT
 
 
+def padded_tap_width(g: ConvGeometry) -> int:
+    """The narrowest filter width from g.f_w up whose rows (width x input channels) are whole words: a 3x3
+    filter over 3 channels reads rows of 4 columns, 12 bytes, with a zero weight for the fourth."""
+    return next(w for w in range(g.f_w, g.f_w + 4) if w * g.in_c % 4 == 0)
+
+
 def fits_packed(g: ConvGeometry) -> bool:
     """packed_conv_s8: a filter row is one run of input bytes (no width dilation); a depthwise layer is a
     convolution only over one input channel."""
@@ -248,6 +256,22 @@ def select_conv(g: ConvGeometry, q: ConvNumbers, target: Target) -> KernelChoice
                                     channels=table)
             return KernelChoice("conv2d_tap_pairs_s8", "conv2d_tap_pairs", "four output channels by four taps per block",
                                 reason="fits_tap_pairs", channels=table)
+    wide = padded_tap_width(g)
+    if wide != g.f_w and target.grow_weights:
+        # Rows that are not whole words (a first layer over 3 channels): the tap-pairs kernels with zero columns
+        # added, a few bytes more than the .tflite's int8 where packed_conv_s8 doubles the filter.
+        padded = replace(g, f_w=wide)
+        two_pixels = fits_two_pixel_lanes(padded, q.weights, target)
+        if two_pixels or fits_tap_pairs(padded, target):
+            table = channel_table(g, q, fold_offset=True)
+            if table is not None:
+                layout = f"four output channels by four taps per block, rows padded to {wide} columns"
+                if two_pixels:
+                    return KernelChoice("conv2d_tap_pairs_two_pixels_s8", "conv2d_tap_pairs", layout,
+                                        reason="fits_two_pixel_lanes with rows padded", channels=table,
+                                        padded_width=wide)
+                return KernelChoice("conv2d_tap_pairs_s8", "conv2d_tap_pairs", layout,
+                                    reason="fits_tap_pairs with rows padded", channels=table, padded_width=wide)
     if fits_packed(g) and target.grow_weights:
         words = packed.pack_filter(filter_ohwi(g, q.weights))
         if words is not None:

@@ -136,8 +136,8 @@ static inline const int8_t *accumulate_group(const int8_t *x_row, int32_t row_st
 {
 #if TF_KERNELS_DSP && TF_KERNELS_THUMB2_ASM
     /* Per quad: one input word, four weight words in two LDRD (codegen aligns the filter to 8 bytes), ten
-     * SXTB16 and eight SMLAD, 21 instructions for 16 products. Rows of one or two quads (DS-CNN's 10x4,
-     * micro_speech's 10x8) are unrolled, so a row costs only its step; GCC 12 spills three of the sums in
+     * SXTB16 and eight SMLAD, 21 instructions for 16 products. Rows of one to three quads (DS-CNN's 10x4,
+     * micro_speech's 10x8, a 3x3 filter over 3 channels) are unrolled, so a row costs only its step; GCC 12 spills three of the sums in
      * accumulate_rows, which takes the other shapes. */
 #define TF_TAP_PAIRS_QUAD                          \
     "ldr    %[t], [%[x]], #4\n\t"                  \
@@ -165,7 +165,7 @@ static inline const int8_t *accumulate_group(const int8_t *x_row, int32_t row_st
     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),            \
       [n] "+r"(n), [t] "=&r"(t), [ta] "=&r"(ta), [k] "=&r"(k), [k2] "=&r"(k2),          \
       [c] "=&r"(c)
-    if (quads <= 2) {
+    if (quads <= 3) {
         const int8_t *x = x_row;
         int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         int32_t n = k_h, t, ta, k, k2, c;   /* rows left */
@@ -175,6 +175,13 @@ static inline const int8_t *accumulate_group(const int8_t *x_row, int32_t row_st
                              "subs   %[n], %[n], #1\n\t"
                              "bne    1b\n\t" TF_TAP_PAIRS_OPERANDS
                              : [skip] "r"(row_stride - 4) : "cc", "memory");
+        } else if (quads == 3) {
+            /* a 3x3 filter over 3 channels, its rows padded to 12 bytes (VWW's and ResNet-8's first layers) */
+            __asm__ volatile("1:\n\t" TF_TAP_PAIRS_QUAD TF_TAP_PAIRS_QUAD TF_TAP_PAIRS_QUAD
+                             "add    %[x], %[x], %[skip]\n\t"
+                             "subs   %[n], %[n], #1\n\t"
+                             "bne    1b\n\t" TF_TAP_PAIRS_OPERANDS
+                             : [skip] "r"(row_stride - 12) : "cc", "memory");
         } else {
             __asm__ volatile("1:\n\t" TF_TAP_PAIRS_QUAD TF_TAP_PAIRS_QUAD
                              "add    %[x], %[x], %[skip]\n\t"

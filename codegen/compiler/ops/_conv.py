@@ -1,6 +1,8 @@
 """CONV_2D and DEPTHWISE_CONV_2D share their geometry and requantization."""
 from __future__ import annotations
 
+import numpy as np
+
 from codegen.compiler import quant
 from codegen.compiler.layer import ConstArray, Layer
 from codegen.model.tflite_model import Model, Operator
@@ -110,9 +112,16 @@ def lower(model: Model, op: Operator, layer: Layer) -> None:
         layer.consts = [ConstArray(f"{sym}_filter", "int8_t", weights.data.ravel().tolist(), shape),
                         channel_requant.channel_const(sym, choice.channels, folded)]
     elif choice.function in ("conv2d_tap_pairs_s8", "conv2d_tap_pairs_two_pixels_s8"):
-        layer.params["taps"] = g.f_h * g.f_w * g.in_c
-        layer.consts = [ConstArray(f"{sym}_filter", "int8_t",
-                                   pointwise.interleave(filter_ohwi(g, weights.data).reshape(g.out_c, -1)),
+        f_w = choice.padded_width or g.f_w
+        ohwi = filter_ohwi(g, weights.data)
+        if f_w != g.f_w:
+            # zero columns on the right: the kernel reads whole-word rows, and a zero weight adds nothing
+            ohwi = np.pad(ohwi, ((0, 0), (0, 0), (0, f_w - g.f_w), (0, 0)))
+            dims = list(layer.params["filter_dims"])
+            dims[2] = f_w
+            layer.params["filter_dims"] = tuple(dims)
+        layer.params["taps"] = g.f_h * f_w * g.in_c
+        layer.consts = [ConstArray(f"{sym}_filter", "int8_t", pointwise.interleave(ohwi.reshape(g.out_c, -1)),
                                    f"{shape}, {choice.weight_layout}", align=8),   # LDRD reads it
                         channel_requant.channel_const(sym, choice.channels, folded)]
     elif choice.function == "packed_conv_s8":
