@@ -336,14 +336,19 @@ static __attribute__((noinline)) void fill_pair_patch(const tap_pairs_layer *L, 
     }
 }
 
-/* One output pixel, every channel: its receptive field read in place, or through the patch at a border. */
+/* One output pixel, every channel: its receptive field read in place, or through the patch at a border. The
+ * layer's numbers are read into locals first: read through L in the channel loop, they cost a load each per
+ * group of four channels. */
 static void convolve_pixel(const tap_pairs_layer *L, const int8_t *in_batch, int32_t in_y0, int32_t in_x0,
                            int8_t *patch, int8_t *out_px)
 {
+    const tf_channel_requant *const channels = L->channels;
+    const int32_t out_c = L->out_c, k_h = L->k_h, quads = L->quads, full_range = L->full_range;
+    const int32_t rounding_offset = L->rounding_offset, act_min = L->act_min, act_max = L->act_max;
     const int8_t *x_row = patch;
     int32_t row_stride = L->run;
     const int8_t *w = L->filter;
-    int32_t oc;
+    int32_t oc, j;
 
     if (interior(L, in_y0, in_x0)) {
         x_row = in_batch + (in_y0 * L->in_w + in_x0) * L->in_c;
@@ -351,10 +356,21 @@ static void convolve_pixel(const tap_pairs_layer *L, const int8_t *in_batch, int
     } else {
         fill_patch(L, in_batch, in_y0, in_x0, patch);
     }
-    for (oc = 0; oc < L->out_c; oc += 4) {
+    for (oc = 0; oc < out_c; oc += 4) {
+        const tf_channel_requant *chan = channels + oc;
         int32_t acc[4];
-        w = accumulate_group(x_row, row_stride, L->k_h, L->quads, w, acc);
-        store_group(L, oc, acc, out_px);
+        w = accumulate_group(x_row, row_stride, k_h, quads, w, acc);
+        if (full_range && out_c - oc >= 4) {
+            /* The common case, unrolled: four channels, the clamp one SSAT. */
+            out_px[oc] = tf_channel_output_full_range(acc[0], &chan[0], rounding_offset);
+            out_px[oc + 1] = tf_channel_output_full_range(acc[1], &chan[1], rounding_offset);
+            out_px[oc + 2] = tf_channel_output_full_range(acc[2], &chan[2], rounding_offset);
+            out_px[oc + 3] = tf_channel_output_full_range(acc[3], &chan[3], rounding_offset);
+        } else {
+            for (j = 0; j < 4 && oc + j < out_c; ++j) {
+                out_px[oc + j] = tf_channel_output(acc[j], &chan[j], rounding_offset, act_min, act_max);
+            }
+        }
     }
 }
 
