@@ -319,23 +319,6 @@ static __attribute__((noinline)) void fill_patch(const tap_pairs_layer *L, const
     }
 }
 
-/* The receptive fields of two pixels side by side in an output row, whose top left input is (in_y0, in_x0),
- * copied into `patch`: k_h rows of pair_w columns, pair_run bytes apart. Out of line, as fill_patch is. */
-static __attribute__((noinline)) void fill_pair_patch(const tap_pairs_layer *L, const int8_t *in_batch,
-                                                      int32_t in_y0, int32_t in_x0, int32_t pair_w,
-                                                      int32_t pair_run, int8_t *patch)
-{
-    const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
-    const int32_t kx1 = in_x0 + pair_w > L->in_w ? L->in_w - in_x0 : pair_w;
-    const int32_t zero_word = (int32_t)((uint32_t)(uint8_t)(int8_t)(-L->params->input_offset) * 0x01010101u);
-    int32_t ky;
-    for (ky = 0; ky < L->k_h; ++ky) {
-        const int32_t y = in_y0 + L->dil_h * ky;
-        fill_patch_row(patch + ky * pair_run, y >= 0 && y < L->in_h ? in_batch + y * L->in_w * L->in_c : 0,
-                       in_x0, kx0, kx1, L->in_c, pair_run, zero_word);
-    }
-}
-
 /* One output pixel, every channel: its receptive field read in place, or through the patch at a border. The
  * layer's numbers are read into locals first: read through L in the channel loop, they cost a load each per
  * group of four channels. */
@@ -399,6 +382,10 @@ void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant 
     }
 }
 
+#if !TF_KERNELS_DSP && !TF_KERNELS_ARMV6M
+/* Only where the selector can choose it (cores with SMLAL and no SMLAD) and on the host, whose tests run its C
+ * path: elsewhere the unused code would only enlarge the object that the fit estimate measures. */
+
 /* ---- two pixels per pass on the Cortex-M3 (conv2d_tap_pairs_two_pixels_s8) ---------------------------------
  *
  * Without SMLAD each product is one multiply, but SMLAL adds a 32x32-bit product into 64 bits: with
@@ -412,7 +399,9 @@ void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant 
  * pixel at the border reads both receptive fields from patches, and only an odd pixel count's last pixel
  * takes the one-pixel path. */
 
-#if TF_KERNELS_THUMB2_ASM && !TF_KERNELS_DSP && defined(__OPTIMIZE__)
+/* At -O0 GCC keeps r7 as the frame pointer and addresses the loop's counts through it, so the 14 registers
+ * are not there; this file's optimize pragma defines __OPTIMIZE__ even then, __NO_INLINE__ tells -O0 apart. */
+#if TF_KERNELS_THUMB2_ASM && !TF_KERNELS_DSP && defined(__OPTIMIZE__) && !defined(__NO_INLINE__)
 /* Tap j of a quad for both pixels: X from x[j] and xq[j], then channels 0..3 at their bytes o0..o3 of the
  * quad (the first tap's first load moves w past the quad, so they are less 16 after it). */
 #define TF_TWO_PIXEL_TAP(first, o1, o2, o3)            \
@@ -443,7 +432,7 @@ static __attribute__((noinline)) const int8_t *accumulate_two_pixels(const int8_
                                                                      int64_t lanes[4])
 {
     int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-#if TF_KERNELS_THUMB2_ASM && !TF_KERNELS_DSP && defined(__OPTIMIZE__)
+#if TF_KERNELS_THUMB2_ASM && !TF_KERNELS_DSP && defined(__OPTIMIZE__) && !defined(__NO_INLINE__)
     /* every register holds a sum, a pointer or a temporary: the row step and the counts are read from memory */
     int32_t skip = row_stride - 4 * quads, rows = k_h, quads_per_row = quads;
     const int8_t *x = x_row, *xq = x_row + q_offset;
@@ -491,6 +480,31 @@ static __attribute__((noinline)) const int8_t *accumulate_two_pixels(const int8_
     lanes[2] = a2;
     lanes[3] = a3;
     return w;
+}
+
+/* The receptive fields of two pixels side by side in an output row, whose top left input is (in_y0, in_x0),
+ * copied into `patch`: k_h rows of pair_w columns, pair_run bytes apart. Out of line, as fill_patch is. */
+static __attribute__((noinline)) void fill_pair_patch(const tap_pairs_layer *L, const int8_t *in_batch,
+                                                      int32_t in_y0, int32_t in_x0, int32_t pair_w,
+                                                      int32_t pair_run, int8_t *patch)
+{
+    const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
+    const int32_t kx1 = in_x0 + pair_w > L->in_w ? L->in_w - in_x0 : pair_w;
+    const int32_t zero_word = (int32_t)((uint32_t)(uint8_t)(int8_t)(-L->params->input_offset) * 0x01010101u);
+    int32_t ky;
+    for (ky = 0; ky < L->k_h; ++ky) {
+        const int32_t y = in_y0 + L->dil_h * ky;
+        fill_patch_row(patch + ky * pair_run, y >= 0 && y < L->in_h ? in_batch + y * L->in_w * L->in_c : 0,
+                       in_x0, kx0, kx1, L->in_c, pair_run, zero_word);
+    }
+}
+
+/* store_group out of line: inlined twice in the pair loop, the output stage took the user's -O3 build of two
+ * models past the Blue Pill's 64 KB. */
+static __attribute__((noinline)) void store_pixel_group(const tap_pairs_layer *L, int32_t oc, const int32_t *acc,
+                                                        int8_t *out_px)
+{
+    store_group(L, oc, acc, out_px);
 }
 
 /* The low lane (pixel p's sum, in [-2^22, 2^22)) and the high lane (pixel q's) of a 64-bit sum. */
@@ -546,14 +560,16 @@ void conv2d_tap_pairs_two_pixels_s8(const tf_conv_params *params, const tf_chann
                 }
                 for (oc = 0; oc < L.out_c; oc += 4) {
                     int64_t lanes[4];
-                    int32_t acc_p[4], acc_q[4];
+                    int32_t acc[2][4];
+                    int32_t pixel;
                     w = accumulate_two_pixels(x_row, q_offset, row_stride, L.k_h, L.quads, w, lanes);
-                    split_lanes(lanes[0], &acc_p[0], &acc_q[0]);
-                    split_lanes(lanes[1], &acc_p[1], &acc_q[1]);
-                    split_lanes(lanes[2], &acc_p[2], &acc_q[2]);
-                    split_lanes(lanes[3], &acc_p[3], &acc_q[3]);
-                    store_group(&L, oc, acc_p, out_px);
-                    store_group(&L, oc, acc_q, out_px + L.out_c);
+                    split_lanes(lanes[0], &acc[0][0], &acc[1][0]);
+                    split_lanes(lanes[1], &acc[0][1], &acc[1][1]);
+                    split_lanes(lanes[2], &acc[0][2], &acc[1][2]);
+                    split_lanes(lanes[3], &acc[0][3], &acc[1][3]);
+                    for (pixel = 0; pixel < 2; ++pixel) {
+                        store_pixel_group(&L, oc, acc[pixel], out_px + pixel * L.out_c);
+                    }
                 }
                 /* on to the pixel after q */
                 oy = qx + 1 < L.out_w ? qy : qy + 1;
@@ -567,3 +583,4 @@ void conv2d_tap_pairs_two_pixels_s8(const tf_conv_params *params, const tf_chann
         }
     }
 }
+#endif

@@ -217,15 +217,6 @@ static inline void tf_dot_row_block_s8(const int8_t *x, int32_t x_offset, const 
         register int32_t t3 __asm__("r11");
         int32_t xw, x13, u;
         int32_t pairs = groups >> 1;
-        if (groups & 1) {
-            __asm__ volatile(
-                TF_ROW_BLOCK_GROUP_DSP
-                : [a0] "+r"(acc0), [a1] "+r"(acc1), [a2] "+r"(acc2), [a3] "+r"(acc3), [x] "+r"(x), [w] "+r"(block),
-                  [xw] "=&r"(xw), [x13] "=&r"(x13), [u] "=&r"(u),
-                  [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
-                :
-                : "memory");
-        }
         if (pairs > 0) {
             __asm__ volatile(
                 "1:\n\t"
@@ -239,20 +230,12 @@ static inline void tf_dot_row_block_s8(const int8_t *x, int32_t x_offset, const 
                 :
                 : "cc", "memory");
         }
-        groups = 0;
+        groups &= 1;   /* an odd group: the C loop below (one asm copy of the group is code enough) */
     }
 #elif TF_KERNELS_THUMB2_ASM && defined(__OPTIMIZE__)
     if (x_offset == 0 && groups > 0) {
         int32_t xv, t;
         int32_t pairs = groups >> 1;
-        if (groups & 1) {
-            __asm__ volatile(
-                TF_ROW_BLOCK_GROUP_M3
-                : [a0] "+r"(acc0), [a1] "+r"(acc1), [a2] "+r"(acc2), [a3] "+r"(acc3), [x] "+r"(x), [w] "+r"(block),
-                  [xv] "=&r"(xv), [t] "=&r"(t)
-                :
-                : "memory");
-        }
         if (pairs > 0) {
             __asm__ volatile(
                 "1:\n\t"
@@ -265,7 +248,7 @@ static inline void tf_dot_row_block_s8(const int8_t *x, int32_t x_offset, const 
                 :
                 : "cc", "memory");
         }
-        groups = 0;
+        groups &= 1;   /* an odd group: the C loop below (one asm copy of the group is code enough) */
     }
 #endif
     /* Everywhere else, and with an input offset: the same sums in C. */

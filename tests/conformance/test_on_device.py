@@ -22,7 +22,7 @@ from cases import DEVICE_RESULTS, KERNEL_RUNS, LAYOUT_RUNS, kernels_called, load
 from codegen.target.boards import load_board
 from codegen.emit.generate import generate_firmware
 from codegen.verify import cases as model_inputs
-from codegen.compiler.select import Target
+from codegen.compiler.select import TWO_PIXEL_CORES, Target
 from codegen.pipeline import compile_model
 from codegen.verify.testrun import run_test
 from codegen.model.tflite_model import load_model
@@ -169,6 +169,9 @@ NOT_REACHED_BY_CONVERTED_MODELS = {
 }
 # conv2d_tap_pairs_s8 runs on every core: without the DSP extension, for layers the weight budget keeps in int8.
 DSP_ONLY = {"depthwise_conv2d_3x3_s8", "unidirectional_sequence_lstm_paired_s8"}
+# Chosen only for cores with SMLAL and no SMLAD (select.TWO_PIXEL_CORES); the host's conformance builds never
+# choose it, and tests/test_kernels.py runs its plain C path against TFLite.
+SMLAL_WITHOUT_DSP_ONLY = {"conv2d_tap_pairs_two_pixels_s8"}
 
 
 def kernel_functions() -> list[str]:
@@ -186,12 +189,16 @@ def coverage_table() -> tuple[list[str], list[str], dict]:
     builds = [HOST_BUILDS[False], HOST_BUILDS[True], *(device_build(b) for b in BOARDS)]
     can_choose = {HOST_BUILDS[False]: False, HOST_BUILDS[True]: True,
                   **{device_build(b): load_board(b).dsp for b in BOARDS}}
+    two_pixels = {HOST_BUILDS[False]: False, HOST_BUILDS[True]: False,
+                  **{device_build(b): load_board(b).core in TWO_PIXEL_CORES and not load_board(b).dsp for b in BOARDS}}
     table = {}
     for function in kernel_functions():
         for build in builds:
             if function in NOT_REACHED_BY_CONVERTED_MODELS:
                 table[function, build] = "elsewhere"
             elif function in DSP_ONLY and not can_choose[build]:
+                table[function, build] = None
+            elif function in SMLAL_WITHOUT_DSP_ONLY and not two_pixels[build]:
                 table[function, build] = None
             else:
                 table[function, build] = (function, build) in KERNEL_RUNS

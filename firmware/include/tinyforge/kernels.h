@@ -184,7 +184,8 @@ void conv2d_tap_pairs_s8(const tf_conv_params *params, const tf_channel_requant 
 
 /* conv2d_tap_pairs_s8 for cores with SMLAL but not SMLAD (the Cortex-M3): two output pixels per multiply,
  * in the 64-bit sum's two lanes. Only for layers where 128 * sum |w| < 2^22 for every channel (codegen
- * checks); same arguments, filter layout and results. */
+ * checks); same arguments, filter layout and results. Defined for cores without the DSP extension and
+ * ARMv6-M's limits (and on the host), the only ones codegen chooses it for. */
 void conv2d_tap_pairs_two_pixels_s8(const tf_conv_params *params, const tf_channel_requant *channels,
                                     const tf_dims *input_dims, const int8_t *input, const tf_dims *filter_dims,
                                     const int8_t *filter, const tf_dims *output_dims, int8_t *output);
