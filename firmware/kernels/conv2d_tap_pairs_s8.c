@@ -279,20 +279,24 @@ static void layer_of(tap_pairs_layer *L, const tf_conv_params *params, const tf_
     L->full_range = tf_full_range(params->act_min, params->act_max);
 }
 
-/* Channels oc.. oc + 3 (fewer at the end) of one pixel from their sums. */
-static inline void store_group(const tap_pairs_layer *L, int32_t oc, const int32_t *acc, int8_t *out_px)
+/* Channels oc.. oc + 3 (fewer at the end) of one pixel from their sums. The layer's numbers come by value:
+ * convolve_pixel holds them in locals across its channel loop, where reading them through the layer struct
+ * costs a load each per group of four channels. */
+static inline void store_group(const tf_channel_requant *channels, int32_t out_c, int32_t full_range,
+                               int32_t rounding_offset, int32_t act_min, int32_t act_max, int32_t oc,
+                               const int32_t *acc, int8_t *out_px)
 {
-    const tf_channel_requant *chan = L->channels + oc;
+    const tf_channel_requant *chan = channels + oc;
     int32_t j;
-    if (L->full_range && L->out_c - oc >= 4) {
+    if (full_range && out_c - oc >= 4) {
         /* The common case, unrolled: four channels, the clamp one SSAT. */
-        out_px[oc] = tf_channel_output_full_range(acc[0], &chan[0], L->rounding_offset);
-        out_px[oc + 1] = tf_channel_output_full_range(acc[1], &chan[1], L->rounding_offset);
-        out_px[oc + 2] = tf_channel_output_full_range(acc[2], &chan[2], L->rounding_offset);
-        out_px[oc + 3] = tf_channel_output_full_range(acc[3], &chan[3], L->rounding_offset);
+        out_px[oc] = tf_channel_output_full_range(acc[0], &chan[0], rounding_offset);
+        out_px[oc + 1] = tf_channel_output_full_range(acc[1], &chan[1], rounding_offset);
+        out_px[oc + 2] = tf_channel_output_full_range(acc[2], &chan[2], rounding_offset);
+        out_px[oc + 3] = tf_channel_output_full_range(acc[3], &chan[3], rounding_offset);
     } else {
-        for (j = 0; j < 4 && oc + j < L->out_c; ++j) {
-            out_px[oc + j] = tf_channel_output(acc[j], &chan[j], L->rounding_offset, L->act_min, L->act_max);
+        for (j = 0; j < 4 && oc + j < out_c; ++j) {
+            out_px[oc + j] = tf_channel_output(acc[j], &chan[j], rounding_offset, act_min, act_max);
         }
     }
 }
@@ -303,25 +307,26 @@ static inline int interior(const tap_pairs_layer *L, int32_t in_y0, int32_t in_x
     return in_y0 >= 0 && in_y0 + L->dil_h * (L->k_h - 1) < L->in_h && in_x0 >= 0 && in_x0 + L->k_w <= L->in_w;
 }
 
-/* The receptive field of the pixel whose top left input is (in_y0, in_x0) copied into `patch` (k_h rows of
- * `run` bytes), the zero point where it crosses the border. */
+/* The input window whose top left is (in_y0, in_x0), k_h rows of `width` columns, copied into `patch` with
+ * rows `run` bytes apart, the zero point where it crosses the border: one pixel's receptive field (width k_w,
+ * run L->run), or two side by side in an output row (conv2d_tap_pairs_two_pixels_s8). Out of line: only
+ * border pixels take it. */
 static __attribute__((noinline)) void fill_patch(const tap_pairs_layer *L, const int8_t *in_batch,
-                                                 int32_t in_y0, int32_t in_x0, int8_t *patch)
+                                                 int32_t in_y0, int32_t in_x0, int32_t width, int32_t run,
+                                                 int8_t *patch)
 {
     const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
-    const int32_t kx1 = in_x0 + L->k_w > L->in_w ? L->in_w - in_x0 : L->k_w;
+    const int32_t kx1 = in_x0 + width > L->in_w ? L->in_w - in_x0 : width;
     const int32_t zero_word = (int32_t)((uint32_t)(uint8_t)(int8_t)(-L->params->input_offset) * 0x01010101u);
     int32_t ky;
     for (ky = 0; ky < L->k_h; ++ky) {
         const int32_t y = in_y0 + L->dil_h * ky;
-        fill_patch_row(patch + ky * L->run, y >= 0 && y < L->in_h ? in_batch + y * L->in_w * L->in_c : 0,
-                       in_x0, kx0, kx1, L->in_c, L->run, zero_word);
+        fill_patch_row(patch + ky * run, y >= 0 && y < L->in_h ? in_batch + y * L->in_w * L->in_c : 0,
+                       in_x0, kx0, kx1, L->in_c, run, zero_word);
     }
 }
 
-/* One output pixel, every channel: its receptive field read in place, or through the patch at a border. The
- * layer's numbers are read into locals first: read through L in the channel loop, they cost a load each per
- * group of four channels. */
+/* One output pixel, every channel: its receptive field read in place, or through the patch at a border. */
 static void convolve_pixel(const tap_pairs_layer *L, const int8_t *in_batch, int32_t in_y0, int32_t in_x0,
                            int8_t *patch, int8_t *out_px)
 {
@@ -331,29 +336,18 @@ static void convolve_pixel(const tap_pairs_layer *L, const int8_t *in_batch, int
     const int8_t *x_row = patch;
     int32_t row_stride = L->run;
     const int8_t *w = L->filter;
-    int32_t oc, j;
+    int32_t oc;
 
     if (interior(L, in_y0, in_x0)) {
         x_row = in_batch + (in_y0 * L->in_w + in_x0) * L->in_c;
         row_stride = L->dil_h * L->in_w * L->in_c;
     } else {
-        fill_patch(L, in_batch, in_y0, in_x0, patch);
+        fill_patch(L, in_batch, in_y0, in_x0, L->k_w, L->run, patch);
     }
     for (oc = 0; oc < out_c; oc += 4) {
-        const tf_channel_requant *chan = channels + oc;
         int32_t acc[4];
         w = accumulate_group(x_row, row_stride, k_h, quads, w, acc);
-        if (full_range && out_c - oc >= 4) {
-            /* The common case, unrolled: four channels, the clamp one SSAT. */
-            out_px[oc] = tf_channel_output_full_range(acc[0], &chan[0], rounding_offset);
-            out_px[oc + 1] = tf_channel_output_full_range(acc[1], &chan[1], rounding_offset);
-            out_px[oc + 2] = tf_channel_output_full_range(acc[2], &chan[2], rounding_offset);
-            out_px[oc + 3] = tf_channel_output_full_range(acc[3], &chan[3], rounding_offset);
-        } else {
-            for (j = 0; j < 4 && oc + j < out_c; ++j) {
-                out_px[oc + j] = tf_channel_output(acc[j], &chan[j], rounding_offset, act_min, act_max);
-            }
-        }
+        store_group(channels, out_c, full_range, rounding_offset, act_min, act_max, oc, acc, out_px);
     }
 }
 
@@ -482,29 +476,12 @@ static __attribute__((noinline)) const int8_t *accumulate_two_pixels(const int8_
     return w;
 }
 
-/* The receptive fields of two pixels side by side in an output row, whose top left input is (in_y0, in_x0),
- * copied into `patch`: k_h rows of pair_w columns, pair_run bytes apart. Out of line, as fill_patch is. */
-static __attribute__((noinline)) void fill_pair_patch(const tap_pairs_layer *L, const int8_t *in_batch,
-                                                      int32_t in_y0, int32_t in_x0, int32_t pair_w,
-                                                      int32_t pair_run, int8_t *patch)
-{
-    const int32_t kx0 = in_x0 < 0 ? -in_x0 : 0;
-    const int32_t kx1 = in_x0 + pair_w > L->in_w ? L->in_w - in_x0 : pair_w;
-    const int32_t zero_word = (int32_t)((uint32_t)(uint8_t)(int8_t)(-L->params->input_offset) * 0x01010101u);
-    int32_t ky;
-    for (ky = 0; ky < L->k_h; ++ky) {
-        const int32_t y = in_y0 + L->dil_h * ky;
-        fill_patch_row(patch + ky * pair_run, y >= 0 && y < L->in_h ? in_batch + y * L->in_w * L->in_c : 0,
-                       in_x0, kx0, kx1, L->in_c, pair_run, zero_word);
-    }
-}
-
 /* store_group out of line: inlined twice in the pair loop, the output stage took the user's -O3 build of two
  * models past the Blue Pill's 64 KB. */
 static __attribute__((noinline)) void store_pixel_group(const tap_pairs_layer *L, int32_t oc, const int32_t *acc,
                                                         int8_t *out_px)
 {
-    store_group(L, oc, acc, out_px);
+    store_group(L->channels, L->out_c, L->full_range, L->rounding_offset, L->act_min, L->act_max, oc, acc, out_px);
 }
 
 /* The low lane (pixel p's sum, in [-2^22, 2^22)) and the high lane (pixel q's) of a 64-bit sum. */
@@ -551,12 +528,12 @@ void conv2d_tap_pairs_two_pixels_s8(const tf_conv_params *params, const tf_chann
                     q_offset = ((qy0 - py0) * L.in_w + (qx0 - px0)) * L.in_c;
                     row_stride = L.dil_h * L.in_w * L.in_c;
                 } else if (qy == oy) {
-                    fill_pair_patch(&L, in_batch, py0, px0, pair_w, pair_run, patch);
+                    fill_patch(&L, in_batch, py0, px0, pair_w, pair_run, patch);
                     q_offset = params->stride_w * L.in_c;
                     row_stride = pair_run;
                 } else {
-                    fill_patch(&L, in_batch, py0, px0, patch);
-                    fill_patch(&L, in_batch, qy0, qx0, patch + L.k_h * L.run);
+                    fill_patch(&L, in_batch, py0, px0, L.k_w, L.run, patch);
+                    fill_patch(&L, in_batch, qy0, qx0, L.k_w, L.run, patch + L.k_h * L.run);
                 }
                 for (oc = 0; oc < L.out_c; oc += 4) {
                     int64_t lanes[4];

@@ -28,33 +28,16 @@
 #endif
 
 
-/* The output stage: requantization, zero point and clamp, its constants worked out once per layer (per
- * output with per-channel weights). Bit-exact with fully_connected_s8 for every sum and shift
- * (tests/test_kernels.py checks both sides of each limit below).
+/* The output stage: requantization, zero point and clamp. Bit-exact with fully_connected_s8 for every sum and
+ * shift (tests/test_kernels.py checks both sides of each limit below).
  *
  * tf_mbqm_single for a multiplier below 1 (shift = -s, s in 0..31) and a sum x with |x| < 2^30, which is
  * nearly every FULLY_CONNECTED layer: round(x * m / 2^(31 + s)) = floor((2x * m + 2^(31 + s)) / 2^(32 + s)),
  * and with 2x still an int32 that is one multiply-accumulate into a preset 64-bit pair (SMLAL) and a shift of
  * its high word; the rounding term 2^(31 + s) is (hi 2^(s-1), lo 0) for s >= 1 and (hi 0, lo 2^31) for
  * s = 0. Other sums and multipliers take the general form, whose variable 64-bit shift costs several times
- * that. */
-typedef struct {
-    uint32_t round_lo;
-    int32_t round_hi;
-    int32_t multiplier, right_shift;   /* right_shift -1: the short form does not apply to this multiplier */
-    int32_t shift;                     /* TFLite's, for the general form */
-} fc_rescale;
-
-static inline void fc_rescale_for(fc_rescale *r, int32_t multiplier, int32_t shift)
-{
-    const int32_t s = -shift;
-    r->multiplier = multiplier;
-    r->shift = shift;
-    r->right_shift = (s >= 0 && s <= 31) ? s : -1;
-    r->round_lo = s == 0 ? 0x80000000u : 0u;
-    r->round_hi = (s >= 1 && s <= 31) ? (int32_t)1 << (s - 1) : 0;
-}
-
+ * that. The multiplier and shift come by value: a caller that holds them in locals across a loop (one
+ * multiplier for the layer) has GCC work out the preset once, and per-channel callers in registers. */
 #if defined(__GNUC__)
 __attribute__((noinline))   /* apart, so GCC does not compute it ahead of the short form's branch */
 #endif
@@ -63,22 +46,24 @@ static int32_t rescale_general(int32_t x, int32_t multiplier, int32_t shift)
     return tf_mbqm_single(x, multiplier, shift);
 }
 
-static inline int32_t rescale(int32_t x, const fc_rescale *r)
+static inline int32_t rescale(int32_t x, int32_t multiplier, int32_t shift)
 {
     /* x in [-2^30, 2^30): one unsigned compare checks both ends */
-    if (r->right_shift >= 0 && (uint32_t)x + 0x40000000u < 0x80000000u) {
-        const int64_t preset = (int64_t)(((uint64_t)(uint32_t)r->round_hi << 32) | r->round_lo);
-        const int64_t sum = preset + (int64_t)(x * 2) * r->multiplier;
+    if (shift <= 0 && shift >= -31 && (uint32_t)x + 0x40000000u < 0x80000000u) {
+        const int32_t s = -shift;
+        const int64_t preset = (int64_t)(((uint64_t)((1u << s) >> 1) << 32) | ((uint32_t)(s == 0) << 31));
+        const int64_t sum = preset + (int64_t)(x * 2) * multiplier;
         /* the high word, floored portably (see tf_asr); GCC takes it straight from SMLAL's register pair */
-        return tf_asr((int32_t)(sum < 0 ? ~(~sum >> 32) : sum >> 32), r->right_shift);
+        return tf_asr((int32_t)(sum < 0 ? ~(~sum >> 32) : sum >> 32), s);
     }
-    return rescale_general(x, r->multiplier, r->shift);
+    return rescale_general(x, multiplier, shift);
 }
 
 /* One output: the sum rescaled, moved to the output zero point and clamped to the activation range. */
-static inline int8_t fc_output(int32_t acc, const fc_rescale *r, int32_t out_off, int32_t act_min, int32_t act_max)
+static inline int8_t fc_output(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_off, int32_t act_min,
+                               int32_t act_max)
 {
-    int32_t v = rescale(acc, r) + out_off;
+    int32_t v = rescale(acc, multiplier, shift) + out_off;
     v = v < act_min ? act_min : v;
     v = v > act_max ? act_max : v;
     return (int8_t)v;
@@ -89,18 +74,19 @@ static inline int8_t fc_output(int32_t acc, const fc_rescale *r, int32_t out_off
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void store_rows(const int32_t *acc, int32_t rows, const fc_rescale *rescale_of, const tf_requant *requant,
-                       int32_t first, const tf_fc_params *params, int8_t *out)
+static void store_rows(const int32_t *acc, int32_t rows, const tf_requant *requant, int32_t first,
+                       const tf_fc_params *params, int8_t *out)
 {
     const int32_t out_off = params->output_offset, act_min = params->act_min, act_max = params->act_max;
     int32_t k;
 
     if (!requant->per_channel) {
+        const int32_t multiplier = requant->multiplier[0], shift = requant->shift[0];
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 1
 #endif
         for (k = 0; k < rows; ++k) {
-            out[k] = fc_output(acc[k], rescale_of, out_off, act_min, act_max);
+            out[k] = fc_output(acc[k], multiplier, shift, out_off, act_min, act_max);
         }
         return;
     }
@@ -108,21 +94,8 @@ static void store_rows(const int32_t *acc, int32_t rows, const fc_rescale *resca
 #pragma GCC unroll 1
 #endif
     for (k = 0; k < rows; ++k) {
-        /* per channel: the short form's constants straight from the multiplier and shift, in registers */
-        const int32_t x = acc[k], multiplier = requant->multiplier[first + k], shift = requant->shift[first + k];
-        int32_t v;
-        if (shift <= 0 && shift >= -31 && (uint32_t)x + 0x40000000u < 0x80000000u) {
-            const int32_t s = -shift;
-            const int64_t preset = (int64_t)(((uint64_t)((1u << s) >> 1) << 32) | ((uint32_t)(s == 0) << 31));
-            const int64_t sum = preset + (int64_t)(x * 2) * multiplier;
-            v = tf_asr((int32_t)(sum < 0 ? ~(~sum >> 32) : sum >> 32), s);
-        } else {
-            v = rescale_general(x, multiplier, shift);
-        }
-        v += out_off;
-        v = v < act_min ? act_min : v;
-        v = v > act_max ? act_max : v;
-        out[k] = (int8_t)v;
+        out[k] = fc_output(acc[k], requant->multiplier[first + k], requant->shift[first + k], out_off, act_min,
+                           act_max);
     }
 }
 
@@ -172,14 +145,14 @@ static int32_t dot_one_row(const int8_t *x, const int8_t *w, int32_t n, int32_t 
 __attribute__((noinline))
 #endif
 static void single_input_rows(int32_t x, int32_t output_depth, const int8_t *w, const int32_t *bias,
-                              const fc_rescale *rescale_of, int32_t out_off, int32_t act_min, int32_t act_max,
+                              int32_t multiplier, int32_t shift, int32_t out_off, int32_t act_min, int32_t act_max,
                               int8_t *out)
 {
-    const fc_rescale r = *rescale_of;
     int32_t o;
 
     for (o = 0; o < output_depth; ++o) {
-        out[o] = fc_output((bias != 0 ? bias[o] : 0) + (int32_t)w[o] * x, &r, out_off, act_min, act_max);
+        out[o] = fc_output((bias != 0 ? bias[o] : 0) + (int32_t)w[o] * x, multiplier, shift, out_off, act_min,
+                           act_max);
     }
 }
 
@@ -190,7 +163,7 @@ __attribute__((noinline))
 #endif
 static void short_rows(const tf_fc_params *params, const tf_requant *requant, int32_t batches, int32_t input_depth,
                        const int8_t *input, int32_t output_depth, const int8_t *filter, const int32_t *bias,
-                       int8_t *output, fc_rescale *rescale_of)
+                       int8_t *output)
 {
     const int32_t in_off = params->input_offset, out_off = params->output_offset;
     const int32_t act_min = params->act_min, act_max = params->act_max;
@@ -198,8 +171,8 @@ static void short_rows(const tf_fc_params *params, const tf_requant *requant, in
 
     if (input_depth == 1 && !requant->per_channel) {
         for (b = 0; b < batches; ++b) {
-            single_input_rows((int32_t)input[b] + in_off, output_depth, filter, bias, rescale_of, out_off,
-                              act_min, act_max, output + b * output_depth);
+            single_input_rows((int32_t)input[b] + in_off, output_depth, filter, bias, requant->multiplier[0],
+                              requant->shift[0], out_off, act_min, act_max, output + b * output_depth);
         }
         return;
     }
@@ -211,10 +184,10 @@ static void short_rows(const tf_fc_params *params, const tf_requant *requant, in
             for (k = 0; k < input_depth; ++k) {
                 acc += (int32_t)*w++ * ((int32_t)x[k] + in_off);
             }
-            if (requant->per_channel) {
-                fc_rescale_for(rescale_of, requant->multiplier[o], requant->shift[o]);
+            {
+                const int32_t r = requant->per_channel ? o : 0;
+                *output++ = fc_output(acc, requant->multiplier[r], requant->shift[r], out_off, act_min, act_max);
             }
-            *output++ = fc_output(acc, rescale_of, out_off, act_min, act_max);
         }
     }
 }
@@ -224,19 +197,17 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
                              int32_t output_depth, const int8_t *filter,
                              const int32_t *bias, int8_t *output)
 {
-    fc_rescale rescale_of;
     int32_t b, o;
 
-    fc_rescale_for(&rescale_of, requant->multiplier[0], requant->shift[0]);
     if (input_depth < 4) {
-        short_rows(params, requant, batches, input_depth, input, output_depth, filter, bias, output, &rescale_of);
+        short_rows(params, requant, batches, input_depth, input, output_depth, filter, bias, output);
         return;
     }
     if (output_depth == 1 && params->input_offset == 0) {
         for (b = 0; b < batches; ++b) {
             int32_t acc[1];
             acc[0] = dot_one_row(input + b * input_depth, filter, input_depth, bias != 0 ? bias[0] : 0);
-            store_rows(acc, 1, &rescale_of, requant, 0, params, output + b);
+            store_rows(acc, 1, requant, 0, params, output + b);
         }
         return;
     }
@@ -248,7 +219,7 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
             int32_t acc[4];
             dot_rows(in_row, params->input_offset, filter + o * input_depth, input_depth, rows,
                      bias != 0 ? bias + o : 0, acc);
-            store_rows(acc, rows, &rescale_of, requant, o, params, out_row + o);
+            store_rows(acc, rows, requant, o, params, out_row + o);
         }
     }
 }
