@@ -71,7 +71,11 @@ def profile(board: str, stem: str, optimize: str = "size") -> dict | str:
     model = SHARED_MODELS / f"{stem}.tflite"
     proc = subprocess.run([str(ROOT / ".venv" / "bin" / "scons"), "-Q", f"board={board}", f"model={model}",
                            "vectors=1", f"optimize={optimize}", "profile"], cwd=ROOT, capture_output=True, text=True)
-    path = ROOT / "build" / board / stem / "profile.json"
+    # where scons built it: build/, or $TINYFORGE_BUILD_DIR when that is set
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from codegen.paths import build_root
+    path = build_root() / board / stem / "profile.json"
     if proc.returncode != 0 or not path.is_file():
         errors = [line for line in (proc.stderr + proc.stdout).splitlines() if "error" in line.lower()]
         reason = (errors[0] if errors else f"scons exited with {proc.returncode}").removeprefix("error: ")

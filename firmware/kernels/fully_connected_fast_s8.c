@@ -36,8 +36,26 @@
  * and with 2x still an int32 that is one multiply-accumulate into a preset 64-bit pair (SMLAL) and a shift of
  * its high word; the rounding term 2^(31 + s) is (hi 2^(s-1), lo 0) for s >= 1 and (hi 0, lo 2^31) for
  * s = 0. Other sums and multipliers take the general form, whose variable 64-bit shift costs several times
- * that. The multiplier and shift come by value: a caller that holds them in locals across a loop (one
- * multiplier for the layer) has GCC work out the preset once, and per-channel callers in registers. */
+ * that. fc_rescale_for works the constants out: once per layer for one multiplier, per output (in registers)
+ * for per-channel ones. */
+typedef struct {
+    int64_t preset;                    /* the rounding term as a (high, low) pair */
+    int32_t multiplier, shift;         /* TFLite's; the shift for the general form */
+    int32_t right_shift;               /* s, or -1: the short form does not apply to this multiplier */
+} fc_rescale;
+
+static inline fc_rescale fc_rescale_for(int32_t multiplier, int32_t shift)
+{
+    fc_rescale r;
+    const int32_t s = -shift;
+    r.multiplier = multiplier;
+    r.shift = shift;
+    r.right_shift = (s >= 0 && s <= 31) ? s : -1;
+    r.preset = r.right_shift >= 0
+        ? (int64_t)(((uint64_t)((1u << r.right_shift) >> 1) << 32) | ((uint32_t)(s == 0) << 31)) : 0;
+    return r;
+}
+
 #if defined(__GNUC__)
 __attribute__((noinline))   /* apart, so GCC does not compute it ahead of the short form's branch */
 #endif
@@ -46,24 +64,21 @@ static int32_t rescale_general(int32_t x, int32_t multiplier, int32_t shift)
     return tf_mbqm_single(x, multiplier, shift);
 }
 
-static inline int32_t rescale(int32_t x, int32_t multiplier, int32_t shift)
+static inline int32_t rescale(int32_t x, const fc_rescale *r)
 {
     /* x in [-2^30, 2^30): one unsigned compare checks both ends */
-    if (shift <= 0 && shift >= -31 && (uint32_t)x + 0x40000000u < 0x80000000u) {
-        const int32_t s = -shift;
-        const int64_t preset = (int64_t)(((uint64_t)((1u << s) >> 1) << 32) | ((uint32_t)(s == 0) << 31));
-        const int64_t sum = preset + (int64_t)(x * 2) * multiplier;
+    if (r->right_shift >= 0 && (uint32_t)x + 0x40000000u < 0x80000000u) {
+        const int64_t sum = r->preset + (int64_t)(x * 2) * r->multiplier;
         /* the high word, floored portably (see tf_asr); GCC takes it straight from SMLAL's register pair */
-        return tf_asr((int32_t)(sum < 0 ? ~(~sum >> 32) : sum >> 32), s);
+        return tf_asr((int32_t)(sum < 0 ? ~(~sum >> 32) : sum >> 32), r->right_shift);
     }
-    return rescale_general(x, multiplier, shift);
+    return rescale_general(x, r->multiplier, r->shift);
 }
 
 /* One output: the sum rescaled, moved to the output zero point and clamped to the activation range. */
-static inline int8_t fc_output(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_off, int32_t act_min,
-                               int32_t act_max)
+static inline int8_t fc_output(int32_t acc, const fc_rescale *r, int32_t out_off, int32_t act_min, int32_t act_max)
 {
-    int32_t v = rescale(acc, multiplier, shift) + out_off;
+    int32_t v = rescale(acc, r) + out_off;
     v = v < act_min ? act_min : v;
     v = v > act_max ? act_max : v;
     return (int8_t)v;
@@ -74,19 +89,18 @@ static inline int8_t fc_output(int32_t acc, int32_t multiplier, int32_t shift, i
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void store_rows(const int32_t *acc, int32_t rows, const tf_requant *requant, int32_t first,
-                       const tf_fc_params *params, int8_t *out)
+static void store_rows(const int32_t *acc, int32_t rows, const fc_rescale *layer, const tf_requant *requant,
+                       int32_t first, const tf_fc_params *params, int8_t *out)
 {
     const int32_t out_off = params->output_offset, act_min = params->act_min, act_max = params->act_max;
     int32_t k;
 
     if (!requant->per_channel) {
-        const int32_t multiplier = requant->multiplier[0], shift = requant->shift[0];
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 1
 #endif
         for (k = 0; k < rows; ++k) {
-            out[k] = fc_output(acc[k], multiplier, shift, out_off, act_min, act_max);
+            out[k] = fc_output(acc[k], layer, out_off, act_min, act_max);
         }
         return;
     }
@@ -94,8 +108,8 @@ static void store_rows(const int32_t *acc, int32_t rows, const tf_requant *requa
 #pragma GCC unroll 1
 #endif
     for (k = 0; k < rows; ++k) {
-        out[k] = fc_output(acc[k], requant->multiplier[first + k], requant->shift[first + k], out_off, act_min,
-                           act_max);
+        const fc_rescale channel = fc_rescale_for(requant->multiplier[first + k], requant->shift[first + k]);
+        out[k] = fc_output(acc[k], &channel, out_off, act_min, act_max);
     }
 }
 
@@ -145,14 +159,14 @@ static int32_t dot_one_row(const int8_t *x, const int8_t *w, int32_t n, int32_t 
 __attribute__((noinline))
 #endif
 static void single_input_rows(int32_t x, int32_t output_depth, const int8_t *w, const int32_t *bias,
-                              int32_t multiplier, int32_t shift, int32_t out_off, int32_t act_min, int32_t act_max,
+                              const fc_rescale *layer, int32_t out_off, int32_t act_min, int32_t act_max,
                               int8_t *out)
 {
+    const fc_rescale r = *layer;
     int32_t o;
 
     for (o = 0; o < output_depth; ++o) {
-        out[o] = fc_output((bias != 0 ? bias[o] : 0) + (int32_t)w[o] * x, multiplier, shift, out_off, act_min,
-                           act_max);
+        out[o] = fc_output((bias != 0 ? bias[o] : 0) + (int32_t)w[o] * x, &r, out_off, act_min, act_max);
     }
 }
 
@@ -163,7 +177,7 @@ __attribute__((noinline))
 #endif
 static void short_rows(const tf_fc_params *params, const tf_requant *requant, int32_t batches, int32_t input_depth,
                        const int8_t *input, int32_t output_depth, const int8_t *filter, const int32_t *bias,
-                       int8_t *output)
+                       int8_t *output, const fc_rescale *layer)
 {
     const int32_t in_off = params->input_offset, out_off = params->output_offset;
     const int32_t act_min = params->act_min, act_max = params->act_max;
@@ -171,8 +185,8 @@ static void short_rows(const tf_fc_params *params, const tf_requant *requant, in
 
     if (input_depth == 1 && !requant->per_channel) {
         for (b = 0; b < batches; ++b) {
-            single_input_rows((int32_t)input[b] + in_off, output_depth, filter, bias, requant->multiplier[0],
-                              requant->shift[0], out_off, act_min, act_max, output + b * output_depth);
+            single_input_rows((int32_t)input[b] + in_off, output_depth, filter, bias, layer, out_off, act_min,
+                              act_max, output + b * output_depth);
         }
         return;
     }
@@ -184,9 +198,11 @@ static void short_rows(const tf_fc_params *params, const tf_requant *requant, in
             for (k = 0; k < input_depth; ++k) {
                 acc += (int32_t)*w++ * ((int32_t)x[k] + in_off);
             }
-            {
-                const int32_t r = requant->per_channel ? o : 0;
-                *output++ = fc_output(acc, requant->multiplier[r], requant->shift[r], out_off, act_min, act_max);
+            if (requant->per_channel) {
+                const fc_rescale channel = fc_rescale_for(requant->multiplier[o], requant->shift[o]);
+                *output++ = fc_output(acc, &channel, out_off, act_min, act_max);
+            } else {
+                *output++ = fc_output(acc, layer, out_off, act_min, act_max);
             }
         }
     }
@@ -197,17 +213,18 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
                              int32_t output_depth, const int8_t *filter,
                              const int32_t *bias, int8_t *output)
 {
+    const fc_rescale layer = fc_rescale_for(requant->multiplier[0], requant->shift[0]);
     int32_t b, o;
 
     if (input_depth < 4) {
-        short_rows(params, requant, batches, input_depth, input, output_depth, filter, bias, output);
+        short_rows(params, requant, batches, input_depth, input, output_depth, filter, bias, output, &layer);
         return;
     }
     if (output_depth == 1 && params->input_offset == 0) {
         for (b = 0; b < batches; ++b) {
             int32_t acc[1];
             acc[0] = dot_one_row(input + b * input_depth, filter, input_depth, bias != 0 ? bias[0] : 0);
-            store_rows(acc, 1, requant, 0, params, output + b);
+            store_rows(acc, 1, &layer, requant, 0, params, output + b);
         }
         return;
     }
@@ -219,7 +236,7 @@ void fully_connected_fast_s8(const tf_fc_params *params, const tf_requant *requa
             int32_t acc[4];
             dot_rows(in_row, params->input_offset, filter + o * input_depth, input_depth, rows,
                      bias != 0 ? bias + o : 0, acc);
-            store_rows(acc, rows, requant, o, params, out_row + o);
+            store_rows(acc, rows, &layer, requant, o, params, out_row + o);
         }
     }
 }
