@@ -80,7 +80,8 @@ def test_scons_lib_writes_only_what_the_model_needs():
                      "src/kernels/core_features.h", "src/kernels/depthwise_ring.h", "src/kernels/dot_rows_s8.h",
                      "src/kernels/kws_yes_no_conv2d_tap_pairs_s8.c", "src/kernels/kws_yes_no_depthwise_conv2d_3x3_s8.c",
                      "src/kernels/kws_yes_no_fully_connected_fast_s8.c", "src/kernels/kws_yes_no_pointwise_conv_s8.c",
-                     "src/kernels/kws_yes_no_softmax_s8.c", "src/kernels/requantize.h", "src/kws_yes_no_model.c",
+                     "src/kernels/kws_yes_no_softmax_s8.c", "src/kernels/pixel_pair_sums_s8.h",
+                     "src/kernels/requantize.h", "src/kws_yes_no_model.c",
                      "src/kws_yes_no_symbols.h", "src/tinyforge/kernels.h"]
     header = (folder / "include" / "kws_yes_no.h").read_text()
     for name in ("int kws_yes_no_invoke(void);", "void kws_yes_no_reset(void);", "int8_t *kws_yes_no_input(int index);",

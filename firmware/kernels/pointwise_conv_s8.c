@@ -42,48 +42,18 @@
 #pragma GCC optimize("O3")
 #endif
 
-/* The output stages (pointwise_conv_s8 picks one per layer and compiles the loops once for each: forced
- * inline, so the stage is a constant in each copy; left to itself GCC kept one copy for the ARMv6-M path
- * and tested the stage per output). */
-#if defined(__GNUC__)
-#define TF_PW_INLINE static inline __attribute__((always_inline))
-#else
-#define TF_PW_INLINE static inline
-#endif
-enum { OUTPUT_CLAMPED = 0, OUTPUT_FULL_RANGE = 1, OUTPUT_GENERAL = 2 };
-
-/* TFLite's own output stage, for layers whose multipliers tf_mbqm_fast_halves cannot take: the channel
- * table's shift_less_one is the right shift less one, so -1 - shift_less_one is TFLite's shift. */
-static inline int8_t general_output(int32_t biased, const tf_channel_requant *ch, int32_t output_offset,
-                                    int32_t act_min, int32_t act_max)
-{
-    return tf_offset_clamp(tf_mbqm_fast_form(biased, ch->multiplier, -1 - ch->shift_less_one), output_offset,
-                           act_min, act_max);
-}
-
-/* One output in the layer's output stage, from its sum with the channel's bias added; rounding_offset is
- * tf_rounding_offset(output_offset). */
-TF_PW_INLINE int8_t channel_output(int32_t biased, const tf_channel_requant *ch, int32_t rounding_offset,
-                                    int32_t act_min, int32_t act_max, const int output_stage)
-{
-    if (output_stage == OUTPUT_GENERAL) {
-        return general_output(biased, ch, (rounding_offset - 1) / 2, act_min, act_max);
-    }
-    if (output_stage == OUTPUT_FULL_RANGE) {
-        return tf_biased_output_full_range(biased, ch, rounding_offset);
-    }
-    return tf_biased_output(biased, ch, rounding_offset, act_min, act_max);
-}
+/* after the pragma, so that its functions are compiled as this file's are */
+#include "pixel_pair_sums_s8.h"
 
 /* One channel's outputs for the pixel pair (the second only when there is one): its sums, bias added, are
  * sum0, sum1. */
-TF_PW_INLINE void store_channel(int8_t *out0, int32_t out_c, int32_t oc, int32_t both, int32_t sum0, int32_t sum1,
-                                 const tf_channel_requant *ch, int32_t rounding_offset, int32_t act_min,
-                                 int32_t act_max, const int output_stage)
+TF_PAIR_INLINE void store_channel(int8_t *out0, int32_t out_c, int32_t oc, int32_t both, int32_t sum0, int32_t sum1,
+                                  const tf_channel_requant *ch, int32_t rounding_offset, int32_t act_min,
+                                  int32_t act_max, const int output_stage)
 {
-    out0[oc] = channel_output(sum0, ch, rounding_offset, act_min, act_max, output_stage);
+    out0[oc] = tf_pair_channel_output(sum0, ch, rounding_offset, act_min, act_max, output_stage);
     if (both) {
-        out0[out_c + oc] = channel_output(sum1, ch, rounding_offset, act_min, act_max, output_stage);
+        out0[out_c + oc] = tf_pair_channel_output(sum1, ch, rounding_offset, act_min, act_max, output_stage);
     }
 }
 
@@ -117,165 +87,24 @@ static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t i
     }
 }
 
-/* One quad of a channel group for the pixel pair, in C: what the loop below does per quad, and all of it at
- * -O0, where the loop's registers are not there. w points at the quad's 16 bytes, x at its four words, and
- * a holds the group's sums a[channel][pixel]. */
-static inline void quad_products(const int8_t *w, const int32_t *x, int32_t a[4][2])
-{
-    int32_t half, pair;
-    for (half = 0; half < 2; ++half) {          /* taps (t0, t2), then (t1, t3) */
-        for (pair = 0; pair < 2; ++pair) {      /* channels c0, c1, then c2, c3 */
-            const int32_t k = tf_load_word(w + 8 * pair + 4 * half);
-            const int32_t even = tf_sxtb16(k), odd = tf_sxtb16_ror8(k);
-            a[2 * pair][0] = tf_smlad(x[2 * half], even, a[2 * pair][0]);
-            a[2 * pair][1] = tf_smlad(x[2 * half + 1], even, a[2 * pair][1]);
-            a[2 * pair + 1][0] = tf_smlad(x[2 * half], odd, a[2 * pair + 1][0]);
-            a[2 * pair + 1][1] = tf_smlad(x[2 * half + 1], odd, a[2 * pair + 1][1]);
-        }
-    }
-}
-
-/* The sums of one group of four channels for the pixel pair into a[4][2], from the group's quads at w (the
- * return value is the next group's). */
-static inline const int8_t *group_sums(const int8_t *w, const int32_t *x, int32_t quads, int32_t a[4][2])
-{
-    int32_t left = quads;
-#if defined(__OPTIMIZE__) && !defined(__NO_INLINE__)   /* -O0 keeps r7 as the frame pointer: 14 registers */
-    /* Per half quad (taps (t0,t2) or (t1,t3) of both pixels): one LDRD of the pixels' int16 pairs, two weight
-     * words (channels c0,c1 and c2,c3), four SXTB16 and eight SMLAD: 15 instructions for 16 products, where
-     * two channels a pass took 17. Two quads a pass; the eight sums, the two pointers and four temporaries
-     * take every register, so the count lives in memory. The sums leave by four STRD. */
-    int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a30 = 0, a31 = 0;
-    int32_t n = quads >> 1, xa, xb, k, c;
-#define TF_PW_HALF_QUAD(first_word, second_word)                 \
-    "ldrd   %[xa], %[xb], [%[x]], #8\n\t"                        \
-    "ldr    %[k], " first_word "\n\t"                             \
-    "sxtb16 %[c], %[k]\n\t"                                       \
-    "smlad  %[a00], %[xa], %[c], %[a00]\n\t"                      \
-    "smlad  %[a01], %[xb], %[c], %[a01]\n\t"                      \
-    "sxtb16 %[c], %[k], ror #8\n\t"                               \
-    "smlad  %[a10], %[xa], %[c], %[a10]\n\t"                      \
-    "smlad  %[a11], %[xb], %[c], %[a11]\n\t"                      \
-    "ldr    %[k], " second_word "\n\t"                            \
-    "sxtb16 %[c], %[k]\n\t"                                       \
-    "smlad  %[a20], %[xa], %[c], %[a20]\n\t"                      \
-    "smlad  %[a21], %[xb], %[c], %[a21]\n\t"                      \
-    "sxtb16 %[c], %[k], ror #8\n\t"                               \
-    "smlad  %[a30], %[xa], %[c], %[a30]\n\t"                      \
-    "smlad  %[a31], %[xb], %[c], %[a31]\n\t"
-    if (n > 0) {
-        /* the first load moves w past both quads; the other words are at offsets less 32 */
-        __asm__ volatile(
-            "1:\n\t"
-            TF_PW_HALF_QUAD("[%[w]], #32", "[%[w], #-24]")
-            TF_PW_HALF_QUAD("[%[w], #-28]", "[%[w], #-20]")
-            TF_PW_HALF_QUAD("[%[w], #-16]", "[%[w], #-8]")
-            TF_PW_HALF_QUAD("[%[w], #-12]", "[%[w], #-4]")
-            "ldr    %[k], %[n]\n\t"
-            "subs   %[k], %[k], #1\n\t"
-            "str    %[k], %[n]\n\t"
-            "bne    1b\n\t"
-            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),
-              [a21] "+r"(a21), [a30] "+r"(a30), [a31] "+r"(a31), [x] "+r"(x), [w] "+r"(w), [n] "+m"(n),
-              [xa] "=&r"(xa), [xb] "=&r"(xb), [k] "=&r"(k), [c] "=&r"(c)
-            :
-            : "cc", "memory");
-    }
-#undef TF_PW_HALF_QUAD
-    __asm__ volatile(
-        "strd   %[a00], %[a01], [%[a]]\n\t"
-        "strd   %[a10], %[a11], [%[a], #8]\n\t"
-        "strd   %[a20], %[a21], [%[a], #16]\n\t"
-        "strd   %[a30], %[a31], [%[a], #24]\n\t"
-        :
-        : [a00] "r"(a00), [a01] "r"(a01), [a10] "r"(a10), [a11] "r"(a11), [a20] "r"(a20), [a21] "r"(a21),
-          [a30] "r"(a30), [a31] "r"(a31), [a] "r"(a)
-        : "memory");
-    left = quads & 1;
-#else
-    int32_t j;
-    for (j = 0; j < 4; ++j) {
-        a[j][0] = a[j][1] = 0;
-    }
-#endif
-    for (; left > 0; --left) {
-        quad_products(w, x, a);
-        w += 16;
-        x += 4;
-    }
-    return w;
-}
-
-/* The outputs of `count` channels for the pixel pair, from their sums sums[channel][pixel] (out1 is NULL when
- * the pair has one pixel). Out of line, one copy per output stage, so the loop has the registers to itself. */
-TF_PW_INLINE void store_table(const int32_t (*sums)[2], const tf_channel_requant *ch, int32_t count, int8_t *out0,
-                              int8_t *out1, int32_t rounding_offset, int32_t act_min, int32_t act_max,
-                              const int output_stage)
-{
-    int32_t j;
-    for (j = 0; j < count; ++j) {
-        /* both outputs before either store: a store through int8_t * may alias the channel's constants, which
-         * GCC would then load again */
-        const int32_t bias = ch[j].bias;
-        const int8_t first = channel_output(sums[j][0] + bias, &ch[j], rounding_offset, act_min, act_max,
-                                            output_stage);
-        const int8_t second = channel_output(sums[j][1] + bias, &ch[j], rounding_offset, act_min, act_max,
-                                             output_stage);
-        out0[j] = first;
-        if (out1 != 0) {
-            out1[j] = second;
-        }
-    }
-}
-
-#if defined(__GNUC__)
-#define TF_PW_OUT_OF_LINE static __attribute__((noinline))
-#else
-#define TF_PW_OUT_OF_LINE static
-#endif
-#define TF_PW_STORE_TABLE(name, stage)                                                                          \
-    TF_PW_OUT_OF_LINE void name(const int32_t (*sums)[2], const tf_channel_requant *ch, int32_t count,         \
-                                int8_t *out0, int8_t *out1, int32_t rounding_offset, int32_t act_min,           \
-                                int32_t act_max)                                                                \
-    {                                                                                                           \
-        store_table(sums, ch, count, out0, out1, rounding_offset, act_min, act_max, stage);                     \
-    }
-TF_PW_STORE_TABLE(store_table_clamped, OUTPUT_CLAMPED)
-TF_PW_STORE_TABLE(store_table_full_range, OUTPUT_FULL_RANGE)
-TF_PW_STORE_TABLE(store_table_general, OUTPUT_GENERAL)
-#undef TF_PW_STORE_TABLE
-
 /* Every output channel of the pixel pair. The sums of up to CHUNK channels, four at a time (the group's
  * 16-byte quads follow one another in the filter, so one pointer walks the whole layer), go to a small
  * table, and the output stage then runs over the table in a loop of its own: done per group among the
  * sums, pointers and counts, it cost GCC about 20 instructions per output in spills and moves. */
 #define CHUNK 16
-TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
-                                      const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
-                                      int32_t both, const int output_stage)
+TF_PAIR_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                                       const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
+                                       int32_t both, const int output_stage)
 {
     const int32_t out_c = params->out_c;
     const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
-    const int32_t act_min = params->act_min, act_max = params->act_max;
-    const int8_t *w = filter;
-    int32_t oc, j;
+    int32_t oc;
     for (oc = 0; oc < out_c; oc += CHUNK) {
         int32_t sums[CHUNK][2];   /* sums[channel][pixel] */
         const int32_t chunk = out_c - oc < CHUNK ? out_c - oc : CHUNK;
-        for (j = 0; j < chunk; j += 4) {
-            w = group_sums(w, scratch, quads, &sums[j]);
-        }
-        {
-            int8_t *const out1 = both ? out0 + out_c + oc : 0;
-            if (output_stage == OUTPUT_FULL_RANGE) {
-                store_table_full_range(sums, channels + oc, chunk, out0 + oc, out1, rounding_offset, act_min,
-                                       act_max);
-            } else if (output_stage == OUTPUT_CLAMPED) {
-                store_table_clamped(sums, channels + oc, chunk, out0 + oc, out1, rounding_offset, act_min, act_max);
-            } else {
-                store_table_general(sums, channels + oc, chunk, out0 + oc, out1, rounding_offset, act_min, act_max);
-            }
-        }
+        tf_pair_block_sums(filter + (oc >> 2) * quads * 16, quads * 16, scratch, quads, sums, chunk);
+        tf_pair_store_stage((const int32_t(*)[2])sums, channels + oc, chunk, out0 + oc, both ? out0 + out_c + oc : 0,
+                            rounding_offset, params->act_min, params->act_max, output_stage);
     }
 }
 #undef CHUNK
@@ -294,9 +123,9 @@ static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t i
     }
 }
 
-TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
-                                      const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
-                                      int32_t both, const int output_stage)
+TF_PAIR_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                                       const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
+                                       int32_t both, const int output_stage)
 {
     const int32_t out_c = params->out_c;
     const int32_t rounding_offset = tf_rounding_offset(params->output_offset);
@@ -324,8 +153,8 @@ TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf
                 const int32_t sums[4] = {a0, a1, a2, a3};
                 int8_t *out = out0 + p * out_c + oc;
                 for (j = 0; j < count; ++j) {
-                    out[j] = channel_output(sums[j] + channels[oc + j].bias, &channels[oc + j], rounding_offset, params->act_min,
-                                            params->act_max, output_stage);
+                    out[j] = tf_pair_channel_output(sums[j] + channels[oc + j].bias, &channels[oc + j],
+                                                    rounding_offset, params->act_min, params->act_max, output_stage);
                 }
             }
         }
@@ -361,9 +190,9 @@ static inline void load_pixel_pair(int32_t *scratch, const int8_t *x0, int32_t i
 }
 
 /* Every output channel of the pixel pair, a group of four at a time. */
-TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
-                                      const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
-                                      int32_t both, const int output_stage)
+TF_PAIR_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                                       const int8_t *filter, const int32_t *scratch, int32_t quads, int8_t *out0,
+                                       int32_t both, const int output_stage)
 {
     const int32_t out_c = params->out_c;
     /* Locals, so the asm's "memory" clobber does not make GCC reload and recompute them for every store. */
@@ -456,9 +285,9 @@ TF_PW_INLINE void pixel_pair_outputs(const tf_pointwise_params *params, const tf
 
 #endif
 
-TF_PW_INLINE void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
-                                   const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch,
-                                   const int output_stage)
+TF_PAIR_INLINE void pointwise_pairs(const tf_pointwise_params *params, const tf_channel_requant *channels,
+                                    const int8_t *filter, const int8_t *input, int8_t *output, int32_t *scratch,
+                                    const int output_stage)
 {
     const int32_t in_c = params->in_c;
     const int32_t quads = (in_c + 3) >> 2;
