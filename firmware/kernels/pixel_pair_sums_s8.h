@@ -43,7 +43,8 @@ static inline int8_t tf_pair_general_output(int32_t biased, const tf_channel_req
 }
 
 /* One output in the layer's output stage, from its sum with the channel's bias added; rounding_offset is
- * tf_rounding_offset(output_offset). */
+ * tf_rounding_offset(output_offset). The callers add the bias, once per channel for both pixels: with the
+ * bias added here, for each output, DS-CNN took 4 % more instructions on the M4F (4,302,765 -> 4,466,008). */
 TF_PAIR_INLINE int8_t tf_pair_channel_output(int32_t biased, const tf_channel_requant *ch, int32_t rounding_offset,
                                              int32_t act_min, int32_t act_max, const int output_stage)
 {
