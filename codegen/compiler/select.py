@@ -316,9 +316,10 @@ def select_lstm(target: Target, n_time: int, step_batch: int, n_input: int) -> K
 
 def lstm_scratch_count(choice: KernelChoice, step_batch: int, n_input: int, n_cell: int) -> int:
     """int16 elements of the LSTM's gate buffer: one step's four gates, or for the paired kernel two steps'
-    gates and their widened inputs (8 int16 per four inputs), plus 2 to align those to a word."""
+    gates, then the two steps' widened inputs (8 int16 per four inputs) or, in the same place once those are
+    used, one step's widened state (4 int16 per four of its n_cell values), plus 2 to align them to a word."""
     if choice.function == "unidirectional_sequence_lstm_paired_s8":
-        return 8 * n_cell + 8 * (n_input // 4) + 2
+        return 8 * n_cell + max(8 * (n_input // 4), 4 * (n_cell // 4)) + 2
     return 4 * step_batch * n_cell
 
 

@@ -26,7 +26,9 @@
  *    then loaded and widened (SXTB16) once for both steps; with the steps'
  *    inputs widened to int16 pairs beforehand, 16 multiply-accumulates take
  *    18 instructions instead of 25. The recurrent products stay one step at
- *    a time. Same integers in the same order of saturation: bit-exact.
+ *    a time, but each step's state is widened once for all four gates'
+ *    rows, and each gate's requantization form is decided once per gate.
+ *    Same integers in the same order of saturation: bit-exact.
  */
 #include "tinyforge/kernels.h"
 
@@ -221,6 +223,48 @@ void unidirectional_sequence_lstm_s8(const tf_lstm_params *p, const int8_t *inpu
 
 /* ---- two time steps' input products at once (unidirectional_sequence_lstm_paired_s8) ---------------- */
 
+#if defined(__GNUC__)
+#define LSTM_INLINE static inline __attribute__((always_inline))
+#else
+#define LSTM_INLINE static inline
+#endif
+
+/* Which of tf_mbqm_fast_form's forms a gate's products take. It depends only on the gate's multiplier and
+ * shift, so the paired kernel decides it once per gate and runs a copy of its row loop for each form, where
+ * tf_mbqm_fast_form tests both for every output. */
+enum { RESCALE_LEFT, RESCALE_RIGHT, RESCALE_GENERAL };
+
+static int rescale_form(int32_t multiplier, int32_t shift)
+{
+#if TF_KERNELS_ARMV6M
+    (void)multiplier;
+    (void)shift;
+    return RESCALE_GENERAL;
+#else
+    if (multiplier >= 0 && shift >= 0 && shift <= 31) {
+        return RESCALE_LEFT;
+    }
+    return multiplier >= 0 && shift <= -1 && shift >= -31 ? RESCALE_RIGHT : RESCALE_GENERAL;
+#endif
+}
+
+/* tf_mbqm_fast_form(x, multiplier, shift) for a gate whose form is `form` (a constant in each copy). */
+LSTM_INLINE int32_t rescale_in_form(int32_t x, int32_t multiplier, int32_t shift, int form)
+{
+#if !TF_KERNELS_ARMV6M
+    if (form == RESCALE_LEFT) {
+        const int32_t shifted = (int32_t)((uint32_t)x << shift);
+        const int64_t rounded = (int64_t)shifted * multiplier + ((int64_t)1 << 30);
+        return (int32_t)(rounded < 0 ? ~(~rounded >> 31) : rounded >> 31);
+    }
+    if (form == RESCALE_RIGHT && (uint32_t)x + 0x40000000u < 0x80000000u) {
+        return tf_asr(tf_mbqm_fast_halves(x, multiplier, -shift - 1) + 1, 1);
+    }
+#endif
+    (void)form;
+    return tf_mbqm_out_of_line(x, multiplier, shift);
+}
+
 /* Rows r0 and r1 of the weights times the inputs of steps a and b, which pairs holds widened: per group of
  * four inputs the words (a0,a2) (a1,a3) (b0,b2) (b1,b3), as SXTB16 makes them. acc: r0.a, r1.a, r0.b, r1.b.
  * `groups` groups of four; the caller adds the last n_input % 4 products. */
@@ -228,7 +272,9 @@ static inline void dot_2rows_2steps(const int32_t *pairs, const int8_t *w0, cons
                                     int32_t acc[4])
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-#if TF_KERNELS_DSP && defined(__OPTIMIZE__)   /* at -O0 r7 is the frame pointer: 14 registers are not there */
+/* Not at -O0, where r7 is the frame pointer and the loop's 14 registers are not there: this file's optimize
+ * pragma defines __OPTIMIZE__ even then, __NO_INLINE__ tells -O0 apart. */
+#if TF_KERNELS_DSP && defined(__OPTIMIZE__) && !defined(__NO_INLINE__)
     if (groups > 0) {
         int32_t t0, t1, t2, t3, even, odd;
         __asm__ volatile(
@@ -276,6 +322,33 @@ static inline void dot_2rows_2steps(const int32_t *pairs, const int8_t *w0, cons
     acc[3] = a3;
 }
 
+/* One gate's input products for steps a and b, every row pair, requantized in the gate's form. */
+LSTM_INLINE void input_rows_2steps(const tf_lstm_gate *gate, int32_t n_input, int32_t n_cell, const int32_t *pairs,
+                                   const int8_t *x_a, const int8_t *x_b, int16_t *out_a, int16_t *out_b, int form)
+{
+    const int32_t groups = n_input >> 2, tail = groups << 2;
+    const int32_t multiplier = gate->input_multiplier, shift = gate->input_shift;
+    int32_t row, k;
+
+    for (row = 0; row < n_cell; row += 2) {
+        /* An odd last row is computed twice, as its own pair. */
+        const int32_t r0 = row, r1 = row + 1 < n_cell ? row + 1 : row;
+        const int8_t *w0 = gate->input_weights + r0 * n_input, *w1 = gate->input_weights + r1 * n_input;
+        int32_t acc[4] = {gate->input_bias[r0], gate->input_bias[r1], gate->input_bias[r0], gate->input_bias[r1]};
+        dot_2rows_2steps(pairs, w0, w1, groups, acc);
+        for (k = tail; k < n_input; ++k) {
+            acc[0] += (int32_t)w0[k] * x_a[k];
+            acc[1] += (int32_t)w1[k] * x_a[k];
+            acc[2] += (int32_t)w0[k] * x_b[k];
+            acc[3] += (int32_t)w1[k] * x_b[k];
+        }
+        out_a[r0] = tf_sat16(rescale_in_form(acc[0], multiplier, shift, form));
+        out_a[r1] = tf_sat16(rescale_in_form(acc[1], multiplier, shift, form));
+        out_b[r0] = tf_sat16(rescale_in_form(acc[2], multiplier, shift, form));
+        out_b[r1] = tf_sat16(rescale_in_form(acc[3], multiplier, shift, form));
+    }
+}
+
 /* Every gate's input products for steps a and b (inputs x_a, x_b), requantized into gates_a and gates_b
  * ([gate][n_cell] each) as compute_gate's first accumulate_gate leaves them: sat16(requant(bias + w.x)). */
 #if defined(__GNUC__)
@@ -284,8 +357,8 @@ __attribute__((noinline))
 static void input_products_2steps(const tf_lstm_params *p, const int8_t *x_a, const int8_t *x_b,
                                   int32_t *pairs, int16_t *gates_a, int16_t *gates_b)
 {
-    const int32_t n_input = p->n_input, n_cell = p->n_cell, groups = n_input >> 2, tail = groups << 2;
-    int32_t g, i, row, k;
+    const int32_t n_input = p->n_input, n_cell = p->n_cell, groups = n_input >> 2;
+    int32_t g, i;
 
     for (i = 0; i < groups; ++i) {
         const int32_t va = tf_load_word(x_a + 4 * i), vb = tf_load_word(x_b + 4 * i);
@@ -297,36 +370,149 @@ static void input_products_2steps(const tf_lstm_params *p, const int8_t *x_a, co
     for (g = p->use_cifg ? TF_LSTM_FORGET : TF_LSTM_INPUT; g <= TF_LSTM_OUTPUT; ++g) {
         const tf_lstm_gate *gate = &p->gates[g];
         int16_t *out_a = gates_a + g * n_cell, *out_b = gates_b + g * n_cell;
-        for (row = 0; row < n_cell; row += 2) {
-            /* An odd last row is computed twice, as its own pair. */
-            const int32_t r0 = row, r1 = row + 1 < n_cell ? row + 1 : row;
-            const int8_t *w0 = gate->input_weights + r0 * n_input, *w1 = gate->input_weights + r1 * n_input;
-            int32_t acc[4] = {gate->input_bias[r0], gate->input_bias[r1], gate->input_bias[r0], gate->input_bias[r1]};
-            dot_2rows_2steps(pairs, w0, w1, groups, acc);
-            for (k = tail; k < n_input; ++k) {
-                acc[0] += (int32_t)w0[k] * x_a[k];
-                acc[1] += (int32_t)w1[k] * x_a[k];
-                acc[2] += (int32_t)w0[k] * x_b[k];
-                acc[3] += (int32_t)w1[k] * x_b[k];
-            }
-            out_a[r0] = tf_sat16(tf_mbqm_fast_form(acc[0], gate->input_multiplier, gate->input_shift));
-            out_a[r1] = tf_sat16(tf_mbqm_fast_form(acc[1], gate->input_multiplier, gate->input_shift));
-            out_b[r0] = tf_sat16(tf_mbqm_fast_form(acc[2], gate->input_multiplier, gate->input_shift));
-            out_b[r1] = tf_sat16(tf_mbqm_fast_form(acc[3], gate->input_multiplier, gate->input_shift));
+        switch (rescale_form(gate->input_multiplier, gate->input_shift)) {
+        case RESCALE_LEFT:
+            input_rows_2steps(gate, n_input, n_cell, pairs, x_a, x_b, out_a, out_b, RESCALE_LEFT);
+            break;
+        case RESCALE_RIGHT:
+            input_rows_2steps(gate, n_input, n_cell, pairs, x_a, x_b, out_a, out_b, RESCALE_RIGHT);
+            break;
+        default:
+            input_rows_2steps(gate, n_input, n_cell, pairs, x_a, x_b, out_a, out_b, RESCALE_GENERAL);
+            break;
         }
     }
 }
 
-/* The rest of one step whose gates already hold their input products: the recurrent products, the
- * activations, the cell update and the output (lstm_step from its second accumulate_gate on). */
-static void finish_step(const tf_lstm_params *p, int8_t *output_state, int16_t *cell_state, int16_t *gates,
-                        int8_t *output)
+/* Four rows of a recurrent weight matrix times the step's state, which pairs holds widened ((s0,s2) (s1,s3)
+ * per group of four): each pair of state words, loaded once, serves the four rows. acc += the products of
+ * the first 4 * groups state values. 23 instructions for 16 multiply-accumulates, where tf_dot_4rows_s8,
+ * which widens the state again for every four rows, takes 25. Out of line: inlined into the row loop, which
+ * keeps its own pointers live across it, the loop's 14 registers are not there. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void dot_4rows_widened(const int32_t *pairs, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                                     const int8_t *w3, int32_t groups, int32_t acc[4])
 {
-    int g;
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#if TF_KERNELS_DSP && defined(__OPTIMIZE__) && !defined(__NO_INLINE__)   /* not at -O0: see dot_2rows_2steps */
+    if (groups > 0) {
+        int32_t even, odd, t, u;
+#define LSTM_WIDENED_ROW(w, a)                          \
+        "ldr    %[t], [%[" w "]], #4\n\t"               \
+        "sxtb16 %[u], %[t]\n\t"                         \
+        "sxtb16 %[t], %[t], ror #8\n\t"                 \
+        "smlad  %[" a "], %[u], %[even], %[" a "]\n\t"  \
+        "smlad  %[" a "], %[t], %[odd], %[" a "]\n\t"
+        __asm__ volatile(
+            "1:\n\t"
+            "ldrd   %[even], %[odd], [%[x]], #8\n\t"
+            LSTM_WIDENED_ROW("w0", "a0")
+            LSTM_WIDENED_ROW("w1", "a1")
+            LSTM_WIDENED_ROW("w2", "a2")
+            LSTM_WIDENED_ROW("w3", "a3")
+            "subs   %[n], %[n], #1\n\t"
+            "bne    1b\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(pairs),
+              [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [n] "+r"(groups),
+              [even] "=&r"(even), [odd] "=&r"(odd), [t] "=&r"(t), [u] "=&r"(u)
+            :
+            : "cc", "memory");
+#undef LSTM_WIDENED_ROW
+    }
+#else
+    for (; groups > 0; --groups) {
+        const int32_t v0 = tf_load_word(w0), v1 = tf_load_word(w1), v2 = tf_load_word(w2), v3 = tf_load_word(w3);
+        a0 = tf_smlad(tf_sxtb16_ror8(v0), pairs[1], tf_smlad(tf_sxtb16(v0), pairs[0], a0));
+        a1 = tf_smlad(tf_sxtb16_ror8(v1), pairs[1], tf_smlad(tf_sxtb16(v1), pairs[0], a1));
+        a2 = tf_smlad(tf_sxtb16_ror8(v2), pairs[1], tf_smlad(tf_sxtb16(v2), pairs[0], a2));
+        a3 = tf_smlad(tf_sxtb16_ror8(v3), pairs[1], tf_smlad(tf_sxtb16(v3), pairs[0], a3));
+        pairs += 2;
+        w0 += 4;
+        w1 += 4;
+        w2 += 4;
+        w3 += 4;
+    }
+#endif
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* One gate's recurrent products added to its input products, as lstm_step's second accumulate_gate adds
+ * them: gate = sat16(requant(recurrent bias + w.state) + gate), four rows per pass, in the gate's form.
+ * A last block of one to three rows repeats its last row for the missing ones and keeps only its own. */
+LSTM_INLINE void recurrent_rows(const tf_lstm_gate *gate, int32_t n_cell, int32_t n_output, const int32_t *pairs,
+                                const int8_t *state, int16_t *out, int form)
+{
+    const int32_t groups = n_output >> 2, tail = groups << 2;
+    const int32_t multiplier = gate->recurrent_multiplier, shift = gate->recurrent_shift;
+    int32_t row, k;
+
+    for (row = 0; row < n_cell; row += 4) {
+        const int32_t rows = n_cell - row < 4 ? n_cell - row : 4;
+        const int8_t *w0 = gate->recurrent_weights + row * n_output;
+        const int8_t *last = w0 + (rows - 1) * n_output;
+        const int8_t *w1 = rows > 1 ? w0 + n_output : last, *w2 = rows > 2 ? w0 + 2 * n_output : last;
+        const int32_t *bias = gate->recurrent_bias + row;
+        int32_t acc[4] = {bias[0], rows > 1 ? bias[1] : 0, rows > 2 ? bias[2] : 0, rows > 3 ? bias[3] : 0};
+        dot_4rows_widened(pairs, w0, w1, w2, last, groups, acc);
+        for (k = tail; k < n_output; ++k) {
+            const int32_t v = state[k];
+            acc[0] += (int32_t)w0[k] * v;
+            acc[1] += (int32_t)w1[k] * v;
+            acc[2] += (int32_t)w2[k] * v;
+            acc[3] += (int32_t)last[k] * v;
+        }
+        for (k = 0; k < rows; ++k) {
+            out[row + k] = tf_sat16(rescale_in_form(acc[k], multiplier, shift, form) + out[row + k]);
+        }
+    }
+}
+
+/* Every gate's recurrent products for one step: the state is widened once into pairs, then each gate's rows
+ * run in that gate's requantization form. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void recurrent_products(const tf_lstm_params *p, const int8_t *state, int32_t *pairs, int16_t *gates)
+{
+    const int32_t n_cell = p->n_cell, n_output = p->n_output, groups = n_output >> 2;
+    int32_t g, i;
+
+    for (i = 0; i < groups; ++i) {
+        const int32_t v = tf_load_word(state + 4 * i);
+        pairs[2 * i] = tf_sxtb16(v);
+        pairs[2 * i + 1] = tf_sxtb16_ror8(v);
+    }
     for (g = p->use_cifg ? TF_LSTM_FORGET : TF_LSTM_INPUT; g <= TF_LSTM_OUTPUT; ++g) {
         const tf_lstm_gate *gate = &p->gates[g];
-        accumulate_gate(output_state, 1, p->n_output, p->n_cell, gate->recurrent_weights, gate->recurrent_bias,
-                        gate->recurrent_multiplier, gate->recurrent_shift, gates + g * p->n_cell);
+        int16_t *out = gates + g * n_cell;
+        switch (rescale_form(gate->recurrent_multiplier, gate->recurrent_shift)) {
+        case RESCALE_LEFT:
+            recurrent_rows(gate, n_cell, n_output, pairs, state, out, RESCALE_LEFT);
+            break;
+        case RESCALE_RIGHT:
+            recurrent_rows(gate, n_cell, n_output, pairs, state, out, RESCALE_RIGHT);
+            break;
+        default:
+            recurrent_rows(gate, n_cell, n_output, pairs, state, out, RESCALE_GENERAL);
+            break;
+        }
+    }
+}
+
+/* The rest of one step whose gates already hold their input products: the recurrent products (the state
+ * widened into pairs, free once both steps' input products are made), the activations, the cell update and
+ * the output (lstm_step from its second accumulate_gate on). */
+static void finish_step(const tf_lstm_params *p, int8_t *output_state, int16_t *cell_state, int16_t *gates,
+                        int32_t *pairs, int8_t *output)
+{
+    int g;
+    recurrent_products(p, output_state, pairs, gates);
+    for (g = p->use_cifg ? TF_LSTM_FORGET : TF_LSTM_INPUT; g <= TF_LSTM_OUTPUT; ++g) {
         activate_gate(p, g, gates + g * p->n_cell, p->n_cell);
     }
     update_and_output(p, 1, gates, output_state, cell_state, output);
@@ -336,7 +522,8 @@ void unidirectional_sequence_lstm_paired_s8(const tf_lstm_params *p, const int8_
                                             int8_t *output_state, int16_t *cell_state,
                                             int16_t *scratch, int8_t *output)
 {
-    /* scratch: this step's gates, the next step's input products, then the widened inputs (word-aligned) */
+    /* scratch: this step's gates, the next step's input products, then (word-aligned) the two steps' widened
+     * inputs, where each step's widened state goes once both steps' input products are made */
     const int32_t n_gates = 4 * p->n_cell;
     int16_t *gates_a = scratch, *gates_b = scratch + n_gates;
     int32_t *pairs = (int32_t *)(((uintptr_t)(scratch + 2 * n_gates) + 3u) & ~(uintptr_t)3u);
@@ -351,8 +538,8 @@ void unidirectional_sequence_lstm_paired_s8(const tf_lstm_params *p, const int8_
             const int32_t row = b * p->n_time + t;
             input_products_2steps(p, input + row * p->n_input, input + (row + 1) * p->n_input, pairs,
                                   gates_a, gates_b);
-            finish_step(p, state, cell, gates_a, output + row * p->n_output);
-            finish_step(p, state, cell, gates_b, output + (row + 1) * p->n_output);
+            finish_step(p, state, cell, gates_a, pairs, output + row * p->n_output);
+            finish_step(p, state, cell, gates_b, pairs, output + (row + 1) * p->n_output);
         }
         if (t < p->n_time) {
             const int32_t row = b * p->n_time + t;

@@ -280,7 +280,8 @@ void unidirectional_sequence_lstm_recurrent_bias_s8(const int8_t *recurrent_weig
 
 /* The same LSTM with two time steps' input products computed at once (cores with the DSP extension; one
  * sequence per step: batch-major, or time-major with n_batch 1). scratch holds 8 x n_cell int16, then
- * 8 x (n_input / 4) int16 of widened inputs and 2 int16 to align them. */
+ * the larger of 8 x (n_input / 4) int16 of widened inputs and 4 x (n_output / 4) of widened state, and 2
+ * int16 to align them. */
 void unidirectional_sequence_lstm_paired_s8(const tf_lstm_params *params, const int8_t *input,
                                             int8_t *output_state, int16_t *cell_state,
                                             int16_t *scratch, int8_t *output);
