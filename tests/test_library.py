@@ -145,6 +145,43 @@ def test_library_compiles_without_warnings_on_the_host_at_every_level(tmp_path, 
                  "-c", source, "-o", tmp_path / "x.o"])
 
 
+def kernels_with_assembly() -> list[Path]:
+    """The kernel sources whose inline assembly (their own, or a kernel header's they include) asks for most of
+    the registers: whether GCC can give it them depends on the level (at -O0 r7 is the frame pointer)."""
+    from codegen.paths import FIRMWARE_DIR
+    kernels = FIRMWARE_DIR / "kernels"
+    with_asm = {p.name for p in kernels.glob("*.h") if "__asm__" in p.read_text()}
+    return sorted(p for p in kernels.glob("*.c") if "__asm__" in p.read_text()
+                  or any(f'#include "{h}"' in p.read_text() for h in with_asm))
+
+
+def test_assembly_kernels_compile_at_O0_for_every_core(tmp_path):
+    """A user's debug build takes the exported kernels to -O0, where r7 is the frame pointer: every kernel with
+    inline assembly compiles there without a warning for each kernel build's core. The two models above export
+    only some of them; every kernel builds at -Os, the product's level, in the conformance suite, and the files
+    with asm loops take -O3 by pragma at the other levels."""
+    from concurrent.futures import ThreadPoolExecutor
+    from codegen.paths import FIRMWARE_DIR
+    from firmware_build import boards_by_kernel_build
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed")
+    sources = kernels_with_assembly()
+    assert any(s.name == "unidirectional_sequence_lstm_s8.c" for s in sources)
+    jobs = [(load_board(group[0]), level, source) for group in boards_by_kernel_build().values()
+            for level in ("-O0",) for source in sources]
+
+    def compile_one(job):
+        board, level, source = job
+        out = tmp_path / f"{board.name}{level}-{source.stem}.o"
+        proc = subprocess.run(["arm-none-eabi-gcc", *board.cflags, "-std=c99", *WARNINGS.split(), level,
+                               f"-I{FIRMWARE_DIR / 'include'}", "-c", str(source), "-o", str(out)],
+                              capture_output=True, text=True)
+        return None if proc.returncode == 0 else f"{source.name} for {board.core} at {level}: {proc.stderr[:400]}"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        failures = [f for f in pool.map(compile_one, jobs) if f]
+    assert not failures, "\n".join(failures)
+
+
 # ---- a bare-metal firmware for every core and level ----------------------------------------------
 
 def write_vectors(folder: Path, x_kws, x_speech) -> None:
