@@ -92,10 +92,24 @@ def last_line(run: subprocess.CompletedProcess) -> str:
 ])
 def test_dryrun_prints_exact_command(images, board, flasher, want):
     elf = images[board]
-    run = scons_flash(board, f"flasher={flasher}", "dryrun=1")
-    assert run.returncode == 0, run.stdout + run.stderr
     want = want.format(elf=elf, bin=elf.with_suffix(".bin"), hex=elf.with_suffix(".hex"), dir=elf.parent)
-    assert run.stdout.strip().splitlines()[-1] == want
+    assert dry_run(board, elf, flasher) == want
+
+
+def dry_run(board: str, image: Path, flasher: str, probe: str | None = None) -> str:
+    """The line ``scons board=B flash flasher=F dryrun=1`` prints: its flash action's call, in this process (a
+    scons start per board and tool took minutes; test_scons_dry_run_prints_the_command runs scons itself)."""
+    printed = []
+    flash(load_board(board), image, flasher, dryrun=True, echo=printed.append, probe=probe)
+    return printed[-1]
+
+
+def test_scons_dry_run_prints_the_command(images):
+    elf = images["efr32mg12"]
+    run = scons_flash("efr32mg12", "flasher=commander", "dryrun=1")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().splitlines()[-1] == dry_run("efr32mg12", elf, "commander") == \
+        f"commander flash {elf.with_suffix('.hex')} --device EFR32MG12P332F1024GL125"
 
 
 def test_default_flasher_is_first_installed(tmp_path):
@@ -328,10 +342,8 @@ def every_flasher():
 def test_every_flasher_of_every_board_has_a_dry_run(images, board, flasher, tmp_path):
     # probe= is the UF2 drive's folder for the drive flasher, a probe's serial number for the others
     command = load_board(board).data["flash"]["tools"][flasher]["command"]
-    probe = [f"probe={tmp_path}"] if any("{drive}" in a for a in command) else []
-    run = scons_flash(board, f"flasher={flasher}", "dryrun=1", *probe)
-    assert run.returncode == 0, run.stdout + run.stderr
-    printed = run.stdout.strip().splitlines()[-1]
-    assert Path(printed.split()[0]).name == Path(command[0]).name
+    probe = str(tmp_path) if any("{drive}" in a for a in command) else None
     image = images[board]
+    printed = dry_run(board, image, flasher, probe)
+    assert Path(printed.split()[0]).name == Path(command[0]).name
     assert any(str(image.with_suffix(s)) in printed for s in (".elf", ".bin", ".hex", ".uf2")) or "-CommanderScript" in printed
