@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from codegen.compiler.select import Target
 from codegen.paths import build_root
 from codegen.compiler.ops import REGISTRY
 from codegen.pipeline import compile_model
-from codegen.verify.hostrun import run_on_host
+from codegen.verify.hostrun import build_host_executable, run_on_host
 from codegen.verify.float_bound import RECURRENT_BOUND_ULPS, RECURRENT_KERNELS, agrees, tolerance
 from codegen.verify.reference import reference_outputs
 from codegen.model.tflite_model import load_model
@@ -39,8 +40,58 @@ def seeded_inputs(model, seed: int) -> list[list[np.ndarray]]:
     return [[draw(model.tensors[i].shape, d) for i, d in zip(model.inputs, dtypes)] for _ in range(INPUTS_PER_CASE)]
 
 
+def host_runs(model) -> tuple[dict, list]:
+    """({(dsp, optimize): the kernels chosen}, the (dsp, optimize) builds to run: each distinct choice once).
+
+    The host compiles every kernel's plain C path; it runs the layouts chosen for cores without the DSP
+    extension and, where the selector chooses differently for a DSP core or with optimize=speed (the weight
+    budget gives a small model's ADD tables and packed filters up), those layouts too. A kernel is its
+    function and the layout of its constants (the LSTM's derived constants in flash or not)."""
+    def chosen(compiled):
+        return [(layer.function, layer.weight_layout, tuple(kernels_called(layer)))
+                for layer in compiled.layers if layer.function]
+
+    functions = {}
+    for dsp in (False, True):
+        size = compile_model(model, Target("host", dsp))
+        functions[dsp, "size"] = chosen(size)
+        # optimize=speed lowers the same layers and keeps them all: it differs only where size gave some up
+        functions[dsp, "speed"] = (chosen(compile_model(model, Target("host", dsp, optimize="speed")))
+                                   if size.weight_budget.given_up else functions[dsp, "size"])
+    runs, seen = [], set()
+    for build, kernels in functions.items():     # each distinct choice of kernels once
+        if tuple(kernels) not in seen:
+            seen.add(tuple(kernels))
+            runs.append(build)
+    return functions, runs
+
+
+# The host executables (gcc, outside the GIL) are built two at a time, one per core of a CI machine, ahead of
+# the tests, which run one at a time and find their builds made (or wait for them): without this the second
+# core idled through the host cases once the background conversion had finished.
+PARALLEL_BUILDS = max(1, min(2, os.cpu_count() or 1))
+
+
+@pytest.fixture(scope="session")
+def host_builds(request, converted):
+    """case key -> a future of that case's host builds (build_host_executable caches them by model)."""
+    wanted = [item.callspec.params["case"] for item in request.session.items
+              if getattr(item, "originalname", "") == "test_bit_exact_with_tflite_reference"]
+
+    def build(case):
+        if not case.model_path.is_file():
+            return
+        for dsp, optimize in host_runs(load_model(case.model_path))[1]:
+            build_host_executable(case.model_path, build_root() / "conformance-host", dsp=dsp, optimize=optimize)
+
+    pool = ThreadPoolExecutor(max_workers=PARALLEL_BUILDS)
+    futures = {case.key(): pool.submit(build, case) for case in wanted}
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bit_exact_with_tflite_reference(case, converted, request):
+def test_bit_exact_with_tflite_reference(case, converted, host_builds, request):
     RESULTS[request.node.nodeid] = False
     error = case.model_path.with_suffix(".error")
     assert not error.is_file(), f"the converter refused the case: {error.read_text().strip()}"
@@ -56,31 +107,18 @@ def test_bit_exact_with_tflite_reference(case, converted, request):
         assert want in types, f"{case.operator} has {sorted(types)} inputs, not {want.lower()}"
     inputs = seeded_inputs(model, int(case.key()[:8], 16))
     theirs = reference_outputs(case.model_path, inputs)
-    # The host compiles every kernel's plain C path; it runs the layouts chosen for cores without the DSP
-    # extension and, where the selector chooses differently for a DSP core or with optimize=speed (the weight
-    # budget gives a small model's ADD tables and packed filters up), those layouts too.
-    # A kernel is its function and the layout of its constants (the LSTM's derived constants in flash or not).
-    def chosen(compiled):
-        return [(layer.function, layer.weight_layout, tuple(kernels_called(layer)))
-                for layer in compiled.layers if layer.function]
-
-    functions = {}
-    for dsp in (False, True):
-        size = compile_model(model, Target("host", dsp))
-        functions[dsp, "size"] = chosen(size)
-        # optimize=speed lowers the same layers and keeps them all: it differs only where size gave some up
-        functions[dsp, "speed"] = (chosen(compile_model(model, Target("host", dsp, optimize="speed")))
-                                   if size.weight_budget.given_up else functions[dsp, "size"])
+    functions, runs = host_runs(model)
+    future = host_builds.get(case.key())
+    if future is not None:
+        try:
+            future.result()      # built ahead: run_on_host below finds the executables made
+        except Exception:        # noqa: BLE001 - run_on_host below builds again and raises it in this test
+            pass
     # Bit-exact, except a float32 LSTM: TFLite's gates use Eigen's sigmoid and tanh approximations, so those
     # outputs are judged against the stated bound (codegen/verify/float_bound.py); the host's glibc gives
     # TFLite's own expf and tanhf, so the other float32 layers are exact here.
     compiled = compile_model(model, Target("host", False))
     recurrent = any(layer.function in RECURRENT_KERNELS for layer in compiled.layers)
-    runs, seen = [], set()
-    for build, kernels in functions.items():     # each distinct choice of kernels once
-        if tuple(kernels) not in seen:
-            seen.add(tuple(kernels))
-            runs.append(build)
     for dsp, optimize in runs:
         ours = run_on_host(case.model_path, inputs, build_root() / "conformance-host", dsp=dsp, optimize=optimize)
         for number, (got, want) in enumerate(zip(ours, theirs)):
