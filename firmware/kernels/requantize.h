@@ -210,6 +210,25 @@ static inline int32_t tf_mbqm_fast_halves(int32_t acc, int32_t multiplier, int32
  * Everything else, and everything on ARMv6-M (no SMULL), takes tf_mbqm. tests/test_kernels.py compares the
  * two on every shift and on both sides of each limit.
  */
+/* The two short forms, for the conditions tf_mbqm_fast_form checks. */
+#if defined(__GNUC__)
+__attribute__((always_inline))   /* as the expression it names: callers' code is unchanged */
+#endif
+static inline int32_t tf_mbqm_left_form(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int32_t shifted = (int32_t)((uint32_t)x << shift);
+    const int64_t rounded = (int64_t)shifted * multiplier + ((int64_t)1 << 30);
+    return (int32_t)(rounded < 0 ? ~(~rounded >> 31) : rounded >> 31);
+}
+
+#if defined(__GNUC__)
+__attribute__((always_inline))   /* as the expression it names: callers' code is unchanged */
+#endif
+static inline int32_t tf_mbqm_right_form(int32_t x, int32_t multiplier, int32_t shift)
+{
+    return tf_asr(tf_mbqm_fast_halves(x, multiplier, -shift - 1) + 1, 1);
+}
+
 static inline int32_t tf_mbqm_fast_form(int32_t x, int32_t multiplier, int32_t shift)
 {
 #if TF_KERNELS_ARMV6M
@@ -218,16 +237,49 @@ static inline int32_t tf_mbqm_fast_form(int32_t x, int32_t multiplier, int32_t s
 #else
     if (multiplier >= 0) {
         if (shift >= 0 && shift <= 31) {
-            const int32_t shifted = (int32_t)((uint32_t)x << shift);
-            const int64_t rounded = (int64_t)shifted * multiplier + ((int64_t)1 << 30);
-            return (int32_t)(rounded < 0 ? ~(~rounded >> 31) : rounded >> 31);
+            return tf_mbqm_left_form(x, multiplier, shift);
         }
         if (shift <= -1 && shift >= -31 && (uint32_t)x + 0x40000000u < 0x80000000u) {
-            return tf_asr(tf_mbqm_fast_halves(x, multiplier, -shift - 1) + 1, 1);
+            return tf_mbqm_right_form(x, multiplier, shift);
         }
     }
     return tf_mbqm_out_of_line(x, multiplier, shift);
 #endif
+}
+
+/* tf_mbqm_fast_form with its choice of form made once, for a caller whose multiplier and shift serve many
+ * values (an LSTM gate's): tf_mbqm_form decides it, tf_mbqm_in_form takes it as a constant. */
+enum { TF_MBQM_LEFT, TF_MBQM_RIGHT, TF_MBQM_GENERAL };
+
+static inline int tf_mbqm_form(int32_t multiplier, int32_t shift)
+{
+#if TF_KERNELS_ARMV6M
+    (void)multiplier;
+    (void)shift;
+    return TF_MBQM_GENERAL;
+#else
+    if (multiplier >= 0 && shift >= 0 && shift <= 31) {
+        return TF_MBQM_LEFT;
+    }
+    return multiplier >= 0 && shift <= -1 && shift >= -31 ? TF_MBQM_RIGHT : TF_MBQM_GENERAL;
+#endif
+}
+
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int32_t tf_mbqm_in_form(int32_t x, int32_t multiplier, int32_t shift, int form)
+{
+#if !TF_KERNELS_ARMV6M
+    if (form == TF_MBQM_LEFT) {
+        return tf_mbqm_left_form(x, multiplier, shift);
+    }
+    if (form == TF_MBQM_RIGHT && (uint32_t)x + 0x40000000u < 0x80000000u) {
+        return tf_mbqm_right_form(x, multiplier, shift);
+    }
+#endif
+    (void)form;
+    return tf_mbqm_out_of_line(x, multiplier, shift);
 }
 
 /* The constant a kernel adds to tf_mbqm_fast_halves before halving: the rounding's +1 and twice the

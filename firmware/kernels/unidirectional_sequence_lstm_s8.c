@@ -27,7 +27,8 @@
  *    inputs widened to int16 pairs beforehand, 16 multiply-accumulates take
  *    18 instructions instead of 25. The recurrent products stay one step at
  *    a time, but each step's state is widened once for all four gates'
- *    rows, and each gate's requantization form is decided once per gate.
+ *    rows, and each gate's requantization form (tf_mbqm_form) is decided
+ *    once per gate.
  *    Same integers in the same order of saturation: bit-exact.
  */
 #include "tinyforge/kernels.h"
@@ -229,42 +230,6 @@ void unidirectional_sequence_lstm_s8(const tf_lstm_params *p, const int8_t *inpu
 #define LSTM_INLINE static inline
 #endif
 
-/* Which of tf_mbqm_fast_form's forms a gate's products take. It depends only on the gate's multiplier and
- * shift, so the paired kernel decides it once per gate and runs a copy of its row loop for each form, where
- * tf_mbqm_fast_form tests both for every output. */
-enum { RESCALE_LEFT, RESCALE_RIGHT, RESCALE_GENERAL };
-
-static int rescale_form(int32_t multiplier, int32_t shift)
-{
-#if TF_KERNELS_ARMV6M
-    (void)multiplier;
-    (void)shift;
-    return RESCALE_GENERAL;
-#else
-    if (multiplier >= 0 && shift >= 0 && shift <= 31) {
-        return RESCALE_LEFT;
-    }
-    return multiplier >= 0 && shift <= -1 && shift >= -31 ? RESCALE_RIGHT : RESCALE_GENERAL;
-#endif
-}
-
-/* tf_mbqm_fast_form(x, multiplier, shift) for a gate whose form is `form` (a constant in each copy). */
-LSTM_INLINE int32_t rescale_in_form(int32_t x, int32_t multiplier, int32_t shift, int form)
-{
-#if !TF_KERNELS_ARMV6M
-    if (form == RESCALE_LEFT) {
-        const int32_t shifted = (int32_t)((uint32_t)x << shift);
-        const int64_t rounded = (int64_t)shifted * multiplier + ((int64_t)1 << 30);
-        return (int32_t)(rounded < 0 ? ~(~rounded >> 31) : rounded >> 31);
-    }
-    if (form == RESCALE_RIGHT && (uint32_t)x + 0x40000000u < 0x80000000u) {
-        return tf_asr(tf_mbqm_fast_halves(x, multiplier, -shift - 1) + 1, 1);
-    }
-#endif
-    (void)form;
-    return tf_mbqm_out_of_line(x, multiplier, shift);
-}
-
 /* Rows r0 and r1 of the weights times the inputs of steps a and b, which pairs holds widened: per group of
  * four inputs the words (a0,a2) (a1,a3) (b0,b2) (b1,b3), as SXTB16 makes them. acc: r0.a, r1.a, r0.b, r1.b.
  * `groups` groups of four; the caller adds the last n_input % 4 products. */
@@ -342,10 +307,10 @@ LSTM_INLINE void input_rows_2steps(const tf_lstm_gate *gate, int32_t n_input, in
             acc[2] += (int32_t)w0[k] * x_b[k];
             acc[3] += (int32_t)w1[k] * x_b[k];
         }
-        out_a[r0] = tf_sat16(rescale_in_form(acc[0], multiplier, shift, form));
-        out_a[r1] = tf_sat16(rescale_in_form(acc[1], multiplier, shift, form));
-        out_b[r0] = tf_sat16(rescale_in_form(acc[2], multiplier, shift, form));
-        out_b[r1] = tf_sat16(rescale_in_form(acc[3], multiplier, shift, form));
+        out_a[r0] = tf_sat16(tf_mbqm_in_form(acc[0], multiplier, shift, form));
+        out_a[r1] = tf_sat16(tf_mbqm_in_form(acc[1], multiplier, shift, form));
+        out_b[r0] = tf_sat16(tf_mbqm_in_form(acc[2], multiplier, shift, form));
+        out_b[r1] = tf_sat16(tf_mbqm_in_form(acc[3], multiplier, shift, form));
     }
 }
 
@@ -370,15 +335,15 @@ static void input_products_2steps(const tf_lstm_params *p, const int8_t *x_a, co
     for (g = p->use_cifg ? TF_LSTM_FORGET : TF_LSTM_INPUT; g <= TF_LSTM_OUTPUT; ++g) {
         const tf_lstm_gate *gate = &p->gates[g];
         int16_t *out_a = gates_a + g * n_cell, *out_b = gates_b + g * n_cell;
-        switch (rescale_form(gate->input_multiplier, gate->input_shift)) {
-        case RESCALE_LEFT:
-            input_rows_2steps(gate, n_input, n_cell, pairs, x_a, x_b, out_a, out_b, RESCALE_LEFT);
+        switch (tf_mbqm_form(gate->input_multiplier, gate->input_shift)) {
+        case TF_MBQM_LEFT:
+            input_rows_2steps(gate, n_input, n_cell, pairs, x_a, x_b, out_a, out_b, TF_MBQM_LEFT);
             break;
-        case RESCALE_RIGHT:
-            input_rows_2steps(gate, n_input, n_cell, pairs, x_a, x_b, out_a, out_b, RESCALE_RIGHT);
+        case TF_MBQM_RIGHT:
+            input_rows_2steps(gate, n_input, n_cell, pairs, x_a, x_b, out_a, out_b, TF_MBQM_RIGHT);
             break;
         default:
-            input_rows_2steps(gate, n_input, n_cell, pairs, x_a, x_b, out_a, out_b, RESCALE_GENERAL);
+            input_rows_2steps(gate, n_input, n_cell, pairs, x_a, x_b, out_a, out_b, TF_MBQM_GENERAL);
             break;
         }
     }
@@ -467,7 +432,7 @@ LSTM_INLINE void recurrent_rows(const tf_lstm_gate *gate, int32_t n_cell, int32_
             acc[3] += (int32_t)last[k] * v;
         }
         for (k = 0; k < rows; ++k) {
-            out[row + k] = tf_sat16(rescale_in_form(acc[k], multiplier, shift, form) + out[row + k]);
+            out[row + k] = tf_sat16(tf_mbqm_in_form(acc[k], multiplier, shift, form) + out[row + k]);
         }
     }
 }
@@ -490,15 +455,15 @@ static void recurrent_products(const tf_lstm_params *p, const int8_t *state, int
     for (g = p->use_cifg ? TF_LSTM_FORGET : TF_LSTM_INPUT; g <= TF_LSTM_OUTPUT; ++g) {
         const tf_lstm_gate *gate = &p->gates[g];
         int16_t *out = gates + g * n_cell;
-        switch (rescale_form(gate->recurrent_multiplier, gate->recurrent_shift)) {
-        case RESCALE_LEFT:
-            recurrent_rows(gate, n_cell, n_output, pairs, state, out, RESCALE_LEFT);
+        switch (tf_mbqm_form(gate->recurrent_multiplier, gate->recurrent_shift)) {
+        case TF_MBQM_LEFT:
+            recurrent_rows(gate, n_cell, n_output, pairs, state, out, TF_MBQM_LEFT);
             break;
-        case RESCALE_RIGHT:
-            recurrent_rows(gate, n_cell, n_output, pairs, state, out, RESCALE_RIGHT);
+        case TF_MBQM_RIGHT:
+            recurrent_rows(gate, n_cell, n_output, pairs, state, out, TF_MBQM_RIGHT);
             break;
         default:
-            recurrent_rows(gate, n_cell, n_output, pairs, state, out, RESCALE_GENERAL);
+            recurrent_rows(gate, n_cell, n_output, pairs, state, out, TF_MBQM_GENERAL);
             break;
         }
     }
